@@ -1,0 +1,1 @@
+"""The Duban services: workflow, ledger, notification and reporting."""

@@ -1,0 +1,138 @@
+"""``duban run``: the whole platform on this machine, one process per service.
+
+Starts an embedded NATS server (unless ``NATS_URL``/``DUBAN_NATS_URL`` is set), uses
+SQLite under ``./var`` (unless ``DATABASE_URL`` is set), starts the four services,
+waits until they answer, prints where they are, and stops everything on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+
+from shared.bus.embedded import EmbeddedNats
+from shared.identity import load_directory
+from shared.settings import CommonSettings
+
+SERVICES = ("workflow", "ledger", "notification", "reporting")
+START_TIMEOUT = 60.0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("run", help="run the whole platform locally (embedded NATS, SQLite)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--base-port", type=int, default=8001,
+                        help="workflow gets this port, ledger the next, then notification and reporting")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = CommonSettings()
+    directory = load_directory(settings.org_file)  # the demo city; fail early if it is broken
+    say(f"org directory: {settings.org_file} ({len(directory.units)} units, {len(directory.users)} users)")
+    env = dict(os.environ)
+    nats = None
+    if not (os.environ.get("NATS_URL") or os.environ.get("DUBAN_NATS_URL")):
+        nats = EmbeddedNats(settings.data_dir / "nats")
+        env["DUBAN_NATS_URL"] = nats.start()
+        say(f"embedded NATS with JetStream at {env['DUBAN_NATS_URL']} (data in {nats.data_dir})")
+    else:
+        say(f"using NATS at {settings.nats_url}")
+    say("database: " + (f"{settings.database_url}" if settings.database_url
+                         else f"SQLite files under {settings.data_dir}/"))
+    ports = {name: args.base_port + i for i, name in enumerate(SERVICES)}
+    children: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        for name in SERVICES:
+            child_env = {**env, f"DUBAN_{name.upper()}_PORT": str(ports[name]),
+                         f"DUBAN_{name.upper()}_HOST": args.host}
+            children[name] = subprocess.Popen([sys.executable, "-m", f"services.{name}"], env=child_env,
+                                              start_new_session=True)
+        urls = {name: f"http://{args.host}:{port}" for name, port in ports.items()}
+        if not wait_until_healthy(urls, children):
+            return 1
+        print_banner(urls)
+        return supervise(children)
+    finally:
+        stop(children)
+        if nats:
+            nats.stop()
+        say("stopped")
+
+
+def wait_until_healthy(urls: dict[str, str], children: dict[str, subprocess.Popen[bytes]]) -> bool:
+    deadline = time.monotonic() + START_TIMEOUT
+    pending = dict(urls)
+    with httpx.Client(timeout=2.0) as client:
+        while pending and time.monotonic() < deadline:
+            for name, url in list(pending.items()):
+                if children[name].poll() is not None:
+                    say(f"{name} exited with {children[name].returncode} while starting")
+                    return False
+                try:
+                    ready = client.get(f"{url}/readyz")
+                except httpx.HTTPError:
+                    continue
+                if ready.status_code != 200:
+                    say(f"{name} is up but not ready: {ready.json().get('detail')}")
+                del pending[name]
+            time.sleep(0.2)  # polling child processes that start on their own time
+    if pending:
+        say(f"did not come up within {START_TIMEOUT:.0f}s: {', '.join(pending)}")
+    return not pending
+
+
+def print_banner(urls: dict[str, str]) -> None:
+    lines = ["", "Duban is running:"]
+    lines += [f"  {name:<13} {url}   (API docs: {url}/docs)" for name, url in urls.items()]
+    lines += [
+        "",
+        "Get a token and call an API:",
+        "  TOKEN=$(.venv/bin/duban token --user office)      # users: duban token --list",
+        f"  curl -H \"Authorization: Bearer $TOKEN\" {urls['workflow']}/units",
+        "",
+        "Press Ctrl-C to stop.",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+def supervise(children: dict[str, subprocess.Popen[bytes]]) -> int:
+    stopping = {"signal": 0}
+
+    def on_signal(signum: int, _frame: object) -> None:
+        stopping["signal"] = signum
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    while not stopping["signal"]:
+        for name, child in children.items():
+            if child.poll() is not None:
+                say(f"{name} exited with {child.returncode}; stopping the others")
+                return 1
+        time.sleep(0.5)  # a supervisor's heartbeat, not business time
+    return 0
+
+
+def stop(children: dict[str, subprocess.Popen[bytes]]) -> None:
+    for child in children.values():
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for name, child in children.items():
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            say(f"{name} did not stop in time; killing it")
+            child.kill()
+            child.wait()
+
+
+def say(text: str) -> None:
+    print(f"duban run: {text}", file=sys.stderr, flush=True)
+
+

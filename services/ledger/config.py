@@ -1,0 +1,10 @@
+"""Settings of the ledger service (environment prefix ``DUBAN_LEDGER_``, then ``DUBAN_``)."""
+
+from typing import ClassVar
+
+from shared.settings import ServiceSettings
+
+
+class LedgerSettings(ServiceSettings):
+    service: ClassVar[str] = "ledger"
+    port: int = 8002

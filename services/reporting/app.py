@@ -1,0 +1,32 @@
+"""Wiring of the reporting service: the one place its adapters are built."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.reporting import tables
+from services.reporting.config import ReportingSettings
+from shared.bus.consumer import subscribe
+from shared.contracts.subjects import EVENTS_WILDCARD
+from shared.runtime import Runtime, build_runtime
+from shared.storage.inbox import InboxRecorder
+from shared.web import service_app
+
+
+def create_app(settings: ReportingSettings | None = None, deps: Runtime | None = None) -> FastAPI:
+    runtime = deps or build_runtime(settings or ReportingSettings())
+    subscribe(
+        runtime.broker,
+        runtime.topology,
+        durable="reporting",
+        filter_subject=EVENTS_WILDCARD,
+        handler=InboxRecorder(runtime.engine, tables.inbox, runtime.clock),
+        retry=runtime.retry,
+        batch_size=runtime.settings.fetch_batch,
+    )
+    return service_app(
+        runtime,
+        title="Duban reporting service (督办通报服务)",
+        description="Statistics, bulletins (督查通报) and briefings (简报).",
+        routers=[],
+    )

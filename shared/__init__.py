@@ -1,0 +1,1 @@
+"""Common code of the Duban services: contracts, calendar, identity, bus, storage."""

@@ -1,0 +1,1 @@
+"""The message bus: stream topology, publishing, at-least-once consumers, embedded NATS."""

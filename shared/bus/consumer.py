@@ -1,0 +1,132 @@
+"""At-least-once consumption of contract messages from a durable pull consumer.
+
+Each delivery is decoded at the edge into its contract model. A malformed message goes
+straight to the dead-letter stream. A handler that raises is nacked with a back-off and
+redelivered; after ``max_deliver`` deliveries it is dead-lettered and acked. FastStream's
+default of terminating a message on the first error is never used.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from faststream import AckPolicy
+from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
+from nats.aio.msg import Msg
+from nats.js.api import AckPolicy as JsAckPolicy
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
+from shared.bus.publisher import JetStreamPublisher
+from shared.bus.topology import Topology
+from shared.contracts.base import Message
+from shared.contracts.registry import MalformedMessage, parse_message
+
+log = logging.getLogger("duban.bus.consumer")
+
+Handler = Callable[[Message], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_deliver: int = 5
+    delays: tuple[float, ...] = (1.0, 5.0, 30.0, 120.0)
+    ack_wait: float = 30.0
+
+    def delay_after(self, deliveries: int) -> float:
+        if not self.delays:
+            return 0.0
+        return self.delays[min(deliveries, len(self.delays)) - 1]
+
+
+@dataclass
+class Delivery:
+    """Handles one delivery of one message for one durable consumer."""
+
+    durable: str
+    handler: Handler
+    topology: Topology
+    dead_letters: JetStreamPublisher
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    async def __call__(self, raw: Msg) -> None:
+        try:
+            message = parse_message(self.topology.canonical(raw.subject), raw.data)
+        except MalformedMessage as error:
+            await self._dead_letter(raw, f"malformed: {error}")
+            return
+        try:
+            await self.handler(message)
+        except Exception as error:  # any failure is retried, then dead-lettered
+            await self._failed(raw, error)
+        else:
+            await raw.ack()
+
+    async def _failed(self, raw: Msg, error: Exception) -> None:
+        deliveries = raw.metadata.num_delivered or 1
+        log.warning(
+            "handler failed",
+            extra={"consumer": self.durable, "subject": raw.subject, "deliveries": deliveries, "error": repr(error)},
+        )
+        if deliveries >= self.retry.max_deliver:
+            await self._dead_letter(raw, f"failed {deliveries} times: {error!r}")
+        else:
+            await raw.nak(delay=self.retry.delay_after(deliveries))
+
+    async def _dead_letter(self, raw: Msg, reason: str) -> None:
+        meta = raw.metadata
+        canonical = self.topology.canonical(raw.subject)
+        await self.dead_letters.publish_raw(
+            self.topology.dead_letter_subject(canonical),
+            raw.data,
+            message_id=f"{self.durable}:{meta.stream}:{meta.sequence.stream}",
+            headers={
+                "Duban-Dlq-Reason": reason[:1000],
+                "Duban-Dlq-Consumer": self.durable,
+                "Duban-Dlq-Subject": raw.subject,
+                "Duban-Dlq-Stream-Seq": str(meta.sequence.stream),
+                "Duban-Dlq-Deliveries": str(meta.num_delivered),
+            },
+        )
+        log.error("dead-lettered", extra={"consumer": self.durable, "subject": raw.subject, "reason": reason})
+        await raw.ack()
+
+
+def subscribe(
+    broker: NatsBroker,
+    topology: Topology,
+    *,
+    durable: str,
+    filter_subject: str,
+    handler: Handler,
+    retry: RetryPolicy,
+    batch_size: int = 50,
+) -> None:
+    """Wire ``handler`` to a durable pull consumer on ``filter_subject`` (a canonical name)."""
+    subject = topology.subject(filter_subject)
+    delivery = Delivery(durable, handler, topology, JetStreamPublisher(broker, topology), retry)
+
+    async def on_message(body: bytes, msg: NatsMessage) -> None:
+        await delivery(msg.raw_message)
+
+    async def raw_body(msg: NatsMessage) -> bytes:  # decoding is the Delivery's job, not FastStream's
+        return msg.body
+
+    broker.subscriber(
+        subject,
+        stream=JStream(topology.stream_for(subject), declare=False),
+        durable=durable,
+        pull_sub=PullSub(batch_size=batch_size, timeout=5.0),
+        config=ConsumerConfig(
+            durable_name=durable,
+            ack_policy=JsAckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            max_deliver=retry.max_deliver,
+            ack_wait=retry.ack_wait,
+            filter_subject=subject,
+        ),
+        ack_policy=AckPolicy.MANUAL,
+        decoder=raw_body,
+        title=f"{durable}:{filter_subject}",
+    )(on_message)

@@ -1,0 +1,77 @@
+"""The message contracts of Duban: one pydantic model per event and command.
+
+No I/O here. Publish ``msg.to_json()`` on ``subject_of(msg, root)`` with header
+``Nats-Msg-Id: msg.msg_id``; decode received bytes with ``parse_message``.
+"""
+
+from shared.contracts import enums, subjects
+from shared.contracts.base import Command, Event, ItemEvent, Message
+from shared.contracts.commands import GenerateBulletin, OpenAccountability, SendNotification
+from shared.contracts.enums import (
+    AccountabilityTrigger,
+    BulletinKind,
+    Cadence,
+    DeadlineKind,
+    Decision,
+    ItemStatus,
+    Measure,
+    ReportType,
+    ReviewDecision,
+    RevisitMethod,
+    Source,
+    Urgency,
+)
+from shared.contracts.events import (
+    AccountabilityClosed,
+    AccountabilityEvent,
+    AccountabilityMeasureDecided,
+    AccountabilityOpened,
+    BulletinPublished,
+    DeadlineOverdue,
+    DeadlineReminder,
+    ExtensionDecided,
+    ExtensionRequested,
+    ItemApproved,
+    ItemAssigned,
+    ItemClosed,
+    ItemRegistered,
+    ItemRejected,
+    ItemReopened,
+    ItemSigned,
+    ReportAccepted,
+    ReportReturned,
+    ReportSubmitted,
+    RevisitCompleted,
+    TaskCompleted,
+    TaskCreated,
+    TaskEvent,
+)
+from shared.contracts.registry import (
+    COMMANDS,
+    EVENTS,
+    MESSAGES,
+    MalformedMessage,
+    model_for,
+    parse_message,
+    subject_of,
+)
+from shared.contracts.subjects import BadRoot, canonical, namespaced
+
+__all__ = [
+    # bases and registry
+    "Message", "Event", "ItemEvent", "Command", "AccountabilityEvent", "TaskEvent",
+    "EVENTS", "COMMANDS", "MESSAGES", "MalformedMessage", "model_for", "parse_message",
+    "subject_of", "namespaced", "canonical", "BadRoot", "subjects", "enums",
+    # events
+    "ItemRegistered", "ItemApproved", "ItemRejected", "ItemAssigned", "ItemSigned",
+    "ItemClosed", "ItemReopened", "ReportSubmitted", "ReportReturned", "ReportAccepted",
+    "DeadlineReminder", "DeadlineOverdue", "ExtensionRequested", "ExtensionDecided",
+    "RevisitCompleted", "AccountabilityOpened", "AccountabilityMeasureDecided",
+    "AccountabilityClosed", "TaskCreated", "TaskCompleted", "BulletinPublished",
+    # commands
+    "OpenAccountability", "SendNotification", "GenerateBulletin",
+    # enums
+    "AccountabilityTrigger", "BulletinKind", "Cadence", "DeadlineKind", "Decision",
+    "ItemStatus", "Measure", "ReportType", "ReviewDecision", "RevisitMethod", "Source",
+    "Urgency",
+]

@@ -1,0 +1,149 @@
+"""Base classes and field types of every message on the bus.
+
+A message is an immutable, strictly typed pydantic model. Strict mode means Python
+callers pass real types (``UUID``, ``date``, enum members); JSON input may carry ISO
+strings and enum values, as pydantic's strict JSON rules allow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Annotated, Any, ClassVar
+from uuid import UUID, uuid4
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+
+from shared.contracts.subjects import COMMANDS_PREFIX, EVENTS_PREFIX, ROOT
+
+# --- field types ------------------------------------------------------------------------
+_TOKEN = r"^\S+$"
+UnitId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=_TOKEN)]
+"""A unit's id (单位), e.g. ``"fgw"``; no whitespace."""
+Username = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=_TOKEN)]
+"""A user's login name, or ``"system"``."""
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=_TOKEN)]
+"""A machine name: an item code, a task kind, a role."""
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+"""Required free text (a reason, a report's content)."""
+OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
+"""Free text that may be empty (a description, a note)."""
+Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2_000)]
+"""A reviewer's or leader's comment; may be empty."""
+FileRef = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+"""A reference to a stored attachment (a storage key or URL)."""
+Round = Annotated[int, Field(ge=1)]
+"""The 1-based round of reporting on an item (a returned report starts a new round)."""
+
+SYSTEM_ACTOR = "system"
+
+
+# --- validation helpers used by several models ---------------------------------------------
+def require_distinct(name: str, values: Iterable[Any]) -> None:
+    seen: set[Any] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"{name} lists {value!r} twice")
+        seen.add(value)
+
+
+def check_units(lead_unit: str, co_units: list[str]) -> None:
+    """Co-units (协办单位) are distinct and never include the lead unit (牵头单位)."""
+    require_distinct("co_units", co_units)
+    if lead_unit in co_units:
+        raise ValueError(f"co_units must not contain the lead unit {lead_unit!r}")
+
+
+def check_period(start: dt.date, end: dt.date) -> None:
+    if start > end:
+        raise ValueError(f"period_start {start} is after period_end {end}")
+
+
+# --- messages ---------------------------------------------------------------------------------
+class Message(BaseModel):
+    """Anything published on the bus.
+
+    ``event_id`` is the message id, sent as the ``Nats-Msg-Id`` header for deduplication
+    (commands use the same field name). ``occurred_at`` is required: pass ``clock.now()``.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    subject: ClassVar[str]
+    """The canonical NATS subject (``duban.…``); set on each concrete model."""
+    kind: ClassVar[str]
+    """The subject without its prefix, e.g. ``"item.registered"``; derived from subject."""
+    SCHEMA_VERSION: ClassVar[int] = 1
+    SUBJECT_PREFIX: ClassVar[str] = f"{ROOT}."
+
+    event_id: UUID = Field(default_factory=uuid4)
+    occurred_at: AwareDatetime
+    actor: Username
+    schema_version: int = 1
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        for reserved in ("subject", "kind"):
+            if reserved in cls.model_fields:
+                raise TypeError(f"{cls.__name__}: field {reserved!r} shadows the ClassVar")
+        if "subject" in cls.__dict__:
+            if not cls.subject.startswith(cls.SUBJECT_PREFIX):
+                raise TypeError(f"{cls.__name__}.subject must start with {cls.SUBJECT_PREFIX!r}")
+            cls.kind = cls.subject[len(cls.SUBJECT_PREFIX):]
+        default = cls.model_fields["schema_version"].default
+        if default != cls.SCHEMA_VERSION:
+            raise TypeError(
+                f"{cls.__name__}: redeclare `schema_version: int = {cls.SCHEMA_VERSION}` "
+                f"to match SCHEMA_VERSION (the field default is {default})"
+            )
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _normalise_to_utc(cls, value: dt.datetime) -> dt.datetime:
+        return value.astimezone(dt.UTC)
+
+    @field_validator("schema_version")
+    @classmethod
+    def _check_schema_version(cls, value: int) -> int:
+        if value != cls.SCHEMA_VERSION:
+            raise ValueError(
+                f"{cls.__name__} schema_version {value} is not supported; "
+                f"this build reads version {cls.SCHEMA_VERSION}"
+            )
+        return value
+
+    @property
+    def msg_id(self) -> str:
+        """The value for the ``Nats-Msg-Id`` header."""
+        return str(self.event_id)
+
+    def to_json(self) -> bytes:
+        """UTF-8 JSON (Chinese text unescaped); ``model_validate_json`` reads it back."""
+        return self.model_dump_json().encode("utf-8")
+
+
+class Event(Message):
+    """Something that happened; published on ``duban.events.<entity>.<verb>``."""
+
+    SUBJECT_PREFIX: ClassVar[str] = EVENTS_PREFIX
+
+
+class ItemEvent(Event):
+    """An event about one supervised item (督办事项)."""
+
+    item_id: UUID
+
+
+class Command(Message):
+    """A request to one service; published on ``duban.cmd.<service>.<verb>``."""
+
+    SUBJECT_PREFIX: ClassVar[str] = COMMANDS_PREFIX

@@ -1,0 +1,64 @@
+"""Every domain event, one pydantic model each (split by entity into sibling modules)."""
+
+from __future__ import annotations
+
+from shared.contracts.accountability_events import (
+    AccountabilityClosed,
+    AccountabilityEvent,
+    AccountabilityMeasureDecided,
+    AccountabilityOpened,
+    BulletinPublished,
+)
+from shared.contracts.base import Event, ItemEvent
+from shared.contracts.item_events import (
+    ItemApproved,
+    ItemAssigned,
+    ItemClosed,
+    ItemRegistered,
+    ItemRejected,
+    ItemReopened,
+    ItemSigned,
+)
+from shared.contracts.report_events import (
+    DeadlineOverdue,
+    DeadlineReminder,
+    ExtensionDecided,
+    ExtensionRequested,
+    ReportAccepted,
+    ReportReturned,
+    ReportSubmitted,
+    RevisitCompleted,
+)
+from shared.contracts.task_events import TaskCompleted, TaskCreated, TaskEvent
+
+ALL_EVENTS: tuple[type[Event], ...] = (
+    ItemRegistered,
+    ItemApproved,
+    ItemRejected,
+    ItemAssigned,
+    ItemSigned,
+    ReportSubmitted,
+    ReportReturned,
+    ReportAccepted,
+    DeadlineReminder,
+    DeadlineOverdue,
+    ExtensionRequested,
+    ExtensionDecided,
+    RevisitCompleted,
+    ItemClosed,
+    ItemReopened,
+    AccountabilityOpened,
+    AccountabilityMeasureDecided,
+    AccountabilityClosed,
+    TaskCreated,
+    TaskCompleted,
+    BulletinPublished,
+)
+
+__all__ = [cls.__name__ for cls in ALL_EVENTS] + [
+    "ALL_EVENTS",
+    "AccountabilityEvent",
+    "Event",
+    "ItemEvent",
+    "TaskEvent",
+]

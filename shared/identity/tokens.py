@@ -1,0 +1,149 @@
+"""JWT bearer tokens: issued with HS256 here, or by an OIDC issuer and checked via its JWKS."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt
+from jwt import PyJWK, PyJWKClient
+
+from shared.settings import CommonSettings
+
+LEEWAY = timedelta(seconds=30)
+REQUIRED_CLAIMS = ["exp", "iat", "sub"]
+HMAC = "HS256"
+
+
+class InvalidToken(Exception):
+    """The bearer token cannot be accepted; ``reason`` says why, in a few words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class KeysUnavailable(InvalidToken):
+    """The identity provider's key set could not be fetched (not the caller's fault)."""
+
+
+class TokenIssuer:
+    """Issues HS256 tokens for the directory's users (development, CLI, tests)."""
+
+    def __init__(self, secret: str, issuer: str, audience: str, ttl: timedelta) -> None:
+        if ttl <= timedelta(0):
+            raise ValueError("token lifetime must be positive")
+        self._secret = secret
+        self._issuer = issuer
+        self._audience = audience
+        self._ttl = ttl
+
+    @classmethod
+    def from_settings(cls, settings: CommonSettings, ttl: timedelta | None = None) -> TokenIssuer:
+        lifetime = ttl if ttl is not None else timedelta(minutes=settings.token_ttl_minutes)
+        return cls(settings.jwt_secret, settings.jwt_issuer, settings.jwt_audience, lifetime)
+
+    def issue(self, username: str, now: datetime) -> str:
+        if now.tzinfo is None:
+            raise ValueError("issue() needs a timezone-aware time")
+        claims = {
+            "sub": username,
+            "iat": now,
+            "nbf": now,
+            "exp": now + self._ttl,
+            "iss": self._issuer,
+            "aud": self._audience,
+            "jti": uuid.uuid4().hex,
+        }
+        return jwt.encode(claims, self._secret, algorithm=HMAC)
+
+
+class TokenVerifier:
+    """Checks signature, issuer, audience and lifetime; returns the claims."""
+
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        audience: str,
+        algorithms: list[str],
+        secret: str | None = None,
+        jwks_client: PyJWKClient | None = None,
+        leeway: timedelta = LEEWAY,
+    ) -> None:
+        if (secret is None) == (jwks_client is None):
+            raise ValueError("give exactly one of secret and jwks_client")
+        if not algorithms:
+            raise ValueError("at least one algorithm is needed")
+        if jwks_client is not None and any(a.upper().startswith("HS") for a in algorithms):
+            raise ValueError("HMAC algorithms cannot be used with a JWKS key set")
+        self._issuer = issuer
+        self._audience = audience
+        self._algorithms = list(algorithms)
+        self._secret = secret
+        self._jwks = jwks_client
+        self._leeway = leeway
+
+    @classmethod
+    def from_settings(cls, settings: CommonSettings) -> TokenVerifier:
+        """HS256 with ``jwt_secret``, or the OIDC issuer's keys when ``jwt_jwks_url`` is set."""
+        common = {"issuer": settings.jwt_issuer, "audience": settings.jwt_audience}
+        if settings.jwt_jwks_url:
+            client = PyJWKClient(settings.jwt_jwks_url, cache_keys=True, timeout=10)
+            return cls(**common, algorithms=settings.jwt_algorithms, jwks_client=client)
+        return cls(**common, algorithms=[HMAC], secret=settings.jwt_secret)
+
+    def verify(self, token: str) -> dict[str, Any]:
+        if not token:
+            raise InvalidToken("missing token")
+        key = self._signing_key(token)
+        try:
+            return jwt.decode(
+                token,
+                key,
+                algorithms=self._algorithms,
+                audience=self._audience,
+                issuer=self._issuer,
+                leeway=self._leeway,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(_reason(exc)) from None
+
+    def _signing_key(self, token: str) -> str | PyJWK:
+        if self._jwks is None:
+            assert self._secret is not None
+            return self._secret
+        try:
+            return self._jwks.get_signing_key_from_jwt(token)
+        except jwt.PyJWKClientConnectionError:
+            raise KeysUnavailable("signing keys unavailable") from None
+        except jwt.DecodeError:
+            raise InvalidToken("malformed token") from None
+        except jwt.PyJWTError:
+            raise InvalidToken("unknown signing key") from None
+
+
+def _reason(exc: jwt.PyJWTError) -> str:
+    match exc:
+        case jwt.ExpiredSignatureError():
+            return "token expired"
+        case jwt.ImmatureSignatureError():
+            return "token not yet valid"
+        case jwt.InvalidAudienceError():
+            return "wrong audience"
+        case jwt.InvalidIssuerError():
+            return "wrong issuer"
+        case jwt.MissingRequiredClaimError():
+            return f"missing claim: {exc.claim}"
+        case jwt.InvalidAlgorithmError():
+            return "algorithm not allowed"
+        case jwt.InvalidSignatureError():
+            return "bad signature"
+        case jwt.DecodeError():
+            return "malformed token"
+        case jwt.InvalidIssuedAtError():
+            return "bad issued-at claim"
+        case _:
+            return "invalid token"

@@ -1,0 +1,86 @@
+"""What a service runs on: its clock, calendar, directory, database and broker.
+
+``build_runtime`` makes the real ones from settings; tests build a ``Runtime`` with a
+settable clock or their own calendar and pass it to ``create_app(settings, deps)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+from faststream.nats import NatsBroker
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared.bus.consumer import RetryPolicy
+from shared.bus.publisher import JetStreamPublisher
+from shared.bus.topology import Topology, ensure_streams
+from shared.calendar import WorkingCalendar, load_calendar
+from shared.clock import Clock, SystemClock
+from shared.identity import Authenticator, OrgDirectory, TokenVerifier, load_directory
+from shared.settings import ServiceSettings
+from shared.storage.database import create_engine
+from shared.storage.migrations import upgrade
+
+log = logging.getLogger("duban.runtime")
+
+BackgroundTask = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class Runtime:
+    settings: ServiceSettings
+    clock: Clock
+    calendar: WorkingCalendar
+    directory: OrgDirectory
+    authenticator: Authenticator
+    engine: AsyncEngine
+    broker: NatsBroker
+    topology: Topology
+    background: list[BackgroundTask] = field(default_factory=list)
+
+    @property
+    def publisher(self) -> JetStreamPublisher:
+        return JetStreamPublisher(self.broker, self.topology)
+
+    @property
+    def retry(self) -> RetryPolicy:
+        s = self.settings
+        return RetryPolicy(max_deliver=s.max_deliver, delays=tuple(s.retry_delays), ack_wait=s.ack_wait_seconds)
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Migrate, connect, declare streams, start consumers and background tasks; undo on exit."""
+        service = self.settings.service
+        await asyncio.to_thread(upgrade, self.settings.db_url, service)
+        await self.broker.connect()
+        await ensure_streams(self.broker.connection.jetstream(), self.topology)
+        await self.broker.start()
+        tasks = [asyncio.create_task(job(), name=f"{service}-background") for job in self.background]
+        log.info("service started", extra={"service": service, "nats": self.settings.nats_url})
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await self.broker.stop()
+            await self.engine.dispose()
+            log.info("service stopped", extra={"service": service})
+
+
+def build_runtime(settings: ServiceSettings, clock: Clock | None = None) -> Runtime:
+    directory = load_directory(settings.org_file)
+    return Runtime(
+        settings=settings,
+        clock=clock or SystemClock(),
+        calendar=load_calendar(settings.calendar_dir),
+        directory=directory,
+        authenticator=Authenticator(TokenVerifier.from_settings(settings), directory),
+        engine=create_engine(settings.db_url),
+        broker=NatsBroker(settings.nats_url, name=f"duban-{settings.service}", graceful_timeout=10.0),
+        topology=Topology(root=settings.bus_root),
+    )

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy 2.x engines, Alembic migrations per service, outbox and inbox tables."""

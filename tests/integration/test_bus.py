@@ -1,0 +1,146 @@
+"""The bus against a real NATS server with JetStream: delivery, retry, dead letter, dedup."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import nats
+import pytest
+from faststream.nats import NatsBroker
+from nats.js.client import JetStreamContext
+
+from shared.bus.consumer import RetryPolicy, subscribe
+from shared.bus.publisher import JetStreamPublisher
+from shared.bus.topology import Topology
+from shared.contracts.base import Message
+from shared.contracts.subjects import EVENTS_WILDCARD, ITEM_REGISTERED
+from tests.support.eventually import eventually
+from tests.support.samples import item_registered
+
+FAST_RETRY = RetryPolicy(max_deliver=3, delays=(0.0,), ack_wait=5.0)
+
+
+@pytest.fixture
+async def js(nats_url: str) -> AsyncIterator[JetStreamContext]:
+    connection = await nats.connect(nats_url)
+    yield connection.jetstream()
+    await connection.close()
+
+
+class Recorder:
+    """A handler that fails its first ``failures`` calls, then records the message."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.failures = failures
+        self.calls = 0
+        self.received: list[Message] = []
+
+    async def __call__(self, message: Message) -> None:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise RuntimeError(f"transient failure #{self.calls}")
+        self.received.append(message)
+
+
+async def started_consumer(nats_url: str, topology: Topology, handler: Recorder,
+                           retry: RetryPolicy = FAST_RETRY) -> NatsBroker:
+    broker = NatsBroker(nats_url)
+    subscribe(broker, topology, durable="ledger", filter_subject=EVENTS_WILDCARD, handler=handler,
+              retry=retry, batch_size=10)
+    await broker.start()
+    return broker
+
+
+async def dead_letters(js: JetStreamContext, topology: Topology) -> list[nats.aio.msg.Msg]:
+    info = await js.stream_info(topology.dead_letter_stream)
+    return [await js.get_msg(topology.dead_letter_stream, seq)
+            for seq in range(info.state.first_seq, info.state.last_seq + 1) if info.state.messages]
+
+
+async def test_published_event_arrives_in_a_durable_consumer(nats_url: str, topology: Topology) -> None:
+    handler = Recorder()
+    broker = await started_consumer(nats_url, topology, handler)
+    try:
+        event = item_registered()
+        ack = await JetStreamPublisher(broker, topology).publish(event)
+        assert ack.stream == topology.events_stream and not ack.duplicate
+        await eventually(lambda: _value(handler.received), lambda got: len(got) == 1)
+        assert handler.received == [event]
+    finally:
+        await broker.stop()
+
+
+async def test_failing_handler_is_redelivered_then_succeeds(nats_url: str, topology: Topology,
+                                                            js: JetStreamContext) -> None:
+    handler = Recorder(failures=2)
+    broker = await started_consumer(nats_url, topology, handler)
+    try:
+        event = item_registered()
+        await JetStreamPublisher(broker, topology).publish(event)
+        await eventually(lambda: _value(handler.received), lambda got: len(got) == 1)
+        assert handler.calls == 3
+        consumer = await eventually(lambda: js.consumer_info(topology.events_stream, "ledger"),
+                                    lambda c: c.num_ack_pending == 0 and c.num_pending == 0)
+        assert consumer.delivered.stream_seq == 1
+        assert await dead_letters(js, topology) == []
+    finally:
+        await broker.stop()
+
+
+async def test_after_max_deliver_failures_the_message_is_dead_lettered(nats_url: str, topology: Topology,
+                                                                       js: JetStreamContext) -> None:
+    handler = Recorder(failures=10**6)
+    broker = await started_consumer(nats_url, topology, handler)
+    try:
+        event = item_registered()
+        await JetStreamPublisher(broker, topology).publish(event)
+        [dead] = await eventually(lambda: dead_letters(js, topology), lambda got: len(got) == 1)
+        assert handler.calls == FAST_RETRY.max_deliver
+        assert dead.subject == f"{topology.root}.dlq.events.item.registered"
+        assert dead.data == event.to_json()
+        assert dead.headers["Duban-Dlq-Consumer"] == "ledger"
+        assert dead.headers["Duban-Dlq-Deliveries"] == str(FAST_RETRY.max_deliver)
+        assert "transient failure #3" in dead.headers["Duban-Dlq-Reason"]
+        consumer = await js.consumer_info(topology.events_stream, "ledger")
+        assert consumer.num_ack_pending == 0  # dead-lettered messages are acked, not left hanging
+    finally:
+        await broker.stop()
+
+
+async def test_malformed_event_goes_straight_to_dead_letter(nats_url: str, topology: Topology,
+                                                            js: JetStreamContext) -> None:
+    handler = Recorder()
+    broker = await started_consumer(nats_url, topology, handler)
+    try:
+        bad = json.dumps({"title": "no ids", "unexpected": 1}).encode()
+        await js.publish(topology.subject(ITEM_REGISTERED), bad, headers={"Nats-Msg-Id": "bad-1"})
+        [dead] = await eventually(lambda: dead_letters(js, topology), lambda got: len(got) == 1)
+        assert dead.data == bad
+        assert dead.headers["Duban-Dlq-Reason"].startswith("malformed")
+        assert dead.headers["Duban-Dlq-Deliveries"] == "1"
+        assert handler.calls == 0
+    finally:
+        await broker.stop()
+
+
+async def test_a_repeated_message_id_is_stored_once(nats_url: str, topology: Topology,
+                                                    js: JetStreamContext) -> None:
+    broker = NatsBroker(nats_url)
+    await broker.connect()
+    try:
+        publisher = JetStreamPublisher(broker, topology)
+        event = item_registered()
+        first = await publisher.publish(event)
+        again = await publisher.publish(event)
+        other = await publisher.publish(item_registered())
+        assert (bool(first.duplicate), again.duplicate, bool(other.duplicate)) == (False, True, False)
+        assert again.seq == first.seq
+        info = await js.stream_info(topology.events_stream)
+        assert info.state.messages == 2
+    finally:
+        await broker.stop()
+
+
+async def _value(value: object) -> object:
+    return value
