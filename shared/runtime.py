@@ -67,7 +67,10 @@ class Runtime:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            await self.broker.stop()
+            try:
+                await self.broker.stop()
+            except Exception as error:  # NATS already gone: nothing left to drain
+                log.warning("broker did not stop cleanly", extra={"error": repr(error)})
             await self.engine.dispose()
             log.info("service stopped", extra={"service": service})
 
@@ -81,6 +84,7 @@ def build_runtime(settings: ServiceSettings, clock: Clock | None = None) -> Runt
         directory=directory,
         authenticator=Authenticator(TokenVerifier.from_settings(settings), directory),
         engine=create_engine(settings.db_url),
-        broker=NatsBroker(settings.nats_url, name=f"duban-{settings.service}", graceful_timeout=10.0),
+        broker=NatsBroker(settings.nats_url, name=f"duban-{settings.service}", graceful_timeout=10.0,
+                          logger=logging.getLogger(f"duban.{settings.service}.bus")),
         topology=Topology(root=settings.bus_root),
     )

@@ -50,7 +50,8 @@ class EmbeddedNats:
             str(nats_server_binary()), "-js", "-sd", str(store), "-a", "127.0.0.1",
             "-p", "-1", "-m", "-1", "--ports_file_dir", str(ports_dir),
         ]
-        self.process = subprocess.Popen(command, stdout=log_file, stderr=log_file)
+        # its own session: a Ctrl-C meant for the services must not stop the broker under them
+        self.process = subprocess.Popen(command, stdout=log_file, stderr=log_file, start_new_session=True)
         log_file.close()
         ports_file = ports_dir / f"nats-server_{self.process.pid}.ports"
         deadline = time.monotonic() + self.start_timeout

@@ -43,9 +43,8 @@ async def record_once(connection: AsyncConnection, table: Table, message: Messag
         occurred_at=message.occurred_at,
         received_at=now,
         payload=message.model_dump_json(),
-    ).on_conflict_do_nothing(index_elements=[table.c.event_id])
-    result = await connection.execute(statement)
-    return result.rowcount == 1
+    ).on_conflict_do_nothing(index_elements=[table.c.event_id]).returning(table.c.event_id)
+    return (await connection.execute(statement)).first() is not None
 
 
 async def count(connection: AsyncConnection, table: Table) -> int:

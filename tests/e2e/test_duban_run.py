@@ -1,0 +1,78 @@
+"""``duban run`` on a machine with nothing configured: embedded NATS, SQLite, four services."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.support.services import REPO
+
+BIN = Path(sys.executable).parent
+
+
+def free_port_block(size: int = 4) -> int:
+    for base in range(20000 + os.getpid() % 20000, 60000, 10):
+        try:
+            sockets = []
+            for port in range(base, base + size):
+                s = socket.socket()
+                sockets.append(s)
+                s.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+    raise RuntimeError("no free block of ports")
+
+
+def read_until(process: subprocess.Popen[bytes], output: Path, marker: str, timeout: float) -> str:
+    """Wait until the process has printed ``marker`` to its output file."""
+    deadline = time.monotonic() + timeout
+    while marker not in (seen := output.read_text()):
+        if time.monotonic() > deadline or process.poll() is not None:
+            raise AssertionError(f"{marker!r} not printed; output so far:\n{seen}")
+        time.sleep(0.2)  # waiting on another process's output, not business time
+    return seen
+
+
+def test_duban_run_brings_up_the_platform_and_stops_cleanly(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("DUBAN_") and k not in ("NATS_URL", "DATABASE_URL")}
+    env.update(DUBAN_DATA_DIR=str(tmp_path / "var"), DUBAN_CALENDAR_DIR=str(tmp_path / "var" / "calendar"),
+               DUBAN_ORG_FILE=str(REPO / "deploy" / "org.example.yaml"), PYTHONUNBUFFERED="1")
+    base = free_port_block()
+    output = tmp_path / "stdout.txt"
+    with output.open("wb") as sink:
+        process = subprocess.Popen([str(BIN / "duban"), "run", "--base-port", str(base)], cwd=tmp_path, env=env,
+                                   stdout=sink, stderr=(tmp_path / "stderr.txt").open("wb"))
+    try:
+        banner = read_until(process, output, "Press Ctrl-C to stop.", timeout=90)
+        urls = [f"http://127.0.0.1:{base + i}" for i in range(4)]
+        for url in urls:
+            assert url in banner
+            ready = httpx.get(f"{url}/readyz", timeout=5)
+            assert ready.status_code == 200, ready.text
+        token = subprocess.run([str(BIN / "duban"), "token", "--user", "office"], env=env, cwd=tmp_path,
+                               capture_output=True, text=True, check=True).stdout.strip()
+        units = httpx.get(f"{urls[0]}/units", headers={"Authorization": f"Bearer {token}"}, timeout=5)
+        assert units.status_code == 200 and units.json()["total"] >= 6
+        assert httpx.get(f"{urls[1]}/me", timeout=5).status_code == 401
+        assert sorted(p.name for p in (tmp_path / "var").glob("*.db")) == [
+            "ledger.db", "notification.db", "reporting.db", "workflow.db"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=60)
+    assert code == 0
+    for port in range(base, base + 4):
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open after Ctrl-C"
+    assert not list((tmp_path / "var" / "nats" / "ports").glob("*.ports")), "embedded NATS still running"

@@ -1,0 +1,109 @@
+"""Storage on each database: migrations, the outbox, the inbox, UTC times."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from faststream.nats import NatsBroker
+from sqlalchemy import inspect, select, text
+
+from services.ledger import tables as ledger_tables
+from services.workflow import tables as workflow_tables
+from shared.bus.publisher import JetStreamPublisher
+from shared.bus.topology import Topology
+from shared.clock import SettableClock
+from shared.storage.database import create_engine
+from shared.storage.inbox import count, record_once
+from shared.storage.migrations import upgrade
+from shared.storage.outbox import Outbox, OutboxRelay
+from tests.support.samples import T0, item_registered
+
+SERVICES = ("workflow", "ledger", "notification", "reporting")
+
+
+async def table_names(url: str) -> set[str]:
+    engine = create_engine(url)
+    async with engine.connect() as connection:
+        names = await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+    await engine.dispose()
+    return names
+
+
+async def test_each_service_migrates_its_own_tables_once(database_url: str) -> None:
+    for service in SERVICES:
+        upgrade(database_url, service)
+        upgrade(database_url, service)  # a second start changes nothing
+    names = await table_names(database_url)
+    assert {f"alembic_version_{s}" for s in SERVICES} <= names
+    assert {"workflow_outbox", "ledger_inbox", "notification_inbox", "reporting_inbox"} <= names
+    engine = create_engine(database_url)
+    async with engine.connect() as connection:
+        versions = {s: (await connection.execute(text(f"SELECT version_num FROM alembic_version_{s}"))).scalar_one()
+                    for s in SERVICES}
+    await engine.dispose()
+    assert versions == dict.fromkeys(SERVICES, "0001")
+
+
+async def test_outbox_keeps_only_committed_messages_and_relays_them(database_url: str, nats_url: str,
+                                                                    topology: Topology) -> None:
+    upgrade(database_url, "workflow")
+    engine = create_engine(database_url)
+    clock = SettableClock(T0)
+    outbox = Outbox(workflow_tables.outbox, clock)
+    kept, dropped = item_registered(), item_registered()
+    async with engine.begin() as connection:
+        await outbox.stage(connection, kept)
+    with pytest.raises(RuntimeError):
+        async with engine.begin() as connection:
+            await outbox.stage(connection, dropped)
+            raise RuntimeError("the use case failed after staging")
+    assert await outbox.pending(engine) == 1
+
+    broker = NatsBroker(nats_url)
+    await broker.connect()
+    try:
+        relay = OutboxRelay(engine, outbox, JetStreamPublisher(broker, topology))
+        clock.advance(dt.timedelta(seconds=3))
+        assert await relay.relay_once() == 1
+        assert await relay.relay_once() == 0
+        js = broker.connection.jetstream()
+        stored = await js.get_msg(topology.events_stream, 1)
+        assert stored.data == kept.to_json()
+        assert stored.headers["Nats-Msg-Id"] == str(kept.event_id)
+    finally:
+        await broker.stop()
+    async with engine.connect() as connection:
+        row = (await connection.execute(select(workflow_tables.outbox))).one()
+    await engine.dispose()
+    assert row.event_id == kept.event_id and row.sent_at == T0 + dt.timedelta(seconds=3)
+    assert row.created_at == T0 and row.created_at.tzinfo is not None
+
+
+async def test_inbox_records_a_message_once(database_url: str) -> None:
+    upgrade(database_url, "ledger")
+    engine = create_engine(database_url)
+    event = item_registered(title="城区供暖管网改造")
+    async with engine.begin() as connection:
+        first = await record_once(connection, ledger_tables.inbox, event, T0)
+    async with engine.begin() as connection:
+        again = await record_once(connection, ledger_tables.inbox, event, T0)
+        assert await count(connection, ledger_tables.inbox) == 1
+        row = (await connection.execute(select(ledger_tables.inbox))).one()
+    await engine.dispose()
+    assert (first, again) == (True, False)
+    assert row.item_id == event.item_id and "城区供暖管网改造" in row.payload
+
+
+async def test_times_come_back_as_the_same_utc_instant(database_url: str) -> None:
+    upgrade(database_url, "ledger")
+    engine = create_engine(database_url)
+    beijing = dt.datetime(2026, 10, 9, 17, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    event = item_registered(occurred_at=beijing)
+    async with engine.begin() as connection:
+        await record_once(connection, ledger_tables.inbox, event, beijing)
+        row = (await connection.execute(select(ledger_tables.inbox))).one()
+    await engine.dispose()
+    assert row.occurred_at == beijing and row.occurred_at.utcoffset() == dt.timedelta(0)
+    assert row.occurred_at.hour == 9
