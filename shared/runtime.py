@@ -85,6 +85,6 @@ def build_runtime(settings: ServiceSettings, clock: Clock | None = None) -> Runt
         authenticator=Authenticator(TokenVerifier.from_settings(settings), directory),
         engine=create_engine(settings.db_url),
         broker=NatsBroker(settings.nats_url, name=f"duban-{settings.service}", graceful_timeout=10.0,
-                          logger=logging.getLogger(f"duban.{settings.service}.bus")),
+                          logger=logging.getLogger(f"duban.{settings.service}.bus"), log_level=logging.DEBUG),
         topology=Topology(root=settings.bus_root),
     )

@@ -83,7 +83,10 @@ class ServiceSettings(CommonSettings):
     max_deliver: int = 5
     retry_delays: list[float] = [1.0, 5.0, 30.0, 120.0]
     ack_wait_seconds: float = 30.0
-    fetch_batch: int = 50
+    # 1: each event is handled as soon as it arrives; larger: faster backlog drains,
+    # but a quiet bus delays events by up to fetch_max_wait (see shared.bus.consumer)
+    fetch_batch: int = 1
+    fetch_max_wait: float = 5.0
 
     @property
     def db_url(self) -> str:

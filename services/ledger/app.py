@@ -23,6 +23,7 @@ def create_app(settings: LedgerSettings | None = None, deps: Runtime | None = No
         handler=InboxRecorder(runtime.engine, tables.inbox, runtime.clock),
         retry=runtime.retry,
         batch_size=runtime.settings.fetch_batch,
+        max_wait=runtime.settings.fetch_max_wait,
     )
     return service_app(
         runtime,

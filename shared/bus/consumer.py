@@ -101,23 +101,32 @@ def subscribe(
     filter_subject: str,
     handler: Handler,
     retry: RetryPolicy,
-    batch_size: int = 50,
+    batch_size: int = 1,
+    max_wait: float = 5.0,
 ) -> None:
-    """Wire ``handler`` to a durable pull consumer on ``filter_subject`` (a canonical name)."""
+    """Wire ``handler`` to a durable pull consumer on ``filter_subject`` (a canonical name).
+
+    A fetch of one message returns as soon as it arrives. A larger ``batch_size`` drains a
+    backlog faster, but nats-py's fetch then lingers until the batch is full or
+    ``max_wait`` has passed, which delays events on a quiet bus by up to ``max_wait``.
+    """
     subject = topology.subject(filter_subject)
     delivery = Delivery(durable, handler, topology, JetStreamPublisher(broker, topology), retry)
 
-    async def on_message(body: bytes, msg: NatsMessage) -> None:
-        await delivery(msg.raw_message)
+    async def on_batch(body: list[bytes], msg: NatsMessage) -> None:
+        # one fetched batch, handled in stream order: per-item order is kept and a
+        # consumer's writes never contend with each other
+        for raw in msg.raw_message:
+            await delivery(raw)
 
-    async def raw_body(msg: NatsMessage) -> bytes:  # decoding is the Delivery's job, not FastStream's
-        return msg.body
+    async def raw_bodies(msg: NatsMessage) -> list[bytes]:  # decoding is the Delivery's job
+        return [raw.data for raw in msg.raw_message]
 
     broker.subscriber(
         subject,
         stream=JStream(topology.stream_for(subject), declare=False),
         durable=durable,
-        pull_sub=PullSub(batch_size=batch_size, timeout=5.0),
+        pull_sub=PullSub(batch_size=batch_size, timeout=max_wait, batch=True),
         config=ConsumerConfig(
             durable_name=durable,
             ack_policy=JsAckPolicy.EXPLICIT,
@@ -127,6 +136,6 @@ def subscribe(
             filter_subject=subject,
         ),
         ack_policy=AckPolicy.MANUAL,
-        decoder=raw_body,
+        decoder=raw_bodies,
         title=f"{durable}:{filter_subject}",
-    )(on_message)
+    )(on_batch)
