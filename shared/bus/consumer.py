@@ -131,7 +131,10 @@ def subscribe(
             durable_name=durable,
             ack_policy=JsAckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
-            max_deliver=retry.max_deliver,
+            # one more than ours: the server's own limit (and its advisory, kept in the
+            # dead-letter stream) only catches a message whose handler never returns,
+            # e.g. one that crashes the process each time
+            max_deliver=retry.max_deliver + 1,
             ack_wait=retry.ack_wait,
             filter_subject=subject,
         ),

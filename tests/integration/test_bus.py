@@ -47,7 +47,7 @@ async def started_consumer(nats_url: str, topology: Topology, handler: Recorder,
                            retry: RetryPolicy = FAST_RETRY) -> NatsBroker:
     broker = NatsBroker(nats_url)
     subscribe(broker, topology, durable="ledger", filter_subject=EVENTS_WILDCARD, handler=handler,
-              retry=retry, batch_size=10)
+              retry=retry)
     await broker.start()
     return broker
 
