@@ -6,7 +6,6 @@ from fastapi import FastAPI
 
 from services.ledger import tables
 from services.ledger.config import LedgerSettings
-from shared.bus.consumer import subscribe
 from shared.contracts.subjects import EVENTS_WILDCARD
 from shared.runtime import Runtime, build_runtime
 from shared.storage.inbox import InboxRecorder
@@ -15,16 +14,7 @@ from shared.web import service_app
 
 def create_app(settings: LedgerSettings | None = None, deps: Runtime | None = None) -> FastAPI:
     runtime = deps or build_runtime(settings or LedgerSettings())
-    subscribe(
-        runtime.broker,
-        runtime.topology,
-        durable="ledger",
-        filter_subject=EVENTS_WILDCARD,
-        handler=InboxRecorder(runtime.engine, tables.inbox, runtime.clock),
-        retry=runtime.retry,
-        batch_size=runtime.settings.fetch_batch,
-        max_wait=runtime.settings.fetch_max_wait,
-    )
+    runtime.consume("ledger", EVENTS_WILDCARD, InboxRecorder(runtime.engine, tables.inbox, runtime.clock))
     return service_app(
         runtime,
         title="Duban ledger service (督办台帐服务)",
