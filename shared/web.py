@@ -96,9 +96,20 @@ async def readiness(runtime: Runtime) -> dict[str, dict[str, object]]:
     checks["calendar"] = {
         "ok": covered,
         "message": f"official working days for {year} loaded" if covered else uncovered_year_warning(year),
-        "covered_years": [min(runtime.calendar.covered_years), max(runtime.calendar.covered_years)],
+        "covered_years": year_ranges(runtime.calendar.covered_years),
     }
     return checks
+
+
+def year_ranges(years: tuple[int, ...]) -> list[str]:
+    """(2004, …, 2026, 2028) -> ["2004-2026", "2028"]."""
+    ranges: list[list[int]] = []
+    for year in sorted(years):
+        if ranges and year == ranges[-1][1] + 1:
+            ranges[-1][1] = year
+        else:
+            ranges.append([year, year])
+    return [f"{a}-{b}" if a != b else str(a) for a, b in ranges]
 
 
 def me_router() -> APIRouter:

@@ -42,6 +42,7 @@ async def test_service_starts_answers_and_guards_its_api(service: str, nats_url:
         assert ready.status_code == 200, ready.text
         assert {name: c["ok"] for name, c in ready.json()["checks"].items()} == {
             "nats": True, "database": True, "calendar": True}
+        assert ready.json()["checks"]["calendar"]["covered_years"] == ["2004-2026"]
         assert "/me" in (await client.get("/openapi.json")).json()["paths"]
 
         missing = await client.get("/me")
