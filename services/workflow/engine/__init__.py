@@ -1,0 +1,1 @@
+"""The one place SpiffWorkflow is imported: parsing, timers, scripts, serialization, stepping."""

@@ -1,0 +1,64 @@
+"""A set of BPMN documents parsed together: one version of the platform's processes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+from services.workflow.engine.parser import make_parser
+from services.workflow.engine.timers import ClockTimeDateEventDefinition
+
+# the serializer must know every custom spec class the parser makes
+REGISTRY = BpmnWorkflowSerializer.configure(
+    {**SPIFF_CONFIG, ClockTimeDateEventDefinition: TimerConditionalEventDefinitionConverter})
+SERIALIZER = BpmnWorkflowSerializer(REGISTRY)
+
+
+@dataclass
+class Definitions:
+    """Parsed processes plus each one's serialized spec, made once and shared by every row."""
+
+    documents: dict[str, bytes]
+    _parser: Any = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._parser = make_parser()
+        for name, xml in sorted(self.documents.items()):
+            self._parser.add_bpmn_xml(etree.fromstring(xml), filename=name)
+
+    @cached_property
+    def digest(self) -> str:
+        """A content hash of all documents: a changed file makes a new version."""
+        h = hashlib.sha256()
+        for name, xml in sorted(self.documents.items()):
+            h.update(name.encode() + b"\0" + xml + b"\0")
+        return h.hexdigest()
+
+    @property
+    def process_ids(self) -> list[str]:
+        return sorted(self._parser.get_process_ids())
+
+    def specs(self, process_id: str) -> tuple[Any, dict[str, Any]]:
+        return self._parser.get_spec(process_id), self._parser.get_subprocess_specs(process_id)
+
+    def spec_json(self, process_id: str) -> str:
+        """The serialized spec and sub-specs of a process, stored once per version."""
+        if process_id not in self._spec_json:
+            spec, subprocess_specs = self.specs(process_id)
+            self._spec_json[process_id] = json.dumps({
+                "spec": REGISTRY.convert(spec),
+                "subprocess_specs": {name: REGISTRY.convert(s) for name, s in subprocess_specs.items()},
+            }, ensure_ascii=False)
+        return self._spec_json[process_id]
+
+    @cached_property
+    def _spec_json(self) -> dict[str, str]:
+        return {}

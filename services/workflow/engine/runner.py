@@ -1,0 +1,148 @@
+"""Starting, stepping, completing and saving one process instance.
+
+A ``Run`` is one instance in memory. The host loads it, applies one input (a completed
+task, a message, the passing of time), saves it and the events it emitted in one
+transaction. Before any input the instance is refreshed and settled, so a late report
+never races a deadline that has already fired.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from services.workflow.engine.definitions import SERIALIZER, Definitions
+from services.workflow.engine.scripts import DubanScriptEngine
+from services.workflow.engine.timers import TimerEventDefinition
+
+Emitted = tuple[str, dict[str, Any]]
+
+
+class TaskNotReady(Exception):
+    """The task is finished, cancelled or not yet reached."""
+
+
+class UnknownTask(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class UserTask:
+    id: UUID
+    bpmn_id: str
+    name: str
+    process: str
+    kind: str
+    assignee: str
+    due: str | None
+    data: dict[str, Any]
+
+
+class Run:
+    def __init__(self, workflow: BpmnWorkflow, engine: DubanScriptEngine) -> None:
+        self.workflow = workflow
+        self.engine = engine
+
+    # -- inputs -----------------------------------------------------------------------
+    def settle(self) -> list[Emitted]:
+        """Fire due timers and run every engine step that can run."""
+        self.workflow.refresh_timers()
+        self.workflow.do_engine_steps()
+        return self.engine.take_emitted()
+
+    def complete(self, task_id: UUID, data: dict[str, Any]) -> list[Emitted]:
+        emitted = self.settle()
+        task = self._ready_task(task_id)
+        task.data.update(data)
+        task.run()
+        return emitted + self.settle()
+
+    def send_message(self, name: str, payload: dict[str, Any]) -> list[Emitted]:
+        emitted = self.settle()
+        self.workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload=payload))
+        return emitted + self.settle()
+
+    # -- questions ----------------------------------------------------------------------
+    @property
+    def completed(self) -> bool:
+        return self.workflow.is_completed()
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.workflow.data
+
+    def ready_tasks(self) -> list[UserTask]:
+        return [self._view(t) for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)]
+
+    def next_timer_due(self) -> dt.datetime | None:
+        """The earliest fire time among the timers the instance waits on."""
+        due = [TimerEventDefinition.get_datetime(e.value) for e in self.workflow.waiting_events()
+               if e.event_type.endswith("TimeDateEventDefinition") and e.value]
+        return min(due, default=None)
+
+    def active_element_ids(self) -> list[str]:
+        """BPMN elements the instance is at: ready tasks and waiting events."""
+        return self._element_ids(TaskState.READY | TaskState.WAITING | TaskState.STARTED)
+
+    def completed_element_ids(self) -> list[str]:
+        return self._element_ids(TaskState.COMPLETED)
+
+    def _element_ids(self, state: int) -> list[str]:
+        tasks = self.workflow.get_tasks(state=state)
+        for sub in self.workflow.subprocesses.values():
+            tasks += sub.get_tasks(state=state)
+        return sorted({t.task_spec.bpmn_id for t in tasks if getattr(t.task_spec, "bpmn_id", None)})
+
+    # -- internals ----------------------------------------------------------------------
+    def _ready_task(self, task_id: UUID) -> Any:
+        task = self.workflow.get_task_from_id(task_id)
+        if task is None:
+            raise UnknownTask(str(task_id))
+        if task.state != TaskState.READY or not task.task_spec.manual:
+            raise TaskNotReady(f"task {task_id} is {TaskState.get_name(task.state)}")
+        return task
+
+    def _view(self, task: Any) -> UserTask:
+        props = task.task_spec.extensions.get("properties", {})
+        due_var = props.get("due")
+        return UserTask(
+            id=task.id, bpmn_id=task.task_spec.bpmn_id, name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+            process=task.workflow.spec.name, kind=props.get("kind", ""), assignee=props.get("assignee", ""),
+            due=task.data.get(due_var) if due_var else None, data=task.data,
+        )
+
+
+class Engine:
+    """Makes and restores runs; the clock and calendar reach scripts and timers from here."""
+
+    def __init__(self, script_engine: DubanScriptEngine) -> None:
+        self.script_engine = script_engine
+
+    def start(self, definitions: Definitions, process_id: str, data: dict[str, Any]) -> tuple[Run, list[Emitted]]:
+        spec, subprocess_specs = definitions.specs(process_id)
+        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine)
+        workflow.get_next_task(state=TaskState.READY).data.update(data)
+        run = Run(workflow, self.script_engine)
+        return run, run.settle()
+
+    def dump(self, run: Run) -> str:
+        """The instance's state without its spec (stored once per definition version)."""
+        state = SERIALIZER.to_dict(run.workflow)
+        state.pop("spec")
+        state.pop("subprocess_specs")
+        return json.dumps(state, ensure_ascii=False)
+
+    def load(self, definitions: Definitions, process_id: str, state: str) -> Run:
+        dct = json.loads(state)
+        dct.update(json.loads(definitions.spec_json(process_id)))
+        workflow = SERIALIZER.from_dict(dct)
+        workflow.script_engine = self.script_engine
+        return Run(workflow, self.script_engine)
