@@ -41,6 +41,7 @@ class Runtime:
     broker: NatsBroker
     topology: Topology
     background: list[BackgroundTask] = field(default_factory=list)
+    startup: list[BackgroundTask] = field(default_factory=list)  # after migrations, before serving
 
     @property
     def publisher(self) -> JetStreamPublisher:
@@ -65,6 +66,8 @@ class Runtime:
         await self.broker.connect()
         await ensure_streams(self.broker.connection.jetstream(), self.topology)
         await self.broker.start()
+        for step in self.startup:
+            await step()
         tasks = [asyncio.create_task(job(), name=f"{service}-background") for job in self.background]
         log.info("service started", extra={"service": service, "nats": self.settings.nats_url})
         try:

@@ -1,8 +1,94 @@
 """The workflow service's tables (it owns them; no other service reads them)."""
 
-from sqlalchemy import MetaData
+from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, Uuid
 
 from shared.storage.outbox import outbox_table
+from shared.storage.types import BigId, UtcDateTime
 
 metadata = MetaData()
 outbox = outbox_table(metadata, "workflow")
+
+# one version = the set of BPMN documents deployed together (call activities cross files)
+definition_versions = Table(
+    "workflow_definition_versions", metadata,
+    Column("version", Integer, primary_key=True, autoincrement=True),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("documents", JSON, nullable=False),  # {file name: BPMN XML}
+    Column("source", String(20), nullable=False),  # startup | api
+    Column("deployed_by", String(64), nullable=False),
+    Column("deployed_at", UtcDateTime, nullable=False),
+)
+
+# the serialized spec of each process of a version, stored once and shared by every instance
+process_specs = Table(
+    "workflow_process_specs", metadata,
+    Column("version", Integer, primary_key=True),
+    Column("process_id", String(100), primary_key=True),
+    Column("spec", Text, nullable=False),
+)
+
+instances = Table(
+    "workflow_instances", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("item_id", Uuid, nullable=True, index=True),
+    Column("process_id", String(100), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("revision", Integer, nullable=False),  # optimistic lock: bumped by every save
+    Column("next_timer_at", UtcDateTime, nullable=True),
+    Column("completed", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+Index("ix_workflow_instances_timer", instances.c.next_timer_at)
+
+items = Table(
+    "workflow_items", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("year", Integer, nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("source", String(40), nullable=False),
+    Column("urgency", String(20), nullable=False),
+    Column("lead_unit", String(64), nullable=False, index=True),
+    Column("co_units", JSON, nullable=False),
+    Column("leader", String(64), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("due_date", Date, nullable=True),
+    Column("due_date_estimated", Boolean, nullable=False),
+    Column("overdue", Boolean, nullable=False),
+    Column("registered_by", String(64), nullable=False),
+    Column("registered_at", UtcDateTime, nullable=False),
+    Column("details", JSON, nullable=False),  # the rest of the registration form
+    UniqueConstraint("year", "number", name="uq_workflow_items_number"),
+)
+
+# ready user tasks, kept in step with the instance state so GET /tasks is one query
+open_tasks = Table(
+    "workflow_open_tasks", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("instance_id", Uuid, nullable=False, index=True),
+    Column("item_id", Uuid, nullable=True),
+    Column("kind", String(40), nullable=False),
+    Column("bpmn_id", String(100), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("assignee_role", String(40), nullable=False),
+    Column("assignee_unit", String(64), nullable=True),
+    Column("due_date", Date, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+Index("ix_workflow_open_tasks_assignee", open_tasks.c.assignee_role, open_tasks.c.assignee_unit)
+
+task_history = Table(
+    "workflow_task_history", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("task_id", Uuid, nullable=False, unique=True),
+    Column("instance_id", Uuid, nullable=False, index=True),
+    Column("item_id", Uuid, nullable=True, index=True),
+    Column("kind", String(40), nullable=False),
+    Column("bpmn_id", String(100), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("completed_at", UtcDateTime, nullable=False),
+)

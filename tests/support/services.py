@@ -32,6 +32,7 @@ def settings_for(cls: type[ServiceSettings], *, nats_url: str, database_url: str
         org_file=REPO / "deploy" / "org.example.yaml",
         jwt_secret=TEST_SECRET,
         retry_delays=[0.0],
+        **({"workflows_dir": REPO / "tests" / "fixtures" / "flows"} if hasattr(cls, "workflows_dir") else {}),
         **overrides,
     )
 

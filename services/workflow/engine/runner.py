@@ -141,8 +141,12 @@ class Engine:
         return json.dumps(state, ensure_ascii=False)
 
     def load(self, definitions: Definitions, process_id: str, state: str) -> Run:
+        return self.restore(definitions.spec_json(process_id), state)
+
+    def restore(self, spec_json: str, state: str) -> Run:
+        """Restore an instance from its row and its version's stored spec."""
         dct = json.loads(state)
-        dct.update(json.loads(definitions.spec_json(process_id)))
+        dct.update(json.loads(spec_json))
         workflow = SERIALIZER.from_dict(dct)
         workflow.script_engine = self.script_engine
         return Run(workflow, self.script_engine)

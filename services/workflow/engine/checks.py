@@ -1,0 +1,249 @@
+"""Checks BPMN files before they are loaded or deployed (``duban bpmn check``).
+
+Three layers, every problem collected: the BPMN and Spiff XSDs, the engine's own parse of
+each executable process with its call activities, and the rules of workflows/README.md.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import keyword
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from services.workflow.engine.parser import make_parser
+from services.workflow.engine.task_kinds import TASK_KINDS
+
+NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
+      "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
+BPMN, SPIFF = NS["bpmn"], NS["spiffworkflow"]
+
+# Task spec names SpiffWorkflow gives its own tasks (bpmn_process_spec.py, ProcessParser.py, TaskParser.py).
+RESERVED_IDS = ("Start", "End", "Root", "StartEventSplit", "StartEventJoin")
+RESERVED_SUFFIXES = (".EndJoin", ".BoundaryEventSplit", ".BoundaryEventJoin")
+FORBIDDEN_NAMES = frozenset({"open", "exec", "eval", "compile", "globals", "locals", "getattr", "setattr",
+                             "delattr", "vars", "__import__", "breakpoint", "input"})
+ASSIGNEE = re.compile(r"role:(office|leader|secretary_general)|unit:([^:]+):(liaison|head)")
+# Text the engine runs: exec() for scripts, eval() for expressions.
+SCRIPTS = {f"{{{BPMN}}}script": "exec", f"{{{SPIFF}}}preScript": "exec", f"{{{SPIFF}}}postScript": "exec",
+           f"{{{SPIFF}}}messagePayload": "eval",
+           **{f"{{{BPMN}}}{tag}": "eval" for tag in ("conditionExpression", "condition", "completionCondition",
+                                                     "loopCardinality")}}
+XSD_ID = re.compile(r"('[^']*') is not a valid value of the atomic type 'xs:ID'")
+TIMER_HINT = 'a variable name or a quoted ISO datetime with an offset, e.g. "2026-10-11T23:59:59+08:00"'
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a file cannot be deployed."""
+
+    file: str
+    element: str | None
+    message: str
+    name: str | None = field(default=None, compare=False)  # the element's name, for people
+
+    def __str__(self) -> str:
+        label = f" ({self.name})" if self.name else ""
+        where = "" if self.element is None else f"element '{self.element}'{label}: "
+        return f"{self.file}: {where}{self.message}"
+
+
+def check_files(paths: list[Path]) -> list[Problem]:
+    """Reads the files and checks them together (call activities reference other files)."""
+    docs: dict[str, bytes] = {}
+    unreadable: list[Problem] = []
+    for path in paths:
+        try:
+            docs[str(path)] = Path(path).read_bytes()
+        except OSError as exc:
+            unreadable.append(Problem(str(path), None, f"cannot read the file: {exc.strerror or exc}"))
+    return unreadable + check_documents(docs)
+
+
+def check_documents(docs: dict[str, bytes]) -> list[Problem]:
+    """Checks BPMN documents (name -> XML bytes) together; no problems means all can be deployed."""
+    problems: list[Problem] = []
+    parser = make_parser()
+    trees: dict[str, etree._Element] = {}
+    loaded: set[str] = set()
+    for name, data in docs.items():
+        try:
+            trees[name] = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+        except etree.XMLSyntaxError as exc:
+            problems.append(Problem(name, None, f"not well-formed XML: {exc}"))
+            continue
+        try:
+            parser.add_bpmn_xml(trees[name], name)
+            loaded.add(name)
+        except Exception as exc:  # ValidationException, but the parser raises others too
+            problems.extend(_load_problems(parser, trees[name], name, exc))
+
+    processes = {p.get("id"): (name, p) for name, root in trees.items() for p in root.iterfind("bpmn:process", NS)}
+    executable = {pid for pid, (_, p) in processes.items() if p.get("isExecutable", "true") == "true"}
+    broken = {pid for pid, (doc, _) in processes.items() if doc not in loaded}  # reported: not for the engine
+    for name, root in trees.items():
+        problems.extend(_rule_problems(name, root, processes, broken))
+
+    seen = {(p.file, p.element) for p in problems}
+    for step in ("spec", "subprocesses"):
+        for pid in sorted(executable - broken):
+            if step == "subprocesses" and any(c in broken or c not in executable for c in _callees(pid, processes)):
+                continue  # a missing or broken called process is already reported
+            try:
+                parser.get_spec(pid) if step == "spec" else parser.get_subprocess_specs(pid)
+            except Exception as exc:  # whatever the engine raises, it cannot run this process
+                broken.add(pid)
+                problem = _engine_problem(exc, processes[pid][0], trees[processes[pid][0]])
+                if (problem.file, problem.element) not in seen:  # one report per element is enough
+                    problems.append(problem)
+    return problems
+
+
+def _load_problems(parser, root, name: str, exc: Exception) -> list[Problem]:
+    """The XSD's errors (all of them, on their elements), or the engine's error when the XSD passed."""
+    schema = getattr(parser.validator, "validator", None)
+    errors = list(schema.error_log) if schema is not None else []
+    return [_at_line(name, root, e.line, e.message, f"XSD: {_short(e.message)} (line {e.line})")
+            for e in errors] or [_engine_problem(exc, name, root)]
+
+
+def _engine_problem(exc: Exception, name: str, root) -> Problem:
+    message = "engine: " + _short(str(exc.args[0]) if exc.args else repr(exc))
+    if getattr(exc, "line_number", "") and not getattr(exc, "id", ""):
+        return _at_line(name, root, exc.line_number, message, f"{message} (line {exc.line_number})")
+    return Problem(getattr(exc, "file_name", "") or name, getattr(exc, "id", "") or None, message,
+                   getattr(exc, "name", "") or None)
+
+
+def _at_line(name: str, root, line: int, raw: str, message: str) -> Problem:
+    """The problem on the element at ``line`` that ``raw`` names (else the first there)."""
+    tag = re.match(r"Element '([^']+)'", raw)
+    here = [el for el in root.iter() if isinstance(el.tag, str) and el.sourceline == line]
+    return _on(name, next((el for el in here if tag and el.tag == tag.group(1)), here[0] if here else None), message)
+
+
+def _on(name: str, node, message: str) -> Problem:
+    """The problem on ``node``, or on its nearest ancestor with an id."""
+    while node is not None and not node.get("id"):
+        node = node.getparent()
+    return Problem(name, None, message) if node is None else Problem(name, node.get("id"), message, node.get("name"))
+
+
+def _short(message: str) -> str:
+    for prefix, uri in NS.items():
+        message = message.replace("{%s}" % uri, prefix + ":")
+    return XSD_ID.sub(r"id \1 is a duplicate or invalid", message).strip().rstrip(".").strip()
+
+
+def _rule_problems(name: str, root, processes: dict, broken: set[str]) -> list[Problem]:
+    out: list[Problem] = []
+
+    def report(node, message: str) -> None:
+        out.append(_on(name, node, message))
+
+    if root.find("bpmndi:BPMNDiagram", NS) is None:
+        report(None, "no bpmndi:BPMNDiagram: keep the diagram section so the file opens in a modeler")
+    for node in root.iter():
+        ident = node.get("id") if isinstance(node.tag, str) else None
+        if ident and (ident in RESERVED_IDS or ident.endswith(RESERVED_SUFFIXES)):
+            report(node, f"id '{ident}' is reserved: SpiffWorkflow uses it for an internal task (rename it)")
+    for task in root.iterfind(".//bpmn:userTask", NS):
+        _check_user_task(task, report)
+    for timer in root.iterfind(".//bpmn:timerEventDefinition", NS):
+        _check_timer(timer, report)
+    for node in root.iter(*SCRIPTS):
+        if (node.text or "").strip():
+            for message in script_problems(node.text, SCRIPTS[node.tag]):
+                report(node, f"{etree.QName(node).localname}: {message}")
+    for container in {flow.getparent() for flow in root.iterfind(".//bpmn:sequenceFlow", NS)}:
+        ids = {child.get("id") for child in container if isinstance(child.tag, str)}
+        for flow in container.iterfind("bpmn:sequenceFlow", NS):
+            # checked here because SpiffWorkflow says "found two items" about a dangling targetRef
+            for end in (end for end in ("sourceRef", "targetRef") if flow.get(end) not in ids):
+                broken.update(flow.xpath("ancestor::bpmn:process/@id", namespaces=NS))
+                report(flow, f"sequence flow {end} '{flow.get(end)}' is not an element of '{container.get('id')}'")
+    for call in root.iterfind(".//bpmn:callActivity", NS):
+        called = call.get("calledElement")
+        if called not in processes:
+            report(call, f"call activity calls process '{called}', which none of the checked files defines")
+        elif processes[called][1].get("isExecutable", "true") != "true":
+            report(call, f"call activity calls process '{called}', which is not executable")
+    return out
+
+
+def _check_user_task(task, report) -> None:
+    props = {p.get("name"): p.get("value") for p in
+             task.iterfind("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)}
+    kind, assignee, due = props.get("kind"), props.get("assignee"), props.get("due")
+    if kind is None:
+        report(task, "user task has no 'kind' property")
+    elif kind not in TASK_KINDS:
+        report(task, f"user task kind '{kind}' is unknown (one of: {', '.join(TASK_KINDS)})")
+    match = ASSIGNEE.fullmatch(assignee or "")
+    if assignee is None:
+        report(task, "user task has no 'assignee' property")
+    elif match is None or (match.group(2) is not None and not _is_name(match.group(2))):
+        report(task, f"user task assignee '{assignee}' is not role:office|leader|secretary_general "
+                     "or unit:<variable>:liaison|head")
+    if due is not None and not _is_name(due):
+        report(task, f"user task due '{due}' is not a variable name")
+
+
+def _check_timer(timer, report) -> None:
+    event = timer.getparent()
+    refused = [other for other in ("timeDuration", "timeCycle") if timer.find(f"bpmn:{other}", NS) is not None]
+    for other in refused:
+        report(event, f"timer uses {other}: only timeDate timers are allowed (deadlines are working-day dates)")
+    date = timer.find("bpmn:timeDate", NS)
+    text = (date.text or "").strip() if date is not None else ""
+    if not text:
+        return None if refused else report(event, "timer has no timeDate expression")
+    if _is_name(text):
+        return None
+    try:
+        value = ast.literal_eval(text)
+        moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        moment = None
+    if moment is None:
+        report(event, f"timer timeDate {text} is not {TIMER_HINT}")
+    elif moment.tzinfo is None:
+        report(event, f"timer timeDate {text} has no UTC offset (write +08:00)")
+
+
+def _is_name(text: str) -> bool:
+    return text.isidentifier() and not keyword.iskeyword(text)
+
+
+def script_problems(text: str, mode: str = "exec") -> list[str]:
+    """What the engine could not run, or the rules forbid, in one script (exec) or expression (eval)."""
+    source = text.lstrip(" \t") if mode == "eval" else text  # as eval() and exec() read them
+    try:
+        tree = ast.parse(source, mode=mode)
+    except SyntaxError as exc:
+        return [f"syntax error: {exc.msg} (line {exc.lineno})"]
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            found.append("import is not allowed")
+        elif isinstance(node, (ast.Name, ast.Attribute)) and "__" in (ident := getattr(node, "id", "") or node.attr):
+            found.append(f"'{ident}': no __dunder__ access")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "__" in node.value:
+            found.append(f"string {node.value[:40]!r}: no __dunder__ access")  # e.g. "{0.__class__}".format
+        elif isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:
+            found.append(f"'{node.id}' is not allowed in scripts")
+    return list(dict.fromkeys(found))
+
+
+def _callees(pid: str, processes: dict, found: set[str] | None = None) -> set[str]:
+    """Every process ``pid`` calls, directly or through others (undefined ones included)."""
+    found = set() if found is None else found
+    for call in processes[pid][1].iterfind(".//bpmn:callActivity", NS) if pid in processes else ():
+        if call.get("calledElement") not in found:
+            found.add(call.get("calledElement"))
+            _callees(call.get("calledElement"), processes, found)
+    return found

@@ -1,0 +1,105 @@
+"""Persistence of definitions and instances: one row of serialized state per instance."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.workflow import tables
+from services.workflow.engine.definitions import Definitions
+
+
+class ConcurrentUpdate(RuntimeError):
+    """Another worker saved the instance first; the caller retries on fresh state."""
+
+
+@dataclass
+class InstanceRow:
+    id: uuid.UUID
+    item_id: uuid.UUID | None
+    process_id: str
+    version: int
+    state: str
+    revision: int
+
+
+class DefinitionStore:
+    """Versions of the process documents; each process's spec stored once per version."""
+
+    def __init__(self) -> None:
+        self._specs: dict[tuple[int, str], str] = {}
+
+    async def ensure(self, connection: AsyncConnection, definitions: Definitions, *, source: str,
+                     actor: str, now: dt.datetime) -> int:
+        """The version number of these documents, adding a new version when they changed."""
+        t = tables.definition_versions
+        existing = (await connection.execute(select(t.c.version).where(t.c.digest == definitions.digest))).scalar()
+        if existing is not None:
+            return existing
+        documents = {name: xml.decode() for name, xml in definitions.documents.items()}
+        version = (await connection.execute(insert(t).values(
+            digest=definitions.digest, documents=documents, source=source, deployed_by=actor, deployed_at=now,
+        ).returning(t.c.version))).scalar_one()
+        await connection.execute(insert(tables.process_specs), [
+            {"version": version, "process_id": pid, "spec": definitions.spec_json(pid)}
+            for pid in definitions.process_ids
+        ])
+        return version
+
+    async def spec(self, connection: AsyncConnection, version: int, process_id: str) -> str:
+        key = (version, process_id)
+        if key not in self._specs:
+            t = tables.process_specs
+            self._specs[key] = (await connection.execute(
+                select(t.c.spec).where(t.c.version == version, t.c.process_id == process_id))).scalar_one()
+        return self._specs[key]
+
+    async def latest(self, connection: AsyncConnection) -> tuple[int, dict[str, str]] | None:
+        t = tables.definition_versions
+        row = (await connection.execute(select(t.c.version, t.c.documents).order_by(t.c.version.desc()).limit(1))).first()
+        return (row.version, row.documents) if row else None
+
+    async def versions(self, connection: AsyncConnection) -> list[dict[str, object]]:
+        t = tables.definition_versions
+        rows = await connection.execute(select(t.c.version, t.c.digest, t.c.documents, t.c.source, t.c.deployed_by,
+                                               t.c.deployed_at).order_by(t.c.version))
+        return [{"version": r.version, "digest": r.digest, "files": sorted(r.documents), "source": r.source,
+                 "deployed_by": r.deployed_by, "deployed_at": r.deployed_at} for r in rows]
+
+
+class InstanceStore:
+    async def insert(self, connection: AsyncConnection, row: InstanceRow, *, next_timer_at: dt.datetime | None,
+                     completed: bool, now: dt.datetime) -> None:
+        await connection.execute(insert(tables.instances).values(
+            id=row.id, item_id=row.item_id, process_id=row.process_id, version=row.version, state=row.state,
+            revision=row.revision, next_timer_at=next_timer_at, completed=completed, created_at=now, updated_at=now))
+
+    async def load(self, connection: AsyncConnection, instance_id: uuid.UUID) -> InstanceRow | None:
+        t = tables.instances
+        query = select(t.c.id, t.c.item_id, t.c.process_id, t.c.version, t.c.state, t.c.revision).where(
+            t.c.id == instance_id)
+        if connection.dialect.name == "postgresql":
+            query = query.with_for_update()  # one worker steps an instance at a time
+        row = (await connection.execute(query)).first()
+        return InstanceRow(**row._mapping) if row else None
+
+    async def save(self, connection: AsyncConnection, row: InstanceRow, state: str, *,
+                   next_timer_at: dt.datetime | None, completed: bool, now: dt.datetime) -> None:
+        t = tables.instances
+        result = await connection.execute(update(t).where(t.c.id == row.id, t.c.revision == row.revision).values(
+            state=state, revision=row.revision + 1, next_timer_at=next_timer_at, completed=completed, updated_at=now))
+        if result.rowcount != 1:
+            raise ConcurrentUpdate(f"instance {row.id} changed under us (revision {row.revision})")
+        row.state, row.revision = state, row.revision + 1
+
+    async def due(self, connection: AsyncConnection, now: dt.datetime, limit: int) -> list[uuid.UUID]:
+        """Instances whose next timer is due: a range scan of the timer index."""
+        t = tables.instances
+        query = (select(t.c.id).where(t.c.next_timer_at <= now).order_by(t.c.next_timer_at).limit(limit))
+        if connection.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return list((await connection.execute(query)).scalars())
