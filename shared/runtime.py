@@ -27,7 +27,8 @@ from shared.storage.migrations import upgrade
 
 log = logging.getLogger("duban.runtime")
 
-BackgroundTask = Callable[[], Awaitable[None]]
+BackgroundTask = Callable[[asyncio.Event], Awaitable[None]]  # runs until the event is set
+StartupStep = Callable[[], Awaitable[None]]
 
 
 @dataclass
@@ -41,7 +42,7 @@ class Runtime:
     broker: NatsBroker
     topology: Topology
     background: list[BackgroundTask] = field(default_factory=list)
-    startup: list[BackgroundTask] = field(default_factory=list)  # after migrations, before serving
+    startup: list[StartupStep] = field(default_factory=list)  # after migrations, before serving
 
     @property
     def publisher(self) -> JetStreamPublisher:
@@ -68,14 +69,19 @@ class Runtime:
         await self.broker.start()
         for step in self.startup:
             await step()
-        tasks = [asyncio.create_task(job(), name=f"{service}-background") for job in self.background]
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(job(stop), name=f"{service}-background") for job in self.background]
         log.info("service started", extra={"service": service, "nats": self.settings.nats_url})
         try:
             yield
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            # let loops finish their current step (never cancel a transaction half-way)
+            stop.set()
+            if tasks:
+                _, late = await asyncio.wait(tasks, timeout=15)
+                for task in late:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
             try:
                 await self.broker.stop()
             except Exception as error:  # NATS already gone: nothing left to drain

@@ -45,15 +45,18 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
         version = await service.install(Definitions(documents), source="startup", actor="system")
         log.info("process definitions installed", extra={"version": version, "files": sorted(documents)})
 
-    async def sweep_timers() -> None:
-        while True:
+    async def sweep_timers(stop: asyncio.Event) -> None:
+        while not stop.is_set():
             try:
                 full_batch = await service.fire_due_timers(SWEEP_BATCH) == SWEEP_BATCH
             except Exception:
                 log.exception("timer sweep failed; retrying")
                 full_batch = False
             if not full_batch:  # more may be due at once only when the batch was full
-                await asyncio.sleep(settings.timer_sweep_seconds)
+                try:
+                    await asyncio.wait_for(stop.wait(), settings.timer_sweep_seconds)
+                except TimeoutError:
+                    pass
 
     runtime.startup.append(install_workflows)
     runtime.background += [relay.run, sweep_timers]

@@ -81,8 +81,8 @@ class OutboxRelay:
                                          .values(sent_at=self.outbox.clock.now()))
         return len(rows)
 
-    async def run(self) -> None:
-        while True:
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
             try:
                 sent = await self.relay_once()
             except asyncio.CancelledError:
@@ -92,7 +92,14 @@ class OutboxRelay:
                 sent = 0
             if sent < self.batch:
                 self._wake.clear()
-                try:
-                    await asyncio.wait_for(self._wake.wait(), self.idle_interval)
-                except TimeoutError:
-                    pass
+                await _first_of(self._wake, stop, timeout=self.idle_interval)
+
+
+async def _first_of(*events: asyncio.Event, timeout: float) -> None:
+    """Wait until one of the events is set or the timeout passes."""
+    waiters = [asyncio.ensure_future(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
