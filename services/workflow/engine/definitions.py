@@ -28,6 +28,7 @@ class Definitions:
 
     documents: dict[str, bytes]
     _parser: Any = field(init=False, repr=False)
+    _spec_json: dict[str, str] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self._parser = make_parser()
@@ -58,7 +59,3 @@ class Definitions:
                 "subprocess_specs": {name: REGISTRY.convert(s) for name, s in subprocess_specs.items()},
             }, ensure_ascii=False)
         return self._spec_json[process_id]
-
-    @cached_property
-    def _spec_json(self) -> dict[str, str]:
-        return {}
