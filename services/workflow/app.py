@@ -7,18 +7,17 @@ import logging
 
 from fastapi import FastAPI
 
-from services.workflow import tables
 from services.workflow.config import WorkflowSettings
 from services.workflow.engine.checks import check_documents
 from services.workflow.engine.definitions import Definitions
-from services.workflow.engine.runner import Engine
-from services.workflow.engine.scripts import DubanScriptEngine
+from services.workflow.routes_definitions import definitions_router
 from services.workflow.routes_items import items_router
 from services.workflow.routes_units import units_router
-from services.workflow.service import WorkflowService
-from services.workflow.store import DefinitionStore, InstanceStore
+from services.workflow.service import build_service
+from shared.contracts.base import Message
+from shared.contracts.commands import OpenAccountability
+from shared.contracts.subjects import CMD_OPEN_ACCOUNTABILITY
 from shared.runtime import Runtime, build_runtime
-from shared.storage.outbox import Outbox, OutboxRelay
 from shared.web import service_app
 
 log = logging.getLogger("duban.workflow")
@@ -28,11 +27,8 @@ SWEEP_BATCH = 200
 def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = None) -> FastAPI:
     runtime = deps or build_runtime(settings or WorkflowSettings())
     settings = runtime.settings
-    outbox = Outbox(tables.outbox, runtime.clock)
-    relay = OutboxRelay(runtime.engine, outbox, runtime.publisher)
-    engine = Engine(DubanScriptEngine(runtime.clock, runtime.calendar))
-    service = WorkflowService(runtime.engine, engine, runtime.clock, outbox, relay, DefinitionStore(),
-                              InstanceStore())
+    service = build_service(runtime.engine, runtime.clock, runtime.calendar, runtime.publisher)
+    relay = service.relay
 
     async def install_workflows() -> None:
         documents = {p.name: p.read_bytes() for p in sorted(settings.workflows_dir.glob("*.bpmn"))}
@@ -58,13 +54,21 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
                 except TimeoutError:
                     pass
 
+    async def open_accountability(message: Message) -> None:
+        assert isinstance(message, OpenAccountability)
+        if runtime.directory.unit(message.unit) is None:
+            raise ValueError(f"unknown unit {message.unit!r}")  # retried, then dead-lettered
+        await service.open_accountability(message)
+
+    runtime.consume("workflow-open-accountability", CMD_OPEN_ACCOUNTABILITY, open_accountability)
     runtime.startup.append(install_workflows)
     runtime.background += [relay.run, sweep_timers]
     app = service_app(
         runtime,
         title="Duban workflow service (督办流程服务)",
         description="Runs the supervision processes (BPMN) and serves the org directory.",
-        routers=[units_router(runtime.directory), items_router(service, runtime.directory)],
+        routers=[units_router(runtime.directory), items_router(service, runtime.directory),
+                 definitions_router(service)],
     )
-    app.state.outbox, app.state.relay, app.state.service = outbox, relay, service
+    app.state.outbox, app.state.relay, app.state.service = service.outbox, relay, service
     return app

@@ -34,6 +34,10 @@ def item_changes(events: list[Event]) -> dict[str, Any]:
             changes["overdue"] = False
         if kind == "deadline.overdue" and getattr(event, "deadline", None) == "report":
             changes["overdue"] = True
+        if kind in ("item.rejected", "item.reopened"):
+            changes["status_reason"] = getattr(event, "comment", None) or getattr(event, "reason", None)
+        elif kind == "item.closed":
+            changes["status_reason"] = None
         if hasattr(event, "due_date_estimated"):
             changes["due_date_estimated"] = event.due_date_estimated
     return changes

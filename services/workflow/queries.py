@@ -34,6 +34,7 @@ async def item(db: AsyncEngine, item_id: uuid.UUID) -> dict[str, Any] | None:
     found = dict(row._mapping)
     return {
         "id": found["id"], "code": found["code"], "title": found["title"], "status": found["status"],
+        "status_reason": found["status_reason"],
         "source": found["source"], "urgency": found["urgency"], "lead_unit": found["lead_unit"],
         "co_units": found["co_units"], "leader": found["leader"], "due_date": found["due_date"],
         "due_date_estimated": found["due_date_estimated"], "overdue": found["overdue"],

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.workflow import queries
-from services.workflow.engine.runner import TaskNotReady
+from services.workflow.engine.runner import NotWaiting, TaskNotReady
 from services.workflow.forms import InvalidForm, validate_form
-from services.workflow.service import NotFound, WorkflowService
+from services.workflow.service import NoDefinitions, NotFound, WorkflowService
 from services.workflow.store import ConcurrentUpdate
 from shared.contracts.enums import Cadence, Source, Urgency
 from shared.identity import OrgDirectory, PrincipalDep, Role, require_roles
@@ -32,7 +32,11 @@ class ItemForm(BaseModel):
     public: bool = False
     livelihood: bool = False
     cadence: Cadence = Cadence.NONE
-    plan_start: dt.date | None = Field(None, description="以市政府名义开展的专项督查: the planned start")
+    plan_start: dt.date | None = Field(None, description=(
+        "Only for a special supervision (专项督查) that a department asks to run in the city government's "
+        "name: the day it would start. The plan must be registered at least one month before it (else the "
+        "item is rejected with the reason) and goes to the secretary-general (approve_plan) before the "
+        "leader's approval."))
 
     @model_validator(mode="after")
     def _special_has_its_date(self) -> "ItemForm":
@@ -65,14 +69,22 @@ def items_router(service: WorkflowService, directory: OrgDirectory) -> APIRouter
         leader = directory.user(form.leader)
         if leader is None or not leader.has_role(Role.leader):
             raise HTTPException(422, detail=f"leader {form.leader!r} is not a leader")
-        if service.current is None:
-            raise HTTPException(503, detail="no process definitions are installed")
-        item_id = await service.register_item(form.model_dump(mode="json"), principal.username)
+        try:
+            item_id = await service.register_item(form.model_dump(mode="json"), principal.username)
+        except NoDefinitions as error:
+            raise HTTPException(503, detail=str(error)) from None
         return await queries.item(service.db, item_id)
 
     @router.get("/items/{item_id}")
     async def get_item(item_id: uuid.UUID, principal: PrincipalDep) -> dict[str, Any]:
         return await visible_item(item_id, principal)
+
+    @router.get("/items/{item_id}/state")
+    async def get_state(item_id: uuid.UUID, principal: PrincipalDep) -> dict[str, Any]:
+        """Where the item's process stands: its definition version, the BPMN element ids that
+        are active and completed (to draw on the diagram), and every completed task."""
+        await visible_item(item_id, principal)
+        return await service.item_state(item_id)
 
     @router.post("/items/{item_id}/extension-request", status_code=202)
     async def extension(item_id: uuid.UUID, body: ExtensionBody, principal: PrincipalDep) -> dict[str, Any]:
@@ -82,7 +94,13 @@ def items_router(service: WorkflowService, directory: OrgDirectory) -> APIRouter
             raise HTTPException(403, detail="only the lead unit's liaison can ask for an extension")
         payload = {"requested_due_date": body.new_due_date.isoformat(), "reason": body.reason,
                    "unit": found["lead_unit"]}
-        await service.send_message(item_id, "extension_requested", payload, principal.username)
+        try:
+            await service.send_message(item_id, "extension_requested", payload, principal.username)
+        except NotWaiting:
+            raise HTTPException(409, detail="no extension can be asked now: one request per deadline, and only "
+                                            "while a report is due") from None
+        except ConcurrentUpdate as error:
+            raise HTTPException(409, detail=str(error)) from None
         return await queries.item(service.db, item_id)
 
     @router.get("/tasks")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
@@ -12,13 +12,26 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.workflow import tables
 from services.workflow.emitted import to_event
+from services.workflow.engine.checks import Problem, check_documents
 from services.workflow.engine.definitions import Definitions
 from services.workflow.engine.runner import Emitted, Engine, Run, UserTask
+from services.workflow.engine.scripts import DubanScriptEngine
 from services.workflow.item_state import item_changes
 from services.workflow.store import DefinitionStore, InstanceRow, InstanceStore
-from shared.clock import Clock, today_in_china
+from shared.bus.publisher import JetStreamPublisher
+from shared.calendar import WorkingCalendar
+from shared.clock import CHINA, Clock, today_in_china
 from shared.contracts.base import Event
-from shared.contracts.events import ItemRegistered, TaskCompleted, TaskCreated
+from shared.contracts.commands import OpenAccountability
+from shared.contracts.events import (
+    AccountabilityClosed,
+    AccountabilityMeasureDecided,
+    AccountabilityOpened,
+    ItemRegistered,
+    TaskCompleted,
+    TaskCreated,
+)
+from shared.storage.inbox import record_once
 from shared.storage.outbox import Outbox, OutboxRelay
 
 SYSTEM = "system"
@@ -26,6 +39,35 @@ SYSTEM = "system"
 
 class NotFound(LookupError):
     pass
+
+
+class NoDefinitions(RuntimeError):
+    """No process definitions are deployed yet."""
+
+
+class RejectedDefinitions(ValueError):
+    """A deployment failed the checks; nothing was stored."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(map(str, problems)))
+        self.problems = problems
+
+
+class Offences:
+    """Accountability cases per (unit, year), read once per transaction for the
+    ``offences_this_year`` script helper (scripts run synchronously inside a step)."""
+
+    def __init__(self, counts: dict[tuple[str, int], int]) -> None:
+        self.counts = counts
+
+    def __call__(self, unit: str, year: int) -> int:
+        return self.counts.get((unit, year), 0)
+
+    @classmethod
+    async def load(cls, connection: AsyncConnection, year: int) -> Offences:
+        t = tables.cases
+        rows = await connection.execute(select(t.c.unit, func.count()).where(t.c.year == year).group_by(t.c.unit))
+        return cls({(unit, year): n for unit, n in rows})
 
 
 def assignee_of(task: UserTask) -> tuple[str, str | None]:
@@ -37,6 +79,12 @@ def assignee_of(task: UserTask) -> tuple[str, str | None]:
     return rest, None
 
 
+def case_of(task: UserTask) -> uuid.UUID | None:
+    """The accountability case a task belongs to, if it is one of a case's tasks."""
+    case_id = task.data.get("case_id") if task.process == "accountability" else None
+    return uuid.UUID(case_id) if case_id else None
+
+
 @dataclass
 class WorkflowService:
     db: AsyncEngine
@@ -46,23 +94,44 @@ class WorkflowService:
     relay: OutboxRelay
     definitions: DefinitionStore
     instances: InstanceStore
-    current: Definitions | None = None
-    current_version: int = 0
+    _loaded: dict[int, Definitions] = field(default_factory=dict)
 
-    async def install(self, definitions: Definitions, *, source: str, actor: str) -> int:
-        """Make these documents the version new instances start on."""
+    async def install(self, definitions: Definitions, *, source: str, actor: str, reactivate: bool = False) -> int:
+        """Store these documents as a version; a new version starts every new instance from now on."""
         async with self.db.begin() as connection:
-            version = await self.definitions.ensure(connection, definitions, source=source, actor=actor,
-                                                    now=self.clock.now())
-        self.current, self.current_version = definitions, version
+            version, _ = await self.definitions.ensure(connection, definitions, source=source, actor=actor,
+                                                       now=self.clock.now(), reactivate=reactivate)
+        self._loaded[version] = definitions
         return version
+
+    async def deploy(self, files: dict[str, bytes], actor: str) -> int:
+        """Deploy changed or new BPMN files on top of the active version (the rest stay as
+        they are). The whole set is checked first; a rejected deployment stores nothing."""
+        async with self.db.connect() as connection:
+            active = await self.definitions.active(connection)
+        documents = {name: xml.encode() for name, xml in (active[1] if active else {}).items()}
+        documents.update(files)
+        problems = check_documents(documents)
+        if problems:
+            raise RejectedDefinitions(problems)
+        return await self.install(Definitions(documents), source="api", actor=actor, reactivate=True)
+
+    async def active_version(self, connection: AsyncConnection) -> tuple[int, Definitions]:
+        """The version new instances start on (read each time: another worker may have deployed)."""
+        active = await self.definitions.active(connection)
+        if active is None:
+            raise NoDefinitions("no process definitions are deployed")
+        version, documents = active
+        if version not in self._loaded:
+            self._loaded[version] = Definitions({name: xml.encode() for name, xml in documents.items()})
+        return version, self._loaded[version]
 
     # -- use cases -------------------------------------------------------------------------
     async def register_item(self, form: dict[str, Any], actor: str) -> uuid.UUID:
-        assert self.current is not None, "no process definitions installed"
         now = self.clock.now()
         item_id = uuid.uuid4()
         async with self.db.begin() as connection:
+            version, definitions = await self.active_version(connection)
             year = today_in_china(self.clock).year
             number = await self._next_number(connection, year)
             code = f"督办〔{year}〕{number}号"
@@ -80,25 +149,28 @@ class WorkflowService:
                          "lookback_months": form.get("lookback_months", 3)}
             if form.get("plan_start"):
                 variables["plan_start"] = str(form["plan_start"])
-            run, emitted = self.engine.start(self.current, "assignment", variables)
-            row = InstanceRow(uuid.uuid4(), item_id, "assignment", self.current_version, "", 0)
-            await self._after_step(connection, row, run, emitted, actor, before=[], extra=[registered], new=True)
+            offences = await self._offences(connection)
+            run, emitted = self.engine.start(definitions, "assignment", variables)
+            row = InstanceRow(uuid.uuid4(), item_id, "assignment", version, "", 0)
+            await self._after_step(connection, row, run, emitted, actor, offences, before=[], extra=[registered],
+                                   new=True)
         self.relay.wake()
         return item_id
 
     async def complete_task(self, task_id: uuid.UUID, data: dict[str, Any], kind: str, actor: str) -> None:
         async with self.db.begin() as connection:
             row = await self._instance_of_task(connection, task_id)
-            run = await self._restore(connection, row)
+            offences = await self._offences(connection)
+            run = await self._restore(connection, row, offences)
             before = run.ready_tasks()
             emitted = run.complete(task_id, {kind: data})
+            task = next(t for t in before if t.id == task_id)
             completed = TaskCompleted(occurred_at=self.clock.now(), actor=actor, task_id=task_id, task_kind=kind,
-                                      item_id=row.item_id, data=data)
+                                      item_id=row.item_id, case_id=case_of(task), data=data)
             await connection.execute(insert(tables.task_history).values(
-                task_id=task_id, instance_id=row.id, item_id=row.item_id, kind=kind,
-                bpmn_id=next(t.bpmn_id for t in before if t.id == task_id), actor=actor, data=data,
-                completed_at=self.clock.now()))
-            await self._after_step(connection, row, run, emitted, actor, before=before, extra=[completed])
+                task_id=task_id, instance_id=row.id, item_id=row.item_id, kind=kind, bpmn_id=task.bpmn_id,
+                actor=actor, data=data, completed_at=self.clock.now()))
+            await self._after_step(connection, row, run, emitted, actor, offences, before=before, extra=[completed])
         self.relay.wake()
 
     async def send_message(self, item_id: uuid.UUID, name: str, payload: dict[str, Any], actor: str) -> None:
@@ -109,24 +181,73 @@ class WorkflowService:
             if instance_id is None:
                 raise NotFound(f"item {item_id}")
             row = await self.instances.load(connection, instance_id)
-            run = await self._restore(connection, row)
+            assert row is not None
+            offences = await self._offences(connection)
+            run = await self._restore(connection, row, offences)
             before = run.ready_tasks()
-            emitted = run.send_message(name, payload)
-            await self._after_step(connection, row, run, emitted, actor, before=before, extra=[])
+            emitted = run.send_message(name, payload)  # raises NotWaiting: nothing is saved
+            await self._after_step(connection, row, run, emitted, actor, offences, before=before, extra=[])
         self.relay.wake()
 
     async def fire_due_timers(self, limit: int = 200) -> int:
         """Step every instance whose next timer is due; returns how many were stepped."""
         async with self.db.begin() as connection:
             due = await self.instances.due(connection, self.clock.now(), limit)
+            offences = await self._offences(connection) if due else Offences({})
             for instance_id in due:
                 row = await self.instances.load(connection, instance_id)
-                run = await self._restore(connection, row)
+                assert row is not None
+                run = await self._restore(connection, row, offences)
                 before = run.ready_tasks()
-                await self._after_step(connection, row, run, run.settle(), SYSTEM, before=before, extra=[])
+                await self._after_step(connection, row, run, run.settle(), SYSTEM, offences, before=before, extra=[])
         if due:
             self.relay.wake()
         return len(due)
+
+    async def open_accountability(self, command: OpenAccountability) -> bool:
+        """A bulletin criticised a unit (通报批评): start a top-level accountability case.
+        The command is applied once (inbox); False when it was already applied."""
+        if command.bulletin_id is None:
+            raise ValueError("a case outside an item's process needs the bulletin_id that criticised the unit")
+        async with self.db.begin() as connection:
+            if not await record_once(connection, tables.inbox, command, self.clock.now()):
+                return False
+            version, definitions = await self.active_version(connection)
+            offences = await self._offences(connection)
+            self.engine.script_engine.offences = offences
+            run, emitted = self.engine.start(definitions, "accountability", {
+                "case_unit": command.unit, "case_trigger": "bulletin", "bulletin_id": str(command.bulletin_id),
+                "case_reason": command.reason})
+            row = InstanceRow(uuid.uuid4(), None, "accountability", version, "", 0)
+            await self._after_step(connection, row, run, emitted, command.actor, offences, before=[], extra=[],
+                                   new=True)
+        self.relay.wake()
+        return True
+
+    async def item_state(self, item_id: uuid.UUID) -> dict[str, Any]:
+        """The item's instance as the console draws it: version, active and completed BPMN
+        element ids, the ready tasks and the history of completed tasks."""
+        t, h = tables.instances, tables.task_history
+        async with self.db.connect() as connection:
+            row = (await connection.execute(select(t.c.id, t.c.process_id, t.c.version, t.c.state, t.c.completed,
+                                                   t.c.next_timer_at).where(
+                t.c.item_id == item_id, t.c.process_id == "assignment"))).first()
+            if row is None:
+                raise NotFound(f"item {item_id}")
+            spec = await self.definitions.spec(connection, row.version, row.process_id)
+            history = (await connection.execute(select(h.c.task_id, h.c.kind, h.c.bpmn_id, h.c.actor, h.c.data,
+                                                       h.c.completed_at).where(h.c.item_id == item_id)
+                                                .order_by(h.c.completed_at, h.c.id))).all()
+        run = self.engine.restore(spec, row.state)  # read only: no script runs
+        return {
+            "item_id": item_id, "process_id": row.process_id, "version": row.version, "completed": row.completed,
+            "next_timer_at": row.next_timer_at, "active": run.active_element_ids(),
+            "completed_elements": run.completed_element_ids(),
+            "ready_tasks": [{"id": task.id, "kind": task.kind, "bpmn_id": task.bpmn_id, "name": task.name}
+                            for task in run.ready_tasks()],
+            "history": [{"task_id": r.task_id, "kind": r.kind, "bpmn_id": r.bpmn_id, "actor": r.actor,
+                         "data": r.data, "completed_at": r.completed_at} for r in history],
+        }
 
     async def task_was_completed(self, task_id: uuid.UUID) -> bool:
         t = tables.task_history
@@ -134,8 +255,14 @@ class WorkflowService:
             return (await connection.execute(select(t.c.id).where(t.c.task_id == task_id))).first() is not None
 
     # -- internals ----------------------------------------------------------------------------
-    async def _restore(self, connection: AsyncConnection, row: InstanceRow) -> Run:
-        return self.engine.restore(await self.definitions.spec(connection, row.version, row.process_id), row.state)
+    async def _restore(self, connection: AsyncConnection, row: InstanceRow, offences: Offences) -> Run:
+        spec = await self.definitions.spec(connection, row.version, row.process_id)
+        # set after the last await: the step that follows runs synchronously with these counts
+        self.engine.script_engine.offences = offences
+        return self.engine.restore(spec, row.state)
+
+    async def _offences(self, connection: AsyncConnection) -> Offences:
+        return await Offences.load(connection, today_in_china(self.clock).year)
 
     async def _instance_of_task(self, connection: AsyncConnection, task_id: uuid.UUID) -> InstanceRow:
         t = tables.open_tasks
@@ -157,7 +284,8 @@ class WorkflowService:
         return (last or 0) + 1
 
     async def _after_step(self, connection: AsyncConnection, row: InstanceRow, run: Run, emitted: list[Emitted],
-                          actor: str, *, before: list[UserTask], extra: list[Event], new: bool = False) -> None:
+                          actor: str, offences: Offences, *, before: list[UserTask], extra: list[Event],
+                          new: bool = False) -> None:
         now = self.clock.now()
         events = list(extra) + [to_event(kind, fields, item_id=row.item_id, actor=actor, occurred_at=now)
                                 for kind, fields in emitted]
@@ -171,7 +299,25 @@ class WorkflowService:
         changes = item_changes(events)
         if changes and row.item_id is not None:
             await connection.execute(update(tables.items).where(tables.items.c.id == row.item_id).values(**changes))
+        await self._record_cases(connection, row, events, offences)
         await self.outbox.stage(connection, *events)
+
+    async def _record_cases(self, connection: AsyncConnection, row: InstanceRow, events: list[Event],
+                            offences: Offences) -> None:
+        """Keep the accountability cases the escalation rule counts."""
+        t, now = tables.cases, self.clock.now()
+        for event in events:
+            if isinstance(event, AccountabilityOpened):
+                year = event.occurred_at.astimezone(CHINA).year
+                await connection.execute(insert(t).values(
+                    case_id=event.case_id, unit=event.unit, year=year, trigger=event.trigger.value,
+                    item_id=event.item_id, bulletin_id=event.bulletin_id, instance_id=row.id, opened_at=now))
+                offences.counts[(event.unit, year)] = offences(event.unit, year) + 1
+            elif isinstance(event, AccountabilityMeasureDecided):
+                await connection.execute(update(t).where(t.c.case_id == event.case_id).values(
+                    measure=event.measure.value))
+            elif isinstance(event, AccountabilityClosed):
+                await connection.execute(update(t).where(t.c.case_id == event.case_id).values(closed_at=now))
 
     async def _sync_open_tasks(self, connection: AsyncConnection, row: InstanceRow, run: Run,
                                before: list[UserTask], actor: str) -> list[Event]:
@@ -190,5 +336,14 @@ class WorkflowService:
                 id=task.id, instance_id=row.id, item_id=row.item_id, kind=task.kind, bpmn_id=task.bpmn_id,
                 name=task.name, assignee_role=role, assignee_unit=unit, due_date=due, created_at=now))
             created.append(TaskCreated(occurred_at=now, actor=actor, task_id=task.id, task_kind=task.kind,
-                                       item_id=row.item_id, assignee_unit=unit, assignee_role=role, due_date=due))
+                                       item_id=row.item_id, case_id=case_of(task), assignee_unit=unit,
+                                       assignee_role=role, due_date=due))
         return created
+
+
+def build_service(db: AsyncEngine, clock: Clock, calendar: WorkingCalendar,
+                  publisher: JetStreamPublisher) -> WorkflowService:
+    """The service with its engine, outbox and relay (the relay runs only where it is started)."""
+    outbox = Outbox(tables.outbox, clock)
+    return WorkflowService(db, Engine(DubanScriptEngine(clock, calendar)), clock, outbox,
+                           OutboxRelay(db, outbox, publisher), DefinitionStore(), InstanceStore())

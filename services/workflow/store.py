@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.workflow import tables
@@ -34,21 +34,42 @@ class DefinitionStore:
         self._specs: dict[tuple[int, str], str] = {}
 
     async def ensure(self, connection: AsyncConnection, definitions: Definitions, *, source: str,
-                     actor: str, now: dt.datetime) -> int:
-        """The version number of these documents, adding a new version when they changed."""
+                     actor: str, now: dt.datetime, reactivate: bool) -> tuple[int, bool]:
+        """The version of these documents and whether it is new. A new version becomes the
+        active one; an existing version is activated again only with ``reactivate`` (a
+        deployment that rolls back), never by a worker starting with older files."""
         t = tables.definition_versions
         existing = (await connection.execute(select(t.c.version).where(t.c.digest == definitions.digest))).scalar()
         if existing is not None:
-            return existing
+            if reactivate:
+                await connection.execute(update(t).where(t.c.version == existing).values(
+                    activation=await self._next_activation(connection)))
+            return existing, False
         documents = {name: xml.decode() for name, xml in definitions.documents.items()}
         version = (await connection.execute(insert(t).values(
             digest=definitions.digest, documents=documents, source=source, deployed_by=actor, deployed_at=now,
+            activation=await self._next_activation(connection),
         ).returning(t.c.version))).scalar_one()
         await connection.execute(insert(tables.process_specs), [
             {"version": version, "process_id": pid, "spec": definitions.spec_json(pid)}
             for pid in definitions.process_ids
         ])
-        return version
+        return version, True
+
+    async def active(self, connection: AsyncConnection) -> tuple[int, dict[str, str]] | None:
+        """The version new instances start on, with its documents."""
+        t = tables.definition_versions
+        row = (await connection.execute(select(t.c.version, t.c.documents).where(t.c.activation.is_not(None))
+                                        .order_by(t.c.activation.desc(), t.c.version.desc()).limit(1))).first()
+        return (row.version, row.documents) if row else None
+
+    async def _next_activation(self, connection: AsyncConnection) -> int:
+        t = tables.definition_versions
+        return ((await connection.execute(select(func.max(t.c.activation)))).scalar() or 0) + 1
+
+    async def documents(self, connection: AsyncConnection, version: int) -> dict[str, str] | None:
+        t = tables.definition_versions
+        return (await connection.execute(select(t.c.documents).where(t.c.version == version))).scalar()
 
     async def spec(self, connection: AsyncConnection, version: int, process_id: str) -> str:
         key = (version, process_id)
@@ -58,17 +79,14 @@ class DefinitionStore:
                 select(t.c.spec).where(t.c.version == version, t.c.process_id == process_id))).scalar_one()
         return self._specs[key]
 
-    async def latest(self, connection: AsyncConnection) -> tuple[int, dict[str, str]] | None:
-        t = tables.definition_versions
-        row = (await connection.execute(select(t.c.version, t.c.documents).order_by(t.c.version.desc()).limit(1))).first()
-        return (row.version, row.documents) if row else None
-
     async def versions(self, connection: AsyncConnection) -> list[dict[str, object]]:
         t = tables.definition_versions
-        rows = await connection.execute(select(t.c.version, t.c.digest, t.c.documents, t.c.source, t.c.deployed_by,
-                                               t.c.deployed_at).order_by(t.c.version))
+        rows = (await connection.execute(select(t.c.version, t.c.digest, t.c.documents, t.c.source, t.c.deployed_by,
+                                                t.c.deployed_at, t.c.activation).order_by(t.c.version))).all()
+        active = max((r for r in rows if r.activation), key=lambda r: (r.activation, r.version), default=None)
         return [{"version": r.version, "digest": r.digest, "files": sorted(r.documents), "source": r.source,
-                 "deployed_by": r.deployed_by, "deployed_at": r.deployed_at} for r in rows]
+                 "deployed_by": r.deployed_by, "deployed_at": r.deployed_at,
+                 "active": active is not None and r.version == active.version} for r in rows]
 
 
 class InstanceStore:

@@ -2,11 +2,13 @@
 
 from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, Uuid
 
+from shared.storage.inbox import inbox_table
 from shared.storage.outbox import outbox_table
 from shared.storage.types import BigId, UtcDateTime
 
 metadata = MetaData()
 outbox = outbox_table(metadata, "workflow")
+inbox = inbox_table(metadata, "workflow")  # commands consumed once
 
 # one version = the set of BPMN documents deployed together (call activities cross files)
 definition_versions = Table(
@@ -17,6 +19,7 @@ definition_versions = Table(
     Column("source", String(20), nullable=False),  # startup | api
     Column("deployed_by", String(64), nullable=False),
     Column("deployed_at", UtcDateTime, nullable=False),
+    Column("activation", Integer, nullable=True),  # the highest activation starts new items
 )
 
 # the serialized spec of each process of a version, stored once and shared by every instance
@@ -55,6 +58,7 @@ items = Table(
     Column("co_units", JSON, nullable=False),
     Column("leader", String(64), nullable=False),
     Column("status", String(20), nullable=False),
+    Column("status_reason", Text, nullable=True),  # why it was rejected or reopened
     Column("due_date", Date, nullable=True),
     Column("due_date_estimated", Boolean, nullable=False),
     Column("overdue", Boolean, nullable=False),
@@ -92,3 +96,19 @@ task_history = Table(
     Column("data", JSON, nullable=False),
     Column("completed_at", UtcDateTime, nullable=False),
 )
+
+# every accountability case opened, so a repeat offence in the same year is escalated
+cases = Table(
+    "workflow_accountability_cases", metadata,
+    Column("case_id", Uuid, primary_key=True),
+    Column("unit", String(64), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("trigger", String(20), nullable=False),
+    Column("item_id", Uuid, nullable=True),
+    Column("bulletin_id", Uuid, nullable=True),
+    Column("instance_id", Uuid, nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("measure", String(20), nullable=True),
+    Column("closed_at", UtcDateTime, nullable=True),
+)
+Index("ix_workflow_accountability_cases_unit_year", cases.c.unit, cases.c.year)

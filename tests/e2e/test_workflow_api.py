@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import httpx
-import nats
 import pytest
 
 from services.workflow.app import create_app
@@ -22,33 +19,9 @@ from shared.bus.topology import Topology
 from shared.clock import CHINA, SettableClock
 from tests.support.eventually import eventually
 from tests.support.services import NOW, REPO, auth, runtime_for, serving, settings_for
+from tests.support.workflow_client import ITEM, complete, stream_subjects, the_task
 
 FLOWS = REPO / "tests" / "fixtures" / "flows"
-ITEM = {"title": "推进老旧小区改造", "description": "年度改造任务", "source": "work_report_target",
-        "urgency": "normal", "lead_unit": "zjj", "co_units": ["tiedong"], "leader": "leader",
-        "major": False, "public": False, "livelihood": False, "cadence": "none"}
-
-
-async def the_task(client: httpx.AsyncClient, user: str, kind: str) -> dict[str, Any]:
-    tasks = (await client.get("/tasks", headers=auth(user))).json()["items"]
-    [task] = [t for t in tasks if t["kind"] == kind]
-    return task
-
-
-async def complete(client: httpx.AsyncClient, user: str, task: dict[str, Any], data: dict[str, Any]) -> httpx.Response:
-    return await client.post(f"/tasks/{task['id']}/complete", json={"data": data}, headers=auth(user))
-
-
-async def stream_subjects(nats_url: str, topology: Topology) -> Counter[str]:
-    connection = await nats.connect(nats_url)
-    js = connection.jetstream()
-    info = await js.stream_info(topology.events_stream)
-    subjects: Counter[str] = Counter()
-    for seq in range(info.state.first_seq, info.state.last_seq + 1):
-        message = await js.get_msg(topology.events_stream, seq)
-        subjects[message.subject.split(".", 2)[2]] += 1
-    await connection.close()
-    return subjects
 
 
 @pytest.fixture
@@ -135,16 +108,3 @@ async def test_bad_registrations_are_refused_with_a_reason(app: Any) -> None:
                              ({**ITEM, "urgency": "special"}, "due_date")]:
             answer = await client.post("/items", json=body, headers=auth("office"))
             assert answer.status_code == 422 and needle in json.dumps(answer.json()["detail"], ensure_ascii=False)
-
-
-async def test_the_real_processes_install_and_run_an_item_to_its_report(
-        nats_url: str, database_url: str, topology: Topology, tmp_path: Path, clock: SettableClock) -> None:
-    settings = settings_for(WorkflowSettings, nats_url=nats_url, database_url=database_url, topology=topology,
-                            data_dir=tmp_path, workflows_dir=REPO / "workflows")
-    app = create_app(settings, deps=runtime_for(settings, clock))
-    async with serving(app) as client:
-        item = (await client.post("/items", json=ITEM, headers=auth("office"))).json()
-        await complete(client, "leader", await the_task(client, "leader", "approve_item"), {"decision": "approve"})
-        await complete(client, "zjj-liaison", await the_task(client, "zjj-liaison", "sign"), {})
-        found = (await client.get(f"/items/{item['id']}", headers=auth("office"))).json()
-        assert (found["status"], found["due_date"], found["open_tasks"]) == ("in_progress", "2026-03-09", ["report"])

@@ -8,8 +8,8 @@ the deadline ends 10-14 23:59:59. Every step is saved and restored.
 from __future__ import annotations
 
 import pytest
-from SpiffWorkflow.exceptions import WorkflowException
 
+from services.workflow.engine.runner import NotWaiting
 from tests.support.process_driver import ItemDriver, at
 
 COMPLETION = {"report_type": "completion", "content": "已完成改造任务", "attachments": ["验收报告.pdf"]}
@@ -140,7 +140,7 @@ def test_extension_refused_changes_nothing() -> None:
     assert d.kinds() == ["report"] and d.task("report").id == report.id
     assert d.next_timer_due() == at("2025-10-13 09:00")
     # one request per deadline: the engine no longer listens for another
-    with pytest.raises(WorkflowException):
+    with pytest.raises(NotWaiting):
         d.send("extension_requested", {**EXTENSION, "reason": "再次申请"})
     assert [k for k, _ in d.advance_to("2025-10-15 00:00")][:2] == ["deadline.reminder", "deadline.overdue"]
 

@@ -34,6 +34,11 @@ class UnknownTask(Exception):
     pass
 
 
+class NotWaiting(Exception):
+    """The instance does not wait for this message now (e.g. a second extension request
+    for the same deadline, or one before the item was signed for)."""
+
+
 @dataclass(frozen=True)
 class UserTask:
     id: UUID
@@ -67,6 +72,9 @@ class Run:
 
     def send_message(self, name: str, payload: dict[str, Any]) -> list[Emitted]:
         emitted = self.settle()
+        if not any(e.name == name for e in self.workflow.waiting_events()
+                   if e.event_type.endswith("MessageEventDefinition")):
+            raise NotWaiting(f"the process is not waiting for {name!r}")
         self.workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload=payload))
         return emitted + self.settle()
 
