@@ -2,9 +2,29 @@
 
 from typing import ClassVar
 
+from pydantic import Field
+
 from shared.settings import ServiceSettings
 
 
 class NotificationSettings(ServiceSettings):
     service: ClassVar[str] = "notification"
     port: int = 8003
+    # e-mail (SMTP)
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_sender: str = Field("duban@example.gov.cn", pattern=r"^[^@\s]+@[^@\s]+$")
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False  # upgrade the connection with STARTTLS (the server must offer it)
+    smtp_timeout: float = Field(10.0, gt=0)
+    # webhooks (SMS gateways, IM robots)
+    webhook_timeout: float = Field(5.0, gt=0)
+    # links in messages point into the web console
+    console_url: str = "http://127.0.0.1:8080"
+    # delivery of e-mail and webhook messages: attempts, then back-off between them
+    delivery_max_attempts: int = Field(5, ge=1)
+    delivery_backoff_seconds: list[float] = Field(default_factory=lambda: [60.0, 300.0, 900.0, 3600.0],
+                                                  min_length=1)
+    delivery_batch: int = Field(50, ge=1)  # deliveries sent at once by one dispatch
+    dispatch_interval_seconds: float = Field(5.0, gt=0)  # how often due retries are looked for

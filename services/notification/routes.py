@@ -1,0 +1,62 @@
+"""The inbox and the delivery list over HTTP: thin edges around the store."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.notification import store
+from shared.clock import Clock
+from shared.identity import PrincipalDep, Role, require_roles
+
+
+def message_view(row: Any) -> dict[str, Any]:
+    return {"id": row.id, "event": row.event_kind, "item_id": row.item_id, "item_code": row.item_code,
+            "title": row.title, "text": row.body, "link": row.link, "created_at": row.created_at,
+            "read": row.read_at is not None, "read_at": row.read_at}
+
+
+def delivery_view(row: Any) -> dict[str, Any]:
+    return {"id": row.id, "event_id": row.event_id, "event": row.event_kind, "recipient": row.recipient,
+            "channel": row.channel, "address": row.address, "item_code": row.item_code, "title": row.title,
+            "status": row.status, "attempts": row.attempts, "last_error": row.last_error,
+            "next_attempt_at": row.next_attempt_at, "created_at": row.created_at, "sent_at": row.sent_at}
+
+
+def inbox_router(engine: AsyncEngine, clock: Clock) -> APIRouter:
+    router = APIRouter(tags=["inbox"])
+
+    @router.get("/inbox")
+    async def my_inbox(principal: PrincipalDep, unread_only: bool = False,
+                       limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict[str, Any]:
+        """The caller's own messages (站内信), newest first, and how many are unread."""
+        async with engine.connect() as connection:
+            rows, unread = await store.inbox(connection, principal.username, unread_only=unread_only, limit=limit)
+        return {"items": [message_view(row) for row in rows], "unread": unread}
+
+    @router.post("/inbox/{message_id}/read")
+    async def read(message_id: int, principal: PrincipalDep) -> dict[str, Any]:
+        """Mark one of the caller's messages read; someone else's is not found."""
+        async with engine.begin() as connection:
+            row = await store.mark_read(connection, message_id, principal.username, clock.now())
+        if row is None:
+            raise HTTPException(404, detail=f"message {message_id} not found")
+        return message_view(row)
+
+    return router
+
+
+def deliveries_router(engine: AsyncEngine) -> APIRouter:
+    router = APIRouter(tags=["deliveries"])
+
+    @router.get("/deliveries", dependencies=[Depends(require_roles(Role.office))])
+    async def deliveries(status: Literal["pending", "sent", "failed"] = "failed",
+                         limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
+        """E-mail and webhook deliveries by status (督察室 only): ``failed`` ones need a look."""
+        async with engine.connect() as connection:
+            rows = await store.with_status(connection, status, limit)
+        return {"items": [delivery_view(row) for row in rows], "total": len(rows)}
+
+    return router

@@ -1,0 +1,154 @@
+"""Who is told what: the pure core of the notification service (no I/O, no clock).
+
+``item_after`` keeps this service's own picture of an item from the events that change
+it; ``notices_for`` turns one event into (recipient, template) pairs using the org
+directory. Channels and addresses come later, from each recipient's directory entry.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+from uuid import UUID
+
+from shared.contracts.base import Event
+from shared.contracts.enums import DeadlineKind
+from shared.contracts.events import (
+    AccountabilityMeasureDecided,
+    AccountabilityOpened,
+    BulletinPublished,
+    DeadlineOverdue,
+    DeadlineReminder,
+    ExtensionDecided,
+    ItemApproved,
+    ItemAssigned,
+    ItemClosed,
+    ItemRegistered,
+    ItemReopened,
+    ReportReturned,
+)
+from shared.identity.directory import Role, Unit, User
+
+
+class Directory(Protocol):
+    @property
+    def units(self) -> list[Unit]: ...
+
+    def users_of(self, unit_id: str, role: Role | None = None) -> list[User]: ...
+
+    def users_with_role(self, role: Role) -> list[User]: ...
+
+
+@dataclass(frozen=True)
+class ItemInfo:
+    """What the notification service knows of an item (from its own events)."""
+
+    item_id: UUID
+    code: str
+    title: str
+    lead_unit: str
+    co_units: tuple[str, ...] = ()
+    due_date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Tell ``recipient`` (a username) about the event with the template ``template``."""
+
+    recipient: str
+    template: str
+
+
+class UnknownItem(LookupError):
+    """An event names an item this service has not seen registered (yet)."""
+
+    def __init__(self, item_id: UUID | None) -> None:
+        super().__init__(f"item {item_id} is unknown to the notification service")
+        self.item_id = item_id
+
+
+def item_after(event: Event, known: ItemInfo | None) -> ItemInfo | None:
+    """The item as it stands after ``event`` (``known`` unchanged if the event does not touch it)."""
+    match event:
+        case ItemRegistered():
+            return ItemInfo(event.item_id, event.code, event.title, event.lead_unit,
+                            tuple(event.co_units), event.due_date)
+        case _ if known is None:
+            return None
+        case ItemApproved():
+            return dataclasses.replace(known, due_date=event.due_date)
+        case ItemAssigned():
+            return dataclasses.replace(known, lead_unit=event.lead_unit, co_units=tuple(event.co_units),
+                                       due_date=event.due_date)
+        case ReportReturned() | ItemReopened():
+            return dataclasses.replace(known, due_date=event.new_due_date)
+        case ExtensionDecided(approved=True):
+            return dataclasses.replace(known, due_date=event.new_due_date)
+    return known
+
+
+def notices_for(event: Event, item: ItemInfo | None, directory: Directory) -> list[Notice]:
+    """Who is told about ``event``; raises ``UnknownItem`` when the item is needed but unknown."""
+    notices = _notices(event, item, directory)
+    item_id = getattr(event, "item_id", None)
+    if notices and item_id is not None and item is None:
+        raise UnknownItem(item_id)
+    return notices
+
+
+def _notices(event: Event, item: ItemInfo | None, directory: Directory) -> list[Notice]:
+    def liaisons(unit: str | None) -> list[str]:
+        return [u.username for u in directory.users_of(unit, Role.liaison)] if unit else []
+
+    def heads(unit: str | None) -> list[str]:
+        return [u.username for u in directory.users_of(unit, Role.head)] if unit else []
+
+    office = [u.username for u in directory.users_with_role(Role.office)]
+    match event:
+        case ItemAssigned():
+            lead = _tell(liaisons(event.lead_unit), "item_assigned_lead")
+            return _unique(lead + [n for unit in event.co_units for n in _tell(liaisons(unit), "item_assigned_co")])
+        case DeadlineReminder():
+            if event.unit is None:  # the office's own deadline (the revisit)
+                return _tell(office, "deadline_reminder")
+            people = heads(event.unit) if event.deadline is DeadlineKind.EXPLAIN else liaisons(event.unit)
+            return _tell(people, "deadline_reminder")
+        case DeadlineOverdue():
+            return _tell(liaisons(event.unit) + heads(event.unit) + office, "deadline_overdue")
+        case ReportReturned():
+            return _tell(liaisons(_lead(item, event.item_id)), "report_returned")
+        case ExtensionDecided():
+            return _tell(liaisons(_lead(item, event.item_id)), "extension_decided")
+        case ItemClosed():
+            return _tell(liaisons(_lead(item, event.item_id)), "item_closed")
+        case AccountabilityOpened():
+            return _tell(heads(event.unit), "accountability_opened")
+        case AccountabilityMeasureDecided():
+            return _tell(heads(event.unit), "accountability_measure")
+        case BulletinPublished():
+            return _tell([name for unit in directory.units for name in liaisons(unit.id)], "bulletin_published")
+    return []
+
+
+def _lead(item: ItemInfo | None, item_id: UUID) -> str:
+    if item is None:
+        raise UnknownItem(item_id)
+    return item.lead_unit
+
+
+def _tell(recipients: Iterable[str], template: str) -> list[Notice]:
+    return _unique(Notice(name, template) for name in recipients)
+
+
+def _unique(notices: Iterable[Notice]) -> list[Notice]:
+    """Each person once per event (the first template wins), in order."""
+    seen: set[str] = set()
+    kept = []
+    for notice in notices:
+        if notice.recipient not in seen:
+            seen.add(notice.recipient)
+            kept.append(notice)
+    return kept

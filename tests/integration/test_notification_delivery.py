@@ -1,0 +1,310 @@
+"""The notification service against real NATS, a real database, a real SMTP server and
+a local webhook receiver: one delivery per (event, recipient, channel), retries, failures."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import email
+import email.policy
+import json
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from aiosmtpd.controller import Controller
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from services.notification.app import create_app
+from services.notification.config import NotificationSettings
+from services.notification.tables import deliveries
+from shared.bus.topology import Topology
+from shared.clock import SettableClock
+from shared.contracts.events import ItemAssigned, ItemRegistered
+from tests.support.eventually import eventually
+from tests.support.samples import item_registered
+from tests.support.services import NOW, REPO, TEST_SECRET, auth, runtime_for, serving
+
+BACKOFF = [60.0, 300.0]
+
+
+# --- receivers -------------------------------------------------------------------------------------
+class Mailbox:
+    """An aiosmtpd handler keeping every accepted mail."""
+
+    def __init__(self) -> None:
+        self.mails: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.mails.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+
+@contextlib.contextmanager
+def smtp_server(port: int) -> Iterator[Mailbox]:
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
+
+
+class WebhookReceiver:
+    """A tiny HTTP server: answers each POST with the next planned status (then 200)."""
+
+    def __init__(self, statuses: list[int]) -> None:
+        self.statuses = statuses
+        self.received: list[tuple[int, dict[str, Any]]] = []
+        self.url = ""
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length:"))
+        body = json.loads(await reader.readexactly(length))
+        status = self.statuses.pop(0) if self.statuses else 200
+        self.received.append((status, body))
+        writer.write(f"HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode())
+        await writer.drain()
+        writer.close()
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[WebhookReceiver]:
+        server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        self.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/robot"
+        try:
+            yield self
+        finally:
+            server.close()
+            await server.wait_closed()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# --- the service -------------------------------------------------------------------------------------
+def org_file(tmp_path: Path, **channels: dict[str, Any]) -> Path:
+    """The demo org with inbox-only users, except those given (username=dict(channels=…, webhook=…))."""
+    org = yaml.safe_load((REPO / "deploy" / "org.example.yaml").read_text(encoding="utf-8"))
+    for user in org["users"]:
+        user.update({"channels": ["inbox"], "webhook": None})
+        user.update(channels.get(user["username"].replace("-", "_"), {}))
+    path = tmp_path / "org.yaml"
+    path.write_text(yaml.safe_dump(org, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def notification_app(nats_url: str, database_url: str, topology: Topology, tmp_path: Path, clock: SettableClock,
+                     org: Path, **overrides: Any) -> FastAPI:
+    settings = NotificationSettings(
+        nats_url=nats_url, database_url=database_url, bus_root=topology.root, data_dir=tmp_path,
+        calendar_dir=tmp_path / "calendar", org_file=org, jwt_secret=TEST_SECRET, retry_delays=[0.0],
+        console_url="https://duban.example.gov.cn", delivery_max_attempts=3, delivery_backoff_seconds=BACKOFF,
+        dispatch_interval_seconds=3600.0, smtp_timeout=2.0, webhook_timeout=2.0, **overrides)
+    return create_app(settings, deps=runtime_for(settings, clock))
+
+
+def item_events() -> tuple[ItemRegistered, ItemAssigned]:
+    """An item registered and assigned to 市住建局 (zjj), with 铁东区 (tiedong) helping."""
+    registered = item_registered(lead_unit="zjj", co_units=["tiedong"])
+    assignment = ItemAssigned(occurred_at=NOW, actor="system", item_id=registered.item_id, lead_unit="zjj",
+                              co_units=["tiedong"], due_date=dt.date(2026, 3, 9), due_date_estimated=False,
+                              sign_due_date=dt.date(2026, 3, 3))
+    return registered, assignment
+
+
+async def publish_item(app: FastAPI) -> uuid.UUID:
+    registered, assignment = item_events()
+    for event in (registered, assignment):
+        await app.state.runtime.publisher.publish(event)
+    await drained(app, 2)
+    return registered.item_id
+
+
+async def drained(app: FastAPI, count: int) -> None:
+    """Wait until the service's consumer has handled ``count`` messages."""
+    runtime = app.state.runtime
+    js = runtime.broker.connection.jetstream()
+    await eventually(lambda: js.consumer_info(runtime.topology.events_stream, "notification"),
+                     lambda c: c.delivered.stream_seq >= count and c.num_pending == 0 and c.num_ack_pending == 0)
+
+
+async def rows(app: FastAPI, **where: Any) -> list[Any]:
+    query = select(deliveries).where(*(deliveries.c[k] == v for k, v in where.items()))
+    async with app.state.runtime.engine.connect() as connection:
+        return list((await connection.execute(query.order_by(deliveries.c.channel))).all())
+
+
+async def one_row(app: FastAPI, channel: str) -> Any:
+    [row] = await rows(app, recipient="zjj-liaison", channel=channel)
+    return row
+
+
+@pytest.fixture
+def clock() -> SettableClock:
+    return SettableClock(NOW)
+
+
+# --- the tests -------------------------------------------------------------------------------------------
+async def test_the_same_event_twice_gives_one_notification_per_channel(
+        nats_url: str, database_url: str, topology: Topology, tmp_path: Path, clock: SettableClock) -> None:
+    port = free_port()
+    async with WebhookReceiver([]).running() as hook:
+        org = org_file(tmp_path, zjj_liaison={"channels": ["inbox", "email", "webhook"], "webhook": hook.url})
+        app = notification_app(nats_url, database_url, topology, tmp_path, clock, org, smtp_port=port)
+        with smtp_server(port) as mailbox:
+            async with serving(app) as client:
+                registered, assignment = item_events()
+                publisher = app.state.runtime.publisher
+                await publisher.publish(registered)
+                await publisher.publish(assignment)
+                # the same event again under another message id: the stream keeps both copies
+                copy = await publisher.publish_raw(assignment.subject, assignment.to_json(), message_id="copy")
+                assert not copy.duplicate
+                await drained(app, 3)
+                await eventually(lambda: _value(len(mailbox.mails) + len(hook.received)), lambda n: n == 2)
+                assert await app.state.dispatcher.dispatch_once() == 0
+
+                assert [(r.channel, r.status, r.attempts) for r in await rows(app, recipient="zjj-liaison")] == [
+                    ("email", "sent", 1), ("inbox", "sent", 0), ("webhook", "sent", 1)]
+                assert [r.channel for r in await rows(app, recipient="tiedong-liaison")] == ["inbox"]
+                link = f"https://duban.example.gov.cn/items/{registered.item_id}"
+                [mail] = mailbox.mails
+                assert mail["To"] == "zjj-liaison@example.gov.cn"
+                assert mail["Subject"] == "【督办交办】督办〔2026〕1号 推进老旧小区改造"
+                assert link in mail.get_content() and "2026年3月3日前签收" in mail.get_content()
+                [(status, body)] = hook.received
+                assert (status, body["event"], body["item_code"], body["link"]) == (
+                    200, "item.assigned", "督办〔2026〕1号", link)
+                assert body["title"] == mail["Subject"] and "2026年3月9日" in body["text"]
+                inbox = (await client.get("/inbox", headers=auth("zjj-liaison"))).json()
+                assert inbox["unread"] == 1 and [m["title"] for m in inbox["items"]] == [mail["Subject"]]
+
+
+async def test_smtp_down_the_mail_is_retried_and_delivered_once_it_is_back(
+        nats_url: str, database_url: str, topology: Topology, tmp_path: Path, clock: SettableClock) -> None:
+    port = free_port()  # nothing listens here yet: connection refused
+    org = org_file(tmp_path, zjj_liaison={"channels": ["inbox", "email"]})
+    app = notification_app(nats_url, database_url, topology, tmp_path, clock, org, smtp_port=port)
+    async with serving(app) as client:
+        await publish_item(app)
+        first = await eventually(lambda: one_row(app, "email"), lambda r: r.attempts == 1)
+        assert first.status == "pending" and first.last_error
+        assert first.next_attempt_at == NOW + dt.timedelta(seconds=BACKOFF[0])
+        # the inbox did not wait for the mail
+        assert (await client.get("/inbox", headers=auth("zjj-liaison"))).json()["unread"] == 1
+        dispatcher = app.state.dispatcher
+        assert await dispatcher.dispatch_once() == 0  # not due yet
+
+        clock.advance(dt.timedelta(seconds=BACKOFF[0]))
+        assert await dispatcher.dispatch_once() == 1  # still down: second attempt fails
+        second = await one_row(app, "email")
+        assert (second.status, second.attempts) == ("pending", 2)
+        assert second.next_attempt_at == clock.now() + dt.timedelta(seconds=BACKOFF[1])
+
+        with smtp_server(port) as mailbox:
+            clock.advance(dt.timedelta(seconds=BACKOFF[1]))
+            assert await dispatcher.dispatch_once() == 1
+            clock.advance(dt.timedelta(hours=1))
+            assert await dispatcher.dispatch_once() == 0
+            sent = await one_row(app, "email")
+            assert (sent.status, sent.attempts, sent.sent_at) == ("sent", 3, clock.now() - dt.timedelta(hours=1))
+            [mail] = mailbox.mails
+            assert mail["To"] == "zjj-liaison@example.gov.cn" and "督办〔2026〕1号" in mail["Subject"]
+
+
+async def test_webhook_answering_500_then_200_is_delivered_once(
+        nats_url: str, database_url: str, topology: Topology, tmp_path: Path, clock: SettableClock) -> None:
+    async with WebhookReceiver([500, 200]).running() as hook:
+        org = org_file(tmp_path, zjj_liaison={"channels": ["inbox", "webhook"], "webhook": hook.url})
+        app = notification_app(nats_url, database_url, topology, tmp_path, clock, org)
+        async with serving(app):
+            await publish_item(app)
+            failed = await eventually(lambda: one_row(app, "webhook"), lambda r: r.attempts == 1)
+            assert failed.status == "pending" and "500" in failed.last_error
+            clock.advance(dt.timedelta(seconds=BACKOFF[0]))
+            assert await app.state.dispatcher.dispatch_once() == 1
+            clock.advance(dt.timedelta(days=1))
+            assert await app.state.dispatcher.dispatch_once() == 0
+            delivered = await one_row(app, "webhook")
+            assert (delivered.status, delivered.attempts) == ("sent", 2)
+            assert [status for status, _ in hook.received] == [500, 200]
+            assert {body["delivery_id"] for _, body in hook.received} == {delivered.id}
+
+
+async def test_after_the_retry_budget_a_delivery_is_failed_and_listed_for_the_office(
+        nats_url: str, database_url: str, topology: Topology, tmp_path: Path, clock: SettableClock) -> None:
+    async with WebhookReceiver([]).running() as hook:
+        org = org_file(tmp_path, zjj_liaison={"channels": ["inbox", "email", "webhook"], "webhook": hook.url})
+        app = notification_app(nats_url, database_url, topology, tmp_path, clock, org, smtp_port=free_port())
+        async with serving(app) as client:
+            await publish_item(app)
+            await eventually(lambda: one_row(app, "email"), lambda r: r.attempts == 1)
+            # one failing channel holds back no other: the webhook went out on the first try
+            assert (await one_row(app, "webhook")).status == "sent" and len(hook.received) == 1
+            for backoff in BACKOFF:
+                clock.advance(dt.timedelta(seconds=backoff))
+                assert await app.state.dispatcher.dispatch_once() == 1
+            clock.advance(dt.timedelta(days=1))
+            assert await app.state.dispatcher.dispatch_once() == 0
+            email_row = await one_row(app, "email")
+            assert (email_row.status, email_row.attempts, email_row.next_attempt_at) == ("failed", 3, None)
+
+            listed = await client.get("/deliveries", params={"status": "failed"}, headers=auth("office"))
+            assert listed.status_code == 200
+            [failed] = listed.json()["items"]
+            assert (failed["id"], failed["recipient"], failed["channel"], failed["attempts"]) == (
+                email_row.id, "zjj-liaison", "email", 3)
+            assert failed["last_error"] == email_row.last_error and failed["address"] == "zjj-liaison@example.gov.cn"
+            sent = (await client.get("/deliveries", params={"status": "sent"}, headers=auth("office"))).json()
+            assert [d["channel"] for d in sent["items"]] == ["webhook"]
+            refused = await client.get("/deliveries", params={"status": "failed"}, headers=auth("zjj-liaison"))
+            assert refused.status_code == 403 and refused.json()["detail"]
+            bad = await client.get("/deliveries", params={"status": "lost"}, headers=auth("office"))
+            assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "status"]
+
+
+async def test_a_unit_sees_only_its_own_notifications(
+        nats_url: str, database_url: str, topology: Topology, tmp_path: Path, clock: SettableClock) -> None:
+    app = notification_app(nats_url, database_url, topology, tmp_path, clock, org_file(tmp_path))
+    async with serving(app) as client:
+        await publish_item(app)
+        zjj = (await client.get("/inbox", headers=auth("zjj-liaison"))).json()
+        assert zjj["unread"] == 1 and len(zjj["items"]) == 1
+        [message] = zjj["items"]
+        assert message["event"] == "item.assigned" and message["read"] is False
+        assert (await client.get("/inbox", headers=auth("tiexi-liaison"))).json() == {"items": [], "unread": 0}
+        assert (await client.get("/inbox", headers=auth("zjj-head"))).json()["unread"] == 0
+        assert "协办单位" in (await client.get("/inbox", headers=auth("tiedong-liaison"))).json()["items"][0]["text"]
+
+        other = await client.post(f"/inbox/{message['id']}/read", headers=auth("tiexi-liaison"))
+        assert other.status_code == 404 and other.json()["detail"]
+        assert (await client.get("/inbox", headers=auth("zjj-liaison"))).json()["unread"] == 1
+        read = await client.post(f"/inbox/{message['id']}/read", headers=auth("zjj-liaison"))
+        assert read.status_code == 200 and read.json()["read"] is True
+        again = await client.post(f"/inbox/{message['id']}/read", headers=auth("zjj-liaison"))
+        assert again.json()["read_at"] == read.json()["read_at"]
+        after = (await client.get("/inbox", headers=auth("zjj-liaison"))).json()
+        assert after["unread"] == 0 and after["items"][0]["read"] is True
+        assert (await client.get("/inbox", params={"unread_only": True}, headers=auth("zjj-liaison"))).json()[
+            "items"] == []
+
+        bad = await client.post("/inbox/not-a-number/read", headers=auth("zjj-liaison"))
+        assert bad.status_code == 422 and bad.json()["detail"]
+        assert (await client.get("/inbox", params={"limit": 0}, headers=auth("zjj-liaison"))).status_code == 422
+        assert (await client.get("/inbox")).status_code == 401
+
+
+async def _value(value: Any) -> Any:
+    return value
