@@ -109,8 +109,8 @@ class WorkflowService:
         they are). The whole set is checked first; a rejected deployment stores nothing."""
         async with self.db.connect() as connection:
             active = await self.definitions.active(connection)
-        documents = {name: xml.encode() for name, xml in (active[1] if active else {}).items()}
-        documents.update(files)
+            stored = await self.definitions.documents(connection, active) if active else None
+        documents = {name: xml.encode() for name, xml in (stored or {}).items()} | files
         problems = check_documents(documents)
         if problems:
             raise RejectedDefinitions(problems)
@@ -118,11 +118,11 @@ class WorkflowService:
 
     async def active_version(self, connection: AsyncConnection) -> tuple[int, Definitions]:
         """The version new instances start on (read each time: another worker may have deployed)."""
-        active = await self.definitions.active(connection)
-        if active is None:
+        version = await self.definitions.active(connection)
+        if version is None:
             raise NoDefinitions("no process definitions are deployed")
-        version, documents = active
         if version not in self._loaded:
+            documents = await self.definitions.documents(connection, version) or {}
             self._loaded[version] = Definitions({name: xml.encode() for name, xml in documents.items()})
         return version, self._loaded[version]
 

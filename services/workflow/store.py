@@ -56,12 +56,11 @@ class DefinitionStore:
         ])
         return version, True
 
-    async def active(self, connection: AsyncConnection) -> tuple[int, dict[str, str]] | None:
-        """The version new instances start on, with its documents."""
+    async def active(self, connection: AsyncConnection) -> int | None:
+        """The version new instances start on."""
         t = tables.definition_versions
-        row = (await connection.execute(select(t.c.version, t.c.documents).where(t.c.activation.is_not(None))
-                                        .order_by(t.c.activation.desc(), t.c.version.desc()).limit(1))).first()
-        return (row.version, row.documents) if row else None
+        return (await connection.execute(select(t.c.version).where(t.c.activation.is_not(None))
+                                         .order_by(t.c.activation.desc(), t.c.version.desc()).limit(1))).scalar()
 
     async def _next_activation(self, connection: AsyncConnection) -> int:
         t = tables.definition_versions
