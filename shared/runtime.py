@@ -101,5 +101,5 @@ def build_runtime(settings: ServiceSettings, clock: Clock | None = None) -> Runt
         engine=create_engine(settings.db_url),
         broker=NatsBroker(settings.nats_url, name=f"duban-{settings.service}", graceful_timeout=10.0,
                           logger=logging.getLogger(f"duban.{settings.service}.bus"), log_level=logging.DEBUG),
-        topology=Topology(root=settings.bus_root),
+        topology=Topology(root=settings.bus_root, events_max_bytes=settings.bus_events_max_bytes),
     )

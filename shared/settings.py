@@ -43,6 +43,7 @@ class CommonSettings(BaseSettings):
     data_dir: Path = Path("var")
     nats_url: str = "nats://127.0.0.1:4222"
     bus_root: str = Field("duban", pattern=r"^[a-z][a-z0-9_]*$")
+    bus_events_max_bytes: int = Field(-1, ge=-1, description="size cap of the events stream; -1 keeps all")
     database_url: str = ""
     org_file: Path = Path("deploy/org.example.yaml")
     calendar_dir: Path = Path("var/calendar")

@@ -15,7 +15,6 @@ from nats.js.errors import NotFoundError
 from shared.contracts.subjects import ROOT, canonical, namespaced
 
 DAY = 24 * 3600.0
-GIB = 1024**3
 MAX_DELIVERIES_ADVISORY = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES"
 
 
@@ -23,7 +22,10 @@ MAX_DELIVERIES_ADVISORY = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES"
 class Topology:
     root: str = ROOT
     duplicate_window: float = 600.0  # an outbox relay that crashed after publishing re-sends within this
-    events_max_bytes: int = 20 * GIB
+    # -1: no limit and no reservation. The events are the ledger's source of truth for a
+    # rebuild, so none is discarded by default; a byte limit is also reserved up front on
+    # the server, and JetStream refuses streams beyond its storage (75% of free disk).
+    events_max_bytes: int = -1
 
     def subject(self, canonical: str) -> str:
         """The subject a canonical ``duban.…`` name has under this root."""
