@@ -10,7 +10,7 @@ from services.notification.dispatcher import Dispatcher, RetryBudget
 from services.notification.messages import Renderer
 from services.notification.recording import NotificationRecorder
 from services.notification.routes import deliveries_router, inbox_router
-from shared.contracts.subjects import EVENTS_WILDCARD
+from shared.contracts.subjects import CMD_SEND_NOTIFICATION, EVENTS_WILDCARD
 from shared.runtime import Runtime, build_runtime
 from shared.web import service_app
 
@@ -38,6 +38,7 @@ def create_app(settings: NotificationSettings | None = None, deps: Runtime | Non
     recorder = NotificationRecorder(runtime.engine, runtime.clock, runtime.directory,
                                     Renderer(runtime.directory, settings.console_url), dispatcher.wake)
     runtime.consume("notification", EVENTS_WILDCARD, recorder)
+    runtime.consume("notification-send", CMD_SEND_NOTIFICATION, recorder.send)
     runtime.background.append(dispatcher.run)
     app = service_app(
         runtime,

@@ -7,7 +7,7 @@ Webhook body (a JSON POST, UTF-8; an SMS gateway or IM robot adapts it)::
 
     {"delivery_id": 42,         # the same on every retry of this delivery: dedupe on it
      "recipient": "zjj-liaison",
-     "event": "item.assigned",   # the event kind
+     "event": "item.assigned",   # the event kind ("notification.send" for a free message)
      "item_code": "督办〔2026〕1号", # null when the event concerns no item
      "title": "【督办交办】…", "text": "…", "link": "http://…/items/…"}
 

@@ -1,5 +1,8 @@
 """Consuming an event: one transaction records it, updates the item and writes its deliveries.
 
+The ``SendNotification`` command (a free message to named users) is consumed the same way:
+recorded once by its id, one delivery per (command, recipient, channel).
+
 The inbox channel is delivered right there (its row is the message); e-mail and webhook
 rows wait for the dispatcher, which is woken after the commit.
 """
@@ -18,20 +21,25 @@ from services.notification.messages import Renderer
 from services.notification.rules import ItemInfo, Notice, item_after, notices_for
 from shared.clock import Clock
 from shared.contracts.base import Event, Message
+from shared.contracts.commands import SendNotification
 from shared.identity.directory import OrgDirectory
 from shared.storage.inbox import record_once
 
 log = logging.getLogger("duban.notification")
 
 
-def plan_deliveries(event: Event, item: ItemInfo | None, notices: list[Notice], directory: OrgDirectory,
+FREE_MESSAGE = "free_message"
+
+
+def plan_deliveries(event: Message, item: ItemInfo | None, notices: list[Notice], directory: OrgDirectory,
                     renderer: Renderer, now: dt.datetime) -> list[dict[str, Any]]:
     """One row per (recipient, channel) from each recipient's channels in the directory."""
     rows = []
     for notice in notices:
         user = directory.user(notice.recipient)
         if user is None:
-            log.warning("recipient not in the directory", extra={"recipient": notice.recipient})
+            log.warning("recipient not in the directory",
+                        extra={"recipient": notice.recipient, "event": str(event.event_id), "kind": event.kind})
             continue
         message = renderer.render(notice.template, event, item, user)
         addresses = {"inbox": None, "email": user.email, "webhook": user.webhook}
@@ -72,5 +80,22 @@ class NotificationRecorder:
             notices = notices_for(message, item, self.directory)
             rows = plan_deliveries(message, item, notices, self.directory, self.renderer, now)
             await store.add_deliveries(connection, rows)
+        self._woken_for(rows)
+
+    async def send(self, message: Message) -> None:
+        """The ``SendNotification`` handler: the free message to each recipient the directory
+        knows (an unknown one is skipped with a warning; the others still get it)."""
+        if not isinstance(message, SendNotification):
+            return
+        now = self.clock.now()
+        notices = [Notice(name, FREE_MESSAGE) for name in message.recipients]
+        async with self.engine.begin() as connection:
+            if not await record_once(connection, tables.inbox, message, now):
+                return
+            rows = plan_deliveries(message, None, notices, self.directory, self.renderer, now)
+            await store.add_deliveries(connection, rows)
+        self._woken_for(rows)
+
+    def _woken_for(self, rows: list[dict[str, Any]]) -> None:
         if any(row["status"] == store.PENDING for row in rows):
             self.wake()

@@ -17,18 +17,21 @@ from uuid import UUID
 from shared.contracts.base import Event
 from shared.contracts.enums import DeadlineKind
 from shared.contracts.events import (
+    AccountabilityClosed,
     AccountabilityMeasureDecided,
     AccountabilityOpened,
     BulletinPublished,
     DeadlineOverdue,
     DeadlineReminder,
     ExtensionDecided,
+    ExtensionRequested,
     ItemApproved,
     ItemAssigned,
     ItemClosed,
     ItemRegistered,
     ItemReopened,
     ReportReturned,
+    TaskCreated,
 )
 from shared.identity.directory import Role, Unit, User
 
@@ -41,6 +44,36 @@ class Directory(Protocol):
 
     def users_with_role(self, role: Role) -> list[User]: ...
 
+    def user(self, username: str) -> User | None: ...
+
+    def secretary_general(self) -> User | None: ...
+
+
+TASK_NAMES: dict[str, str] = {
+    "approve_item": "审批立项",
+    "approve_plan": "审批督查计划",
+    "sign": "签收",
+    "report": "报告办理情况",
+    "extension_decision": "审批延期",
+    "review": "审核报告",
+    "revisit": "回访复核",
+    "decide_measure": "决定问责措施",
+    "explain": "报告原因和改进措施",
+    "verify_explanation": "审核原因和改进措施",
+}
+"""The Chinese name of each task kind (workflows/README.md), for to-do notices (待办提醒)."""
+
+ANNOUNCED_ELSEWHERE = frozenset({"extension_decision"})
+"""Office task kinds whose ``task.created`` tells nobody: another event of the same step
+already tells the same people (``extension.requested`` tells the office what to decide).
+Unit tasks (sign, report, explain) are never told on ``task.created`` either: the unit
+learns of them from ``item.assigned``, ``report.returned``, ``extension.decided`` and the
+accountability events."""
+
+
+def task_name(kind: str) -> str:
+    return TASK_NAMES.get(kind, kind)
+
 
 @dataclass(frozen=True)
 class ItemInfo:
@@ -52,6 +85,7 @@ class ItemInfo:
     lead_unit: str
     co_units: tuple[str, ...] = ()
     due_date: dt.date | None = None
+    leader: str | None = None  # the leader in charge (username), who approves the item
 
 
 @dataclass(frozen=True)
@@ -75,7 +109,7 @@ def item_after(event: Event, known: ItemInfo | None) -> ItemInfo | None:
     match event:
         case ItemRegistered():
             return ItemInfo(event.item_id, event.code, event.title, event.lead_unit,
-                            tuple(event.co_units), event.due_date)
+                            tuple(event.co_units), event.due_date, event.leader)
         case _ if known is None:
             return None
         case ItemApproved():
@@ -128,8 +162,34 @@ def _notices(event: Event, item: ItemInfo | None, directory: Directory) -> list[
             return _tell(heads(event.unit), "accountability_opened")
         case AccountabilityMeasureDecided():
             return _tell(heads(event.unit), "accountability_measure")
+        case AccountabilityClosed():
+            return _tell(heads(event.unit), "accountability_closed")
+        case ExtensionRequested():
+            return _tell(office, "extension_requested")
+        case TaskCreated():
+            return _tell(_assignees(event, item, directory, office), "task_created")
         case BulletinPublished():
             return _tell([name for unit in directory.units for name in liaisons(unit.id)], "bulletin_published")
+    return []
+
+
+def _assignees(task: TaskCreated, item: ItemInfo | None, directory: Directory, office: list[str]) -> list[str]:
+    """Who is told of a new task (待办提醒): only the office's and the leaders' own tasks."""
+    if task.assignee_unit is not None or task.task_kind in ANNOUNCED_ELSEWHERE:
+        return []
+    leaders = [u.username for u in directory.users_with_role(Role.leader)]
+    match task.assignee_role:
+        case "office":
+            return office
+        case "leader":
+            # the item's own leader when this service knows them, else every leader
+            # (a bulletin-born case has no item; an unknown username is no one to tell)
+            in_charge = directory.user(item.leader) if item is not None and item.leader else None
+            return [in_charge.username] if in_charge is not None and in_charge.has_role(Role.leader) else leaders
+        case "secretary_general":
+            # only the secretary-general may act on it: with none in the directory, no one is told
+            chief = directory.secretary_general()
+            return [chief.username] if chief is not None else []
     return []
 
 

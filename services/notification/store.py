@@ -27,12 +27,12 @@ async def load_item(connection: AsyncConnection, item_id: UUID) -> ItemInfo | No
     row = (await connection.execute(select(items).where(items.c.item_id == item_id))).first()
     if row is None:
         return None
-    return ItemInfo(row.item_id, row.code, row.title, row.lead_unit, tuple(row.co_units), row.due_date)
+    return ItemInfo(row.item_id, row.code, row.title, row.lead_unit, tuple(row.co_units), row.due_date, row.leader)
 
 
 async def save_item(connection: AsyncConnection, item: ItemInfo, now: dt.datetime) -> None:
     values = {"code": item.code, "title": item.title, "lead_unit": item.lead_unit,
-              "co_units": list(item.co_units), "due_date": item.due_date, "updated_at": now}
+              "co_units": list(item.co_units), "due_date": item.due_date, "leader": item.leader, "updated_at": now}
     statement = _insert(connection, items).values(item_id=item.item_id, **values)
     await connection.execute(statement.on_conflict_do_update(index_elements=[items.c.item_id], set_=values))
 

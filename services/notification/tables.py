@@ -1,8 +1,8 @@
 """The notification service's tables (it owns them; no other service reads them).
 
-- ``notification_inbox``: every consumed event, once (idempotency).
-- ``notification_items``: what this service knows of each item, from the events.
-- ``notification_deliveries``: one row per (event, recipient, channel). An ``inbox`` row
+- ``notification_inbox``: every consumed event or ``SendNotification`` command, once (idempotency).
+- ``notification_items``: what this service knows of each item (its leader too), from the events.
+- ``notification_deliveries``: one row per (event or command, recipient, channel). An ``inbox`` row
   is the in-app message itself (sent when written, ``read_at`` when read); ``email`` and
   ``webhook`` rows are sent by the dispatcher and retried until sent or failed.
 """
@@ -25,6 +25,7 @@ items = Table(
     Column("co_units", JSON, nullable=False),
     Column("due_date", Date, nullable=True),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("leader", String(64), nullable=True),  # None for items registered before migration 0003
 )
 
 deliveries = Table(

@@ -116,7 +116,13 @@ async def test_a_full_item_tells_the_right_people(nats_url: str, database_url: s
             assert titles == [f"【督办交办】{code} 推进老旧小区改造", f"【到期提醒】{code} 签收将于2026年3月3日到期",
                               f"【退回重办】{code} 推进老旧小区改造", f"【已办结】{code} 推进老旧小区改造"]
             assert await inbox_titles(nt, "tiedong-liaison") == [f"【督办协办】{code} 推进老旧小区改造"]
-            for bystander in ("office", "leader", "zjj-head", "tiexi-liaison"):
+            # the office and the leader hear of their own tasks (待办提醒); the unit's tasks are
+            # not told again (item.assigned and report.returned already told the liaison)
+            assert await inbox_titles(nt, "leader") == [f"【待办提醒】审批立项 {code} 推进老旧小区改造"]
+            assert await inbox_titles(nt, "office") == [f"【待办提醒】审核报告 {code} 推进老旧小区改造"] * 2
+            approve = (await nt.get("/inbox", headers=auth("leader"))).json()["items"][0]
+            assert approve["link"].startswith("https://duban.example.gov.cn/tasks/")
+            for bystander in ("mayor", "secretary-general", "zjj-head", "tiexi-liaison"):
                 assert await inbox_titles(nt, bystander) == []
             returned = (await nt.get("/inbox", headers=auth("zjj-liaison"))).json()["items"][1]
             assert "缺少验收材料" in returned["text"] and returned["link"] == link

@@ -23,10 +23,11 @@ from sqlalchemy import select
 
 from services.notification.app import create_app
 from services.notification.config import NotificationSettings
-from services.notification.tables import deliveries
+from services.notification.tables import deliveries, inbox, items
 from shared.bus.topology import Topology
 from shared.clock import SettableClock
-from shared.contracts.events import ItemAssigned, ItemRegistered
+from shared.contracts.commands import SendNotification
+from shared.contracts.events import ItemAssigned, ItemRegistered, TaskCreated
 from tests.support.eventually import eventually
 from tests.support.samples import item_registered
 from tests.support.services import NOW, REPO, TEST_SECRET, auth, runtime_for, serving
@@ -132,11 +133,13 @@ async def publish_item(app: FastAPI) -> uuid.UUID:
     return registered.item_id
 
 
-async def drained(app: FastAPI, count: int) -> None:
-    """Wait until the service's consumer has handled ``count`` messages."""
+async def drained(app: FastAPI, count: int, *, commands: bool = False) -> None:
+    """Wait until the service's consumer (of events, or of the send command) has handled ``count`` messages."""
     runtime = app.state.runtime
     js = runtime.broker.connection.jetstream()
-    await eventually(lambda: js.consumer_info(runtime.topology.events_stream, "notification"),
+    stream, durable = ((runtime.topology.commands_stream, "notification-send") if commands
+                       else (runtime.topology.events_stream, "notification"))
+    await eventually(lambda: js.consumer_info(stream, durable),
                      lambda c: c.delivered.stream_seq >= count and c.num_pending == 0 and c.num_ack_pending == 0)
 
 
@@ -174,9 +177,11 @@ async def test_the_same_event_twice_gives_one_notification_per_channel(
                 assert not copy.duplicate
                 await drained(app, 3)
                 await eventually(lambda: _value(len(mailbox.mails) + len(hook.received)), lambda n: n == 2)
+                # the receivers have the messages a moment before the dispatcher records them sent
+                sent = await eventually(lambda: rows(app, recipient="zjj-liaison"),
+                                        lambda got: all(r.status == "sent" for r in got))
                 assert await app.state.dispatcher.dispatch_once() == 0
-
-                assert [(r.channel, r.status, r.attempts) for r in await rows(app, recipient="zjj-liaison")] == [
+                assert [(r.channel, r.status, r.attempts) for r in sent] == [
                     ("email", "sent", 1), ("inbox", "sent", 0), ("webhook", "sent", 1)]
                 assert [r.channel for r in await rows(app, recipient="tiedong-liaison")] == ["inbox"]
                 link = f"https://duban.example.gov.cn/items/{registered.item_id}"
@@ -304,6 +309,75 @@ async def test_a_unit_sees_only_its_own_notifications(
         assert bad.status_code == 422 and bad.json()["detail"]
         assert (await client.get("/inbox", params={"limit": 0}, headers=auth("zjj-liaison"))).status_code == 422
         assert (await client.get("/inbox")).status_code == 401
+
+
+async def test_the_send_command_tells_each_known_recipient_once_and_skips_unknown_ones(
+        nats_url: str, database_url: str, topology: Topology, tmp_path: Path, clock: SettableClock,
+        caplog: pytest.LogCaptureFixture) -> None:
+    port = free_port()
+    org = org_file(tmp_path, zjj_liaison={"channels": ["inbox", "email"]})
+    app = notification_app(nats_url, database_url, topology, tmp_path, clock, org, smtp_port=port)
+    command = SendNotification(occurred_at=NOW, actor="office", recipients=["zjj-liaison", "nobody", "office"],
+                               title="关于报送第一季度督查材料的通知", body="请于3月20日前报送第一季度督查材料。",
+                               link="https://duban.example.gov.cn/docs/2026-1")
+    with smtp_server(port) as mailbox:
+        async with serving(app) as client:
+            publisher = app.state.runtime.publisher
+            await publisher.publish(command)
+            # the same command again under another message id: the stream keeps both copies
+            copy = await publisher.publish_raw(command.subject, command.to_json(), message_id="copy")
+            assert not copy.duplicate
+            await drained(app, 2, commands=True)
+            sent = await eventually(lambda: rows(app, event_id=command.event_id),
+                                    lambda got: len(got) == 3 and all(r.status == "sent" for r in got))
+            assert sorted((r.recipient, r.channel, r.attempts) for r in sent) == [
+                ("office", "inbox", 0), ("zjj-liaison", "email", 1), ("zjj-liaison", "inbox", 0)]
+            assert {(r.event_kind, r.template, r.item_id, r.link) for r in sent} == {
+                ("notification.send", "free_message", None, command.link)}
+            assert any(r.getMessage() == "recipient not in the directory" and getattr(r, "recipient", "") == "nobody"
+                       for r in caplog.records)
+
+            [mail] = mailbox.mails
+            assert (mail["To"], mail["Subject"]) == ("zjj-liaison@example.gov.cn", "【通知】关于报送第一季度督查材料的通知")
+            assert "请于3月20日前报送第一季度督查材料。" in mail.get_content() and command.link in mail.get_content()
+            [message] = (await client.get("/inbox", headers=auth("office"))).json()["items"]
+            assert (message["event"], message["title"], message["link"]) == (
+                "notification.send", mail["Subject"], command.link)
+            assert message["text"].startswith("王丽同志：\n请于3月20日前报送")
+            async with app.state.runtime.engine.connect() as connection:
+                recorded = (await connection.execute(select(inbox.c.event_id, inbox.c.subject))).all()
+            assert [(r.event_id, r.subject) for r in recorded] == [(command.event_id, command.subject)]
+            js = app.state.runtime.broker.connection.jetstream()
+            assert (await js.stream_info(app.state.runtime.topology.dead_letter_stream)).state.messages == 0
+
+
+async def test_a_new_task_of_the_office_or_a_leader_is_a_to_do_notice(
+        nats_url: str, database_url: str, topology: Topology, tmp_path: Path, clock: SettableClock) -> None:
+    app = notification_app(nats_url, database_url, topology, tmp_path, clock, org_file(tmp_path))
+    registered = item_registered(lead_unit="zjj", co_units=["tiedong"], leader="mayor")
+
+    def new_task(kind: str, role: str, unit: str | None = None) -> TaskCreated:
+        return TaskCreated(occurred_at=NOW, actor="system", task_id=uuid.uuid4(), task_kind=kind,
+                           item_id=registered.item_id, assignee_unit=unit, assignee_role=role,
+                           due_date=dt.date(2026, 3, 9))
+
+    approve, sign, review = new_task("approve_item", "leader"), new_task("sign", "liaison", "zjj"), new_task(
+        "review", "office")
+    async with serving(app) as client:
+        for event in (registered, approve, sign, review):
+            await app.state.runtime.publisher.publish(event)
+        await drained(app, 4)
+        async with app.state.runtime.engine.connect() as connection:
+            [item] = (await connection.execute(select(items))).all()
+        assert (item.item_id, item.leader) == (registered.item_id, "mayor")
+        assert [r.recipient for r in await rows(app, event_id=approve.event_id)] == ["mayor"]
+        assert await rows(app, event_id=sign.event_id) == []  # the unit hears of it with item.assigned
+        assert sorted(r.recipient for r in await rows(app, event_id=review.event_id)) == ["office", "office2"]
+        [todo] = (await client.get("/inbox", headers=auth("mayor"))).json()["items"]
+        assert todo["title"] == "【待办提醒】审批立项 督办〔2026〕1号 推进老旧小区改造"
+        assert todo["link"] == f"https://duban.example.gov.cn/tasks/{approve.task_id}"
+        assert "待您审批立项，请于2026年3月9日前办理" in todo["text"] and todo["event"] == "task.created"
+        assert (await client.get("/inbox", headers=auth("leader"))).json()["items"] == []
 
 
 async def _value(value: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 
@@ -9,22 +10,27 @@ import pytest
 
 from services.notification.dispatcher import RetryBudget
 from services.notification.messages import Renderer, date_cn
-from services.notification.rules import ItemInfo, Notice, UnknownItem, item_after, notices_for
+from services.notification.rules import TASK_NAMES, ItemInfo, Notice, UnknownItem, item_after, notices_for
+from shared.contracts.commands import SendNotification
 from shared.contracts.enums import AccountabilityTrigger, BulletinKind, DeadlineKind, Measure
 from shared.contracts.events import (
+    AccountabilityClosed,
     AccountabilityMeasureDecided,
     AccountabilityOpened,
     BulletinPublished,
     DeadlineOverdue,
     DeadlineReminder,
     ExtensionDecided,
+    ExtensionRequested,
     ItemAssigned,
     ItemClosed,
     ItemReopened,
     ItemSigned,
     ReportReturned,
+    TaskCompleted,
+    TaskCreated,
 )
-from shared.identity import load_directory
+from shared.identity import OrgDirectory, load_directory
 from tests.support.samples import T0, item_registered
 from tests.support.services import REPO
 
@@ -107,7 +113,7 @@ def test_events_nobody_is_told_about_and_unknown_items() -> None:
 def test_the_item_follows_its_events() -> None:
     registered = item_registered(item_id=ITEM_ID)
     item = item_after(registered, None)
-    assert item == ItemInfo(ITEM_ID, registered.code, registered.title, "zjj", ("tiedong",), None)
+    assert item == ItemInfo(ITEM_ID, registered.code, registered.title, "zjj", ("tiedong",), None, "leader")
     item = item_after(assigned(), item)
     assert item is not None and (item.co_units, item.due_date) == (("tiedong", "jyj"), dt.date(2026, 3, 9))
     granted = ExtensionDecided(**E, approved=True, new_due_date=dt.date(2026, 3, 20))
@@ -153,6 +159,10 @@ def test_every_template_renders_for_its_event() -> None:
                           bulletin_kind=BulletinKind.BRIEFING, title="督查工作简报第1期",
                           period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 1, 31),
                           criticised_units=["zjj"]),
+        ExtensionRequested(**E, requested_due_date=dt.date(2026, 3, 20), reason="需协调", unit="zjj"),
+        AccountabilityClosed(**E, case_id=case, unit="zjj", measure=Measure.CRITICISM, outcome="explained"),
+        task("review", "office"),
+        task("decide_measure", "leader", item_id=None, case_id=case, due=None),
     ]
     seen = set()
     for event in events:
@@ -166,8 +176,156 @@ def test_every_template_renders_for_its_event() -> None:
             seen.add(notice.template)
     assert seen == {"item_assigned_lead", "item_assigned_co", "deadline_reminder", "deadline_overdue",
                     "report_returned", "extension_decided", "item_closed", "accountability_opened",
-                    "accountability_measure", "bulletin_published"}
+                    "accountability_measure", "bulletin_published", "extension_requested",
+                    "accountability_closed", "task_created"}
     assert Notice("x", "y") == Notice("x", "y") and date_cn(dt.date(2026, 10, 1)) == "2026年10月1日"
+
+
+# --- to-do notices (待办提醒), extension requests, closed cases, free messages ----------------------------
+LEADERS = ["mayor", "leader", "secretary-general"]
+
+
+def task(kind: str, role: str, unit: str | None = None, *, item_id: uuid.UUID | None = ITEM_ID,
+         case_id: uuid.UUID | None = None, due: dt.date | None = dt.date(2026, 3, 9)) -> TaskCreated:
+    return TaskCreated(occurred_at=T0, actor="system", task_id=uuid.UUID(int=7), task_kind=kind, item_id=item_id,
+                       case_id=case_id, assignee_unit=unit, assignee_role=role, due_date=due)
+
+
+@pytest.mark.parametrize("kind", ["review", "revisit", "verify_explanation"])
+def test_an_office_task_tells_every_office_user(kind: str) -> None:
+    assert who(task(kind, "office")) == [(name, "task_created") for name in OFFICE]
+
+
+def test_a_leader_task_tells_the_items_leader_else_every_leader() -> None:
+    led = dataclasses.replace(ITEM, leader="mayor")
+    assert who(task("approve_item", "leader"), led) == [("mayor", "task_created")]
+    assert who(task("decide_measure", "leader", case_id=uuid.uuid4()), led) == [("mayor", "task_created")]
+    # leader unknown to this service, not in the directory, or not a leader: every leader may act
+    for item in (ITEM, dataclasses.replace(ITEM, leader="ghost"), dataclasses.replace(ITEM, leader="office")):
+        assert [name for name, _ in who(task("approve_item", "leader"), item)] == LEADERS
+    bulletin_case = task("decide_measure", "leader", item_id=None, case_id=uuid.uuid4(), due=None)
+    assert [name for name, _ in who(bulletin_case, None)] == LEADERS
+
+
+def test_a_plan_is_for_the_secretary_general_only() -> None:
+    assert who(task("approve_plan", "secretary_general")) == [("secretary-general", "task_created")]
+    nobody_in_charge = OrgDirectory(DIRECTORY.city, DIRECTORY.units,
+                                    [u for u in DIRECTORY.users if not u.secretary_general])
+    assert notices_for(task("approve_plan", "secretary_general"), ITEM, nobody_in_charge) == []
+
+
+def test_tasks_already_announced_by_another_event_tell_nobody_again() -> None:
+    """Each step of an item tells each person once: a unit's tasks come with item.assigned,
+    report.returned, extension.decided or the accountability events; the office's extension
+    decision comes with extension.requested."""
+    case = uuid.uuid4()
+    steps: list[tuple[object, list[tuple[str, str]]]] = [
+        (assigned(), [("zjj-liaison", "item_assigned_lead"), ("tiedong-liaison", "item_assigned_co"),
+                      ("jyj-liaison", "item_assigned_co")]),
+        (task("sign", "liaison", "zjj"), []),
+        (task("report", "liaison", "zjj"), []),
+        (ExtensionRequested(**E, requested_due_date=dt.date(2026, 3, 20), reason="需协调多个部门", unit="zjj"),
+         [(name, "extension_requested") for name in OFFICE]),
+        (task("extension_decision", "office"), []),
+        (TaskCompleted(occurred_at=T0, actor="office", task_id=uuid.uuid4(), task_kind="extension_decision",
+                       item_id=ITEM_ID, data={"decision": "approve"}), []),
+        (ReportReturned(**E, round=1, reason="数据不全", new_due_date=dt.date(2026, 3, 16)),
+         [("zjj-liaison", "report_returned")]),
+        (task("report", "liaison", "zjj"), []),
+        (AccountabilityOpened(**E, case_id=case, unit="zjj", trigger=AccountabilityTrigger.OVERDUE, offence_count=1),
+         [("zjj-head", "accountability_opened")]),
+        (AccountabilityMeasureDecided(**E, case_id=case, unit="zjj", measure=Measure.CRITICISM, escalated=False),
+         [("zjj-head", "accountability_measure")]),
+        (task("explain", "head", "zjj", case_id=case), []),
+    ]
+    for event, expected in steps:
+        assert who(event) == expected, event
+
+
+def test_a_task_of_an_unknown_item_waits_for_the_item() -> None:
+    with pytest.raises(UnknownItem):
+        who(task("review", "office"), None)
+    assert who(task("sign", "liaison", "zjj"), None) == []  # nobody to tell: nothing to wait for
+    assert who(task("approve_item", "admin")) == []  # a role no user task is assigned to
+
+
+def test_extension_requests_tell_the_office_and_closed_cases_the_unit_head() -> None:
+    requested = ExtensionRequested(**E, requested_due_date=dt.date(2026, 3, 20), reason="需协调", unit="zjj")
+    assert who(requested) == [(name, "extension_requested") for name in OFFICE]
+    closed = AccountabilityClosed(occurred_at=T0, actor="office", case_id=uuid.uuid4(), unit="tiexi",
+                                  measure=Measure.INTERVIEW, outcome="explained")
+    assert who(closed, None) == [("tiexi-head", "accountability_closed")]
+    with pytest.raises(UnknownItem):
+        who(requested, None)
+
+
+def test_every_task_kind_of_the_workflows_has_a_chinese_name() -> None:
+    readme = (REPO / "workflows" / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Task kinds and their forms", 1)[1].split("\n## ", 1)[0]
+    kinds = {line.split("|")[1].strip() for line in section.splitlines()
+             if line.startswith("| ") and not line.startswith(("| kind", "| ---"))}
+    assert len(kinds) == 10 and kinds == set(TASK_NAMES)
+    assert {TASK_NAMES[k] for k in ("approve_item", "approve_plan", "extension_decision", "review", "revisit",
+                                    "decide_measure", "verify_explanation")} == {
+        "审批立项", "审批督查计划", "审批延期", "审核报告", "回访复核", "决定问责措施", "审核原因和改进措施"}
+
+
+def test_to_do_notices_name_the_task_the_item_the_due_date_and_link_to_the_task() -> None:
+    renderer = Renderer(DIRECTORY, "https://duban.example.gov.cn/")
+    mayor, office = DIRECTORY.user("mayor"), DIRECTORY.user("office")
+    assert mayor is not None and office is not None
+    approve = renderer.render("task_created", task("approve_item", "leader"), ITEM, mayor)
+    assert approve.title == "【待办提醒】审批立项 督办〔2026〕1号 推进老旧小区改造"
+    assert approve.body.startswith(f"{mayor.name}同志：")
+    assert "督办事项“推进老旧小区改造”（督办〔2026〕1号）待您审批立项，请于2026年3月9日前办理。" in approve.body
+    assert approve.link == f"https://duban.example.gov.cn/tasks/{uuid.UUID(int=7)}"
+    assert approve.body.endswith(approve.link)
+    case = renderer.render("task_created", task("decide_measure", "leader", item_id=None, case_id=uuid.uuid4(),
+                                                due=None), None, mayor)
+    assert case.title == "【待办提醒】决定问责措施" and "问责案件待您决定问责措施，请及时办理。" in case.body
+    assert case.link == approve.link and "None" not in case.body
+
+    requested = renderer.render("extension_requested", ExtensionRequested(
+        **E, requested_due_date=dt.date(2026, 3, 20), reason="需协调多个部门", unit="zjj"), ITEM, office)
+    assert requested.title == "【延期申请】督办〔2026〕1号 推进老旧小区改造"
+    assert "市住建局申请将督办事项“推进老旧小区改造”（督办〔2026〕1号）的报告时限由2026年3月9日延至2026年3月20日" in requested.body
+    assert "需协调多个部门" in requested.body and "请于2026年3月9日前审批" in requested.body
+    assert requested.link == f"https://duban.example.gov.cn/items/{ITEM_ID}"
+
+
+def test_a_closed_case_tells_the_measure_in_chinese() -> None:
+    renderer = Renderer(DIRECTORY, "http://console")
+    head = DIRECTORY.user("zjj-head")
+    assert head is not None
+    case = uuid.uuid4()
+    explained = AccountabilityClosed(**E, case_id=case, unit="zjj", measure=Measure.ADMONISHMENT, outcome="explained")
+    message = renderer.render("accountability_closed", explained, ITEM, head)
+    assert message.title == "【问责结案】市住建局：诫勉谈话"
+    assert "关于督办事项“推进老旧小区改造”（督办〔2026〕1号），对市住建局的问责已结案，问责措施：诫勉谈话。" in message.body
+    assert "原因和改进措施已审核通过" in message.body and message.link == f"http://console/items/{ITEM_ID}"
+    none = AccountabilityClosed(occurred_at=T0, actor="leader", case_id=case, unit="zjj", measure=Measure.NONE,
+                                outcome="no_measure")
+    message = renderer.render("accountability_closed", none, None, head)
+    assert message.title == "【问责结案】市住建局：不予问责"
+    assert message.body.startswith(f"{head.name}同志：\n对市住建局的问责已结案，领导决定不予问责。\n详情：")
+    assert message.link == f"http://console/accountability/{case}"
+
+
+def test_a_free_message_keeps_its_text_and_link() -> None:
+    renderer = Renderer(DIRECTORY, "http://console")
+    user = DIRECTORY.user("zjj-liaison")
+    assert user is not None
+    command = SendNotification(occurred_at=T0, actor="office", recipients=["zjj-liaison"],
+                               title="关于报送\n第一季度材料", body="请于3月20日前报送。\n联系电话：0412-0000001",
+                               link="https://duban.example.gov.cn/docs/1")
+    message = renderer.render("free_message", command, None, user)
+    assert message.title == "【通知】关于报送 第一季度材料"
+    assert message.body == (f"{user.name}同志：\n请于3月20日前报送。\n联系电话：0412-0000001\n"
+                            "详情：https://duban.example.gov.cn/docs/1")
+    plain = command.model_copy(update={"title": "【紧急通知】明日召开督查工作会", "link": None})
+    message = renderer.render("free_message", plain, None, user)
+    assert message.title == "【紧急通知】明日召开督查工作会" and message.link is None
+    assert not message.body.endswith("详情：") and "None" not in message.body
 
 
 def test_the_retry_budget_backs_off_then_gives_up() -> None:
