@@ -1,7 +1,8 @@
 """``duban run``: the whole platform on this machine, one process per service.
 
 Starts an embedded NATS server (unless ``NATS_URL``/``DUBAN_NATS_URL`` is set), uses
-SQLite under ``./var`` (unless ``DATABASE_URL`` is set), starts the four services,
+SQLite under ``./var`` (unless ``DATABASE_URL`` is set), a local SMTP server that keeps
+mail in ``./var/mail`` (unless ``DUBAN_NOTIFICATION_SMTP_HOST`` is set), starts the four services,
 waits until they answer, prints where they are, and stops everything on Ctrl-C.
 """
 
@@ -16,6 +17,7 @@ import time
 
 import httpx
 
+from services.cli.mail_sink import MailSink
 from shared.bus.embedded import EmbeddedNats
 from shared.identity import load_directory
 from shared.settings import CommonSettings
@@ -46,6 +48,12 @@ def run(args: argparse.Namespace) -> int:
         say(f"using NATS at {settings.nats_url}")
     say("database: " + (f"{settings.database_url}" if settings.database_url
                          else f"SQLite files under {settings.data_dir}/"))
+    mail = None
+    if not os.environ.get("DUBAN_NOTIFICATION_SMTP_HOST"):
+        mail = MailSink(settings.data_dir / "mail")
+        env["DUBAN_NOTIFICATION_SMTP_HOST"], env["DUBAN_NOTIFICATION_SMTP_PORT"] = "127.0.0.1", str(mail.start())
+        say(f"e-mail goes to a local SMTP server on port {env['DUBAN_NOTIFICATION_SMTP_PORT']}: "
+            f"Maildir {mail.mail_dir}")
     ports = {name: args.base_port + i for i, name in enumerate(SERVICES)}
     children: dict[str, subprocess.Popen[bytes]] = {}
     try:
@@ -63,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
         stop(children)
         if nats:
             nats.stop()
+        if mail:
+            mail.stop()
         say("stopped")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import signal
 import socket
@@ -13,6 +15,7 @@ from pathlib import Path
 import httpx
 
 from tests.support.services import REPO
+from tests.support.workflow_client import ITEM
 
 BIN = Path(sys.executable).parent
 
@@ -48,7 +51,8 @@ def test_duban_run_brings_up_the_platform_and_stops_cleanly(tmp_path: Path) -> N
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("DUBAN_") and k not in ("NATS_URL", "DATABASE_URL")}
     env.update(DUBAN_DATA_DIR=str(tmp_path / "var"), DUBAN_CALENDAR_DIR=str(tmp_path / "var" / "calendar"),
-               DUBAN_ORG_FILE=str(REPO / "deploy" / "org.example.yaml"), PYTHONUNBUFFERED="1")
+               DUBAN_ORG_FILE=str(REPO / "deploy" / "org.example.yaml"),
+               DUBAN_WORKFLOW_WORKFLOWS_DIR=str(REPO / "workflows"), PYTHONUNBUFFERED="1")
     base = free_port_block()
     output = tmp_path / "stdout.txt"
     with output.open("wb") as sink:
@@ -68,6 +72,7 @@ def test_duban_run_brings_up_the_platform_and_stops_cleanly(tmp_path: Path) -> N
         assert httpx.get(f"{urls[1]}/me", timeout=5).status_code == 401
         assert sorted(p.name for p in (tmp_path / "var").glob("*.db")) == [
             "ledger.db", "notification.db", "reporting.db", "workflow.db"]
+        assert_an_item_reaches_its_lead_unit_by_mail(urls, env, tmp_path)
     finally:
         process.send_signal(signal.SIGINT)
         code = process.wait(timeout=60)
@@ -76,3 +81,30 @@ def test_duban_run_brings_up_the_platform_and_stops_cleanly(tmp_path: Path) -> N
         with socket.socket() as s:
             assert s.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open after Ctrl-C"
     assert not list((tmp_path / "var" / "nats" / "ports").glob("*.ports")), "embedded NATS still running"
+
+
+def assert_an_item_reaches_its_lead_unit_by_mail(urls: list[str], env: dict[str, str], cwd: Path) -> None:
+    """Workflow → NATS → notification → the local SMTP server of ``duban run``."""
+    def headers(user: str) -> dict[str, str]:
+        token = subprocess.run([str(BIN / "duban"), "token", "--user", user], env=env, cwd=cwd,
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return {"Authorization": f"Bearer {token}"}
+
+    created = httpx.post(f"{urls[0]}/items", json={**ITEM, "title": "整治城区道路积水点"}, headers=headers("office"),
+                         timeout=10)
+    assert created.status_code == 201, created.text
+    [task] = httpx.get(f"{urls[0]}/tasks", headers=headers("leader"), timeout=5).json()["items"]
+    done = httpx.post(f"{urls[0]}/tasks/{task['id']}/complete", json={"data": {"decision": "approve"}},
+                      headers=headers("leader"), timeout=10)
+    assert done.status_code == 200, done.text
+    mail_dir = cwd / "var" / "mail" / "new"
+
+    def mails_to(address: str) -> list[email.message.EmailMessage]:
+        found = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in mail_dir.glob("*")]
+        return [m for m in found if address in m["To"]]  # type: ignore[misc]
+
+    deadline = time.monotonic() + 30
+    while not (mails := mails_to("zjj-liaison@example.gov.cn")):
+        assert time.monotonic() < deadline, "no mail reached the lead unit through the local SMTP server"
+        time.sleep(0.2)  # waiting on other processes, not business time
+    assert "整治城区道路积水点" in mails[0].get_body(preferencelist=("plain",)).get_content()
