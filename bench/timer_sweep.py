@@ -1,0 +1,206 @@
+"""Benchmark: the timer sweep with 100,000 waiting instances of which 1,000 are due.
+
+One real item is registered, approved and signed through ``WorkflowService`` (real
+processes of ``workflows/``); its instance then waits on the report reminder (the working
+day before the deadline, 09:00) and the overdue timer. Its ``workflow_instances`` row is
+copied with new ids (``--instances`` - 1 copies, bulk insert) and ``next_timer_at`` spread so
+that ``--due`` rows (the real one included) are due at the clock's now and the rest lie in
+the next 90 days. The clock stands 10 minutes after the reminder time, so each due instance
+fires its reminder when stepped. Then ``fire_due_timers`` (batch ``--batch``, as the app's
+sweep) is called until it returns 0.
+
+A reminder needs no other row: the step creates and ends no task and changes nothing in
+``workflow_items``, so the copies have no ``workflow_items``/``workflow_open_tasks`` rows.
+
+Prints the time to fire the due ones, timers/s, and on PostgreSQL the plan of the due query
+(the statement the service runs, caught from a stopped call and ``EXPLAIN ANALYZE``d in
+a rolled-back transaction before the sweep). Checks that each due instance fired exactly once: as many
+``deadline.reminder`` events in the outbox as due instances, one per item, none due left.
+
+    DATABASE_URL=postgresql+psycopg://root@127.0.0.1:5432/test .venv/bin/python bench/timer_sweep.py
+    .venv/bin/python bench/timer_sweep.py [--instances 100000] [--due 1000] [--db sqlite,postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import resource
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent)]
+
+from sqlalchemy import event, func, insert, select  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
+
+from services.workflow import tables  # noqa: E402
+from services.workflow.engine.scripts import DubanScriptEngine  # noqa: E402
+from shared.calendar import load_calendar  # noqa: E402
+from shared.clock import SettableClock  # noqa: E402
+from shared.contracts.subjects import DEADLINE_REMINDER  # noqa: E402
+from shared.storage.database import create_engine  # noqa: E402
+from shared.storage.migrations import upgrade  # noqa: E402
+from workflow_lifecycle import (  # noqa: E402
+    ITEM, START, STEPS, Phases, SqlTimer, TimedEngine, build_service, load_definitions, open_task, targets)
+
+LATE_BY = dt.timedelta(minutes=10)  # the clock stands this long after the real reminder time
+FUTURE = dt.timedelta(days=90)
+INSERT_BATCH = 2000
+
+
+async def waiting_row(db: AsyncEngine, item_id: uuid.UUID) -> dict[str, Any]:
+    t = tables.instances
+    async with db.connect() as connection:
+        row = (await connection.execute(select(t).where(t.c.item_id == item_id))).one()
+    return dict(row._mapping)
+
+
+async def copy_rows(db: AsyncEngine, row: dict[str, Any], *, copies: int, due: int, now: dt.datetime) -> None:
+    """``copies`` rows like ``row``; the first ``due - 1`` due in [reminder, now], the rest after now."""
+    reminder = row["next_timer_at"]
+    future_step = FUTURE / max(copies - (due - 1), 1)
+    for first in range(0, copies, INSERT_BATCH):
+        batch = []
+        for i in range(first, min(first + INSERT_BATCH, copies)):
+            if i < due - 1:
+                timer = reminder + (now - reminder) * (i + 1) / due
+            else:
+                timer = now + dt.timedelta(seconds=1) + future_step * (i - (due - 1))
+            batch.append({**row, "id": uuid.uuid4(), "item_id": uuid.uuid4(), "next_timer_at": timer})
+        async with db.begin() as connection:
+            await connection.execute(insert(tables.instances), batch)
+
+
+class _Captured(Exception):
+    pass
+
+
+async def due_query(db: AsyncEngine, service: Any, batch: int) -> tuple[str, Any] | None:
+    """The statement the service runs to select due instances, with its parameters.
+
+    Caught from a ``fire_due_timers`` call that is stopped right there (its transaction
+    rolls back, nothing changes), so the plan shown is of the service's own SQL.
+    """
+    captured: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        if "next_timer_at <=" in statement and statement.lstrip().upper().startswith("SELECT"):
+            captured.append((statement, parameters))
+            raise _Captured
+
+    event.listen(db.sync_engine, "before_cursor_execute", record)
+    try:
+        await service.fire_due_timers(batch)
+    except Exception:
+        if not captured:
+            raise
+    finally:
+        event.remove(db.sync_engine, "before_cursor_execute", record)
+    return captured[0] if captured else None
+
+
+async def explain(db: AsyncEngine, statement: str, parameters: Any) -> str:
+    async with db.connect() as connection:
+        transaction = await connection.begin()
+        try:
+            rows = await connection.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", parameters)
+            return "\n".join(r[0] for r in rows)
+        finally:
+            await transaction.rollback()
+
+
+async def run_once(url: str, instances: int, due: int, batch: int) -> dict[str, Any]:
+    upgrade(url, "workflow")
+    db = create_engine(url)
+    clock = SettableClock(START)
+    phases = Phases()
+    service = build_service(db, clock, TimedEngine(DubanScriptEngine(clock, load_calendar(None)), phases))
+    try:
+        await service.install(load_definitions(), source="bench", actor="bench")
+        item_id = await service.register_item(dict(ITEM), "office")
+        for kind, actor, form in STEPS[:2]:  # approve, sign: now waiting for the report
+            await service.complete_task(await open_task(db, item_id, kind), form, kind, actor)
+        row = await waiting_row(db, item_id)
+        now = row["next_timer_at"] + LATE_BY
+        clock.set(now)
+
+        started = time.perf_counter()
+        await copy_rows(db, row, copies=instances - 1, due=due, now=now)
+        dialect = db.dialect.name
+        if dialect == "postgresql":
+            async with db.begin() as connection:  # fresh statistics, as autovacuum would give
+                await connection.exec_driver_sql("ANALYZE workflow_instances")
+        setup = time.perf_counter() - started
+        i, o = tables.instances, tables.outbox
+        async with db.connect() as connection:
+            total = (await connection.execute(select(func.count()).select_from(i))).scalar_one()
+            waiting = (await connection.execute(select(func.count()).select_from(i).where(
+                i.c.next_timer_at <= now))).scalar_one()
+        assert (total, waiting) == (instances, due), (total, waiting)
+
+        query = await due_query(db, service, batch)
+        plan = await explain(db, *query) if dialect == "postgresql" and query else None
+        calls, fired = 0, 0
+        phases.seconds.clear()
+        sql = SqlTimer(db, phases, classify=lambda s: "SQL: due query" if "next_timer_at <=" in s else None)
+        started = time.perf_counter()
+        while stepped := await service.fire_due_timers(batch):
+            calls += 1
+            fired += stepped
+        elapsed = time.perf_counter() - started
+        statements = sql.statements
+
+        async with db.connect() as connection:
+            payloads = (await connection.execute(select(o.c.payload).where(
+                o.c.subject == DEADLINE_REMINDER))).scalars().all()
+            still_due = (await connection.execute(select(func.count()).select_from(i).where(
+                i.c.next_timer_at <= now))).scalar_one()
+        reminders = [json.loads(p) for p in payloads]
+        items = {r["item_id"] for r in reminders}
+        assert fired == due, (fired, due)
+        assert len(reminders) == len(items) == due, (len(reminders), len(items))
+        assert all(r["deadline"] == "report" for r in reminders)
+        assert still_due == 0 and await service.fire_due_timers(batch) == 0
+    finally:
+        await db.dispose()
+    return {"setup": setup, "elapsed": elapsed, "calls": calls, "fired": fired, "plan": plan,
+            "phases": dict(phases.seconds), "statements": statements,
+            "due_sql": " ".join(query[0].split()) if query else None}
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--instances", type=int, default=100_000, help="waiting instances in all")
+    parser.add_argument("--due", type=int, default=1_000, help="of which due now")
+    parser.add_argument("--batch", type=int, default=200, help="fire_due_timers limit (the app's SWEEP_BATCH)")
+    parser.add_argument("--db", help="comma-separated subset of sqlite,postgresql")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, \
+            targets(tmp, set(args.db.split(",")) if args.db else None) as urls:
+        for name, url in urls.items():
+            figures = await run_once(url, args.instances, args.due, args.batch)
+            print(f"{name:<10} {args.instances:,} waiting, {args.due:,} due: fired {figures['fired']:,} in "
+                  f"{figures['elapsed']:.2f} s over {figures['calls']} calls of fire_due_timers({args.batch}) = "
+                  f"{figures['fired'] / figures['elapsed']:,.0f} timers/s; each fired once "
+                  f"({figures['fired']:,} deadline.reminder in the outbox, one per item); "
+                  f"setup {figures['setup']:.0f} s")
+            parts = figures["phases"]
+            parts["rest (events, SQLAlchemy, glue)"] = figures["elapsed"] - sum(parts.values())
+            print("  per timer: " + ", ".join(f"{k} {v / figures['fired'] * 1000:.2f} ms ({v / figures['elapsed']:.0%})"
+                                              for k, v in parts.items())
+                  + f" ({figures['statements'] / figures['fired']:.1f} statements)")
+            if figures["plan"]:
+                print(f"  due query: {figures['due_sql']}")
+                print("  " + figures["plan"].replace("\n", "\n  "))
+    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
