@@ -4,20 +4,26 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.ledger import tables
 from services.ledger.config import LedgerSettings
+from services.ledger.routes import ledger_router
+from services.ledger.service import LedgerService
 from shared.contracts.subjects import EVENTS_WILDCARD
 from shared.runtime import Runtime, build_runtime
-from shared.storage.inbox import InboxRecorder
 from shared.web import service_app
+
+DURABLE = "ledger"
 
 
 def create_app(settings: LedgerSettings | None = None, deps: Runtime | None = None) -> FastAPI:
     runtime = deps or build_runtime(settings or LedgerSettings())
-    runtime.consume("ledger", EVENTS_WILDCARD, InboxRecorder(runtime.engine, tables.inbox, runtime.clock))
-    return service_app(
+    service = LedgerService(runtime.engine, runtime.clock, runtime.calendar, runtime.directory)
+    runtime.consume(DURABLE, EVENTS_WILDCARD, service.consume)
+    app = service_app(
         runtime,
         title="Duban ledger service (督办台帐服务)",
-        description="Keeps the supervision ledger (台帐) from the workflow events.",
-        routers=[],
+        description="Keeps the supervision ledger (台帐) from the workflow events: one row per item, "
+                    "its timeline, the traffic light (红黄绿灯), the Excel export and unit statistics.",
+        routers=[ledger_router(service)],
     )
+    app.state.service = service
+    return app

@@ -1,0 +1,82 @@
+"""The Chinese text of each timeline entry. Pure: unit names come from a lookup."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from shared.contracts import events as ev
+from shared.contracts.base import Message
+
+UnitName = Callable[[str], str]
+EXCERPT = 200
+FINDINGS = (("truthful", "情况不真实"), ("implemented", "政策未落实"), ("rectified", "整改不到位"),
+            ("solved", "问题未解决"), ("satisfied", "群众不满意"))
+
+
+def excerpt(text: str, limit: int = EXCERPT) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _with(comment: str, prefix: str = "意见") -> str:
+    return f"；{prefix}：{comment}" if comment else ""
+
+
+def _units(names: Iterable[str]) -> str:
+    return "、".join(names) or "无"
+
+
+def text_of(message: Message, unit_name: UnitName) -> str | None:
+    """The timeline text for an item event, or None when the event makes no entry."""
+    match message:
+        case ev.ItemRegistered():
+            return (f"立项：{message.code} {message.title}（{message.source.label}，{message.urgency.label}），"
+                    f"牵头单位{unit_name(message.lead_unit)}")
+        case ev.ItemApproved():
+            estimated = "（预计，交办时确定）" if message.due_date_estimated else ""
+            return f"领导批准立项，办理时限{message.due_date.isoformat()}{estimated}{_with(message.comment)}"
+        case ev.ItemRejected():
+            return f"不予立项：{message.comment}"
+        case ev.ItemAssigned():
+            return (f"交办{unit_name(message.lead_unit)}牵头办理，协办单位：{_units(map(unit_name, message.co_units))}；"
+                    f"办理时限{message.due_date.isoformat()}，签收时限{message.sign_due_date.isoformat()}")
+        case ev.ItemSigned():
+            return f"{unit_name(message.unit)}签收{_with(message.comment, '说明')}"
+        case ev.ReportSubmitted():
+            late = "（逾期）" if message.late else ""
+            return (f"{unit_name(message.unit)}提交第{message.round}轮{message.report_type.label}{late}："
+                    f"{excerpt(message.content)}")
+        case ev.ReportReturned():
+            return f"第{message.round}轮报告退回重办：{message.reason}；新的办理时限{message.new_due_date.isoformat()}"
+        case ev.ReportAccepted():
+            return f"第{message.round}轮{message.report_type.label}审核通过{_with(message.comment)}"
+        case ev.DeadlineReminder():
+            who = f"，催办{unit_name(message.unit)}" if message.unit else "（督察室）"
+            return f"{message.deadline.label}时限{message.due_date.isoformat()}临近{who}"
+        case ev.DeadlineOverdue():
+            who = unit_name(message.unit) if message.unit else "督察室"
+            return f"{who}{message.deadline.label}逾期（时限{message.due_date.isoformat()}）"
+        case ev.ExtensionRequested():
+            return (f"{unit_name(message.unit)}申请延期至{message.requested_due_date.isoformat()}："
+                    f"{excerpt(message.reason)}")
+        case ev.ExtensionDecided():
+            if message.approved and message.new_due_date is not None:
+                return f"同意延期，新的办理时限{message.new_due_date.isoformat()}{_with(message.comment)}"
+            return f"不同意延期{_with(message.comment)}"
+        case ev.RevisitCompleted():
+            if message.passed:
+                return f"回访复核（{message.method.label}）通过{_with(message.note, '记录')}"
+            problems = "、".join(text for name, text in FINDINGS if not getattr(message, name))
+            return f"回访复核（{message.method.label}）未通过：{problems}{_with(message.note, '记录')}"
+        case ev.ItemClosed():
+            return f"办结（{'按期' if message.on_time else '逾期'}），办结日期{message.closed_on.isoformat()}"
+        case ev.ItemReopened():
+            return f"重新督办：{excerpt(message.reason)}；新的办理时限{message.new_due_date.isoformat()}"
+        case ev.AccountabilityOpened():
+            return (f"对{unit_name(message.unit)}启动问责（{message.trigger.label}），"
+                    f"本年度第{message.offence_count}次")
+        case ev.AccountabilityMeasureDecided():
+            escalated = "（再次问责，措施升级）" if message.escalated else ""
+            return f"问责措施：{message.measure.label}{escalated}{_with(message.comment)}"
+        case ev.AccountabilityClosed():
+            return f"问责结案：{message.measure.label}"
+    return None

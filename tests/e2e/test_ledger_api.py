@@ -1,0 +1,221 @@
+"""The ledger service over HTTP, fed through real NATS: list, item, export, stats, duplicates."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import io
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+import nats
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.ledger import tables
+from services.ledger.app import create_app
+from services.ledger.config import LedgerSettings
+from services.ledger.export import FILLS, HEADERS
+from shared.bus.topology import Topology
+from shared.clock import CHINA, SettableClock
+from shared.contracts.base import Message
+from shared.contracts.enums import Source
+from tests.support.eventually import eventually
+from tests.support.services import auth, runtime_for, serving, settings_for
+from tests.unit.test_ledger_projection import ItemStory
+
+MONDAY = dt.datetime(2026, 3, 9, 10, 0, tzinfo=CHINA)
+
+
+async def publish_all(nats_url: str, topology: Topology, events: Sequence[Message], *, concurrency: int = 64,
+                      msg_ids: Sequence[str] | None = None) -> None:
+    """Publish to JetStream, ``concurrency`` at a time (order within a group is not kept)."""
+    connection = await nats.connect(nats_url)
+    js = connection.jetstream()
+    ids = msg_ids or [str(e.event_id) for e in events]
+    try:
+        for start in range(0, len(events), concurrency):
+            await asyncio.gather(*(
+                js.publish(topology.subject(e.subject), e.to_json(), headers={"Nats-Msg-Id": ids[start + n]})
+                for n, e in enumerate(events[start:start + concurrency])))
+    finally:
+        await connection.close()
+
+
+async def consumed(nats_url: str, topology: Topology, durable: str = "ledger") -> None:
+    """Wait until the durable consumer has nothing pending and nothing unacknowledged."""
+    connection = await nats.connect(nats_url)
+    js = connection.jetstream()
+    try:
+        await eventually(lambda: js.consumer_info(topology.events_stream, durable),
+                         lambda c: c.num_pending == 0 and c.num_ack_pending == 0, timeout=30)
+    finally:
+        await connection.close()
+
+
+async def row_count(engine: AsyncEngine, table: Any) -> int:
+    async with engine.connect() as connection:
+        return (await connection.execute(select(func.count()).select_from(table))).scalar_one()
+
+
+def stories() -> list[ItemStory]:
+    return [ItemStory(code="督办〔2026〕1号", title="推进老旧小区改造"),
+            ItemStory(code="督办〔2026〕2号", title="优化营商环境专项行动", lead="fgw", co=("zjj",),
+                      source=Source.LEADER_INSTRUCTION),
+            ItemStory(code="督办〔2026〕3号", title="城区供暖管网改造", lead="tiedong", co=())]
+
+
+def events_of(old: ItemStory, business: ItemStory, heating: ItemStory) -> list[Message]:
+    """Item 1 closed late; item 2 signed and reminded; item 3 assigned, not signed."""
+    return [*old.life(), business.registered(), business.assigned(due="2026-03-10"), business.signed(),
+            business.reminder(due="2026-03-10"), heating.registered(), heating.assigned(due="2026-03-20")]
+
+
+@pytest.fixture
+def clock() -> SettableClock:
+    return SettableClock(MONDAY)
+
+
+@pytest.fixture
+async def ledger(nats_url: str, database_url: str, topology: Topology, tmp_path: Path,
+                 clock: SettableClock) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
+    settings = settings_for(LedgerSettings, nats_url=nats_url, database_url=database_url, topology=topology,
+                            data_dir=tmp_path)
+    app = create_app(settings, deps=runtime_for(settings, clock))
+    async with serving(app) as client:
+        yield client, app
+
+
+async def items(client: httpx.AsyncClient, user: str = "office", **params: Any) -> dict[str, Any]:
+    answer = await client.get("/items", params=params, headers=auth(user))
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+async def test_the_list_filters_sorts_pages_and_guards_units(ledger: Any, nats_url: str, topology: Topology,
+                                                             clock: SettableClock) -> None:
+    client, _ = ledger
+    old, business, heating = stories()
+    await publish_all(nats_url, topology, events_of(old, business, heating), concurrency=1)
+    await eventually(lambda: items(client), lambda got: got["total"] == 3)
+
+    listed = await items(client)
+    assert [(i["code"], i["light"], i["status"]) for i in listed["items"]] == [
+        ("督办〔2026〕2号", "yellow", "in_progress"), ("督办〔2026〕3号", "green", "assigned"),
+        ("督办〔2026〕1号", None, "closed")]
+    first = listed["items"][0]
+    assert (first["lead_unit_name"], first["co_unit_names"], first["leader_name"], first["source_label"],
+            first["status_label"], first["light_label"]) == ("市发展改革委", ["市住建局"], "刘建国",
+                                                              "领导批示/交办事项", "办理中", "黄灯")
+    assert (await items(client, light="green"))["total"] == 1
+    assert [i["code"] for i in (await items(client, unit="zjj", sort="code"))["items"]] == [
+        "督办〔2026〕1号", "督办〔2026〕2号"]
+    assert [i["code"] for i in (await items(client, status=["closed", "assigned"], sort="-code"))["items"]] == [
+        "督办〔2026〕3号", "督办〔2026〕1号"]
+    assert (await items(client, q="营商"))["total"] == 1
+    assert (await items(client, q="%"))["total"] == 0  # LIKE wildcards are text
+    assert (await items(client, source="leader_instruction", leader="leader"))["total"] == 1
+    assert (await items(client, due_from="2026-03-11", due_to="2026-03-31"))["total"] == 2
+    page = await items(client, sort="code", page=2, page_size=2)
+    assert (page["total"], [i["code"] for i in page["items"]]) == (3, ["督办〔2026〕3号"])
+    assert (await items(client, overdue="true"))["total"] == 0
+
+    clock.set(dt.datetime(2026, 3, 11, 9, 0, tzinfo=CHINA))  # the 10th passed: item 2 is overdue
+    red = await items(client, light="red")
+    assert [(i["code"], i["overdue_days"]) for i in red["items"]] == [("督办〔2026〕2号", 1)]
+    assert (await items(client, overdue="true"))["total"] == 1
+
+    # units see the items they lead or co-handle, nothing else
+    assert {i["code"] for i in (await items(client, "zjj-liaison"))["items"]} == {"督办〔2026〕1号", "督办〔2026〕2号"}
+    assert (await items(client, "tiexi-liaison"))["total"] == 0
+    assert (await items(client, "tiexi-liaison", unit="zjj"))["total"] == 0
+    hidden = await client.get(f"/items/{old.item_id}", headers=auth("tiexi-liaison"))
+    assert hidden.status_code == 404 and hidden.json()["detail"]
+    seen = await client.get(f"/items/{business.item_id}", headers=auth("zjj-liaison"))
+    assert seen.status_code == 200 and seen.json()["light"] == "red"
+
+    for params, needle in [({"light": "blue"}, "light"), ({"sort": "colour"}, "sort"),
+                           ({"page_size": 0}, "page_size"), ({"due_from": "2026-04-01", "due_to": "2026-03-01"},
+                                                             "due_from"), ({"nonsense": 1}, "nonsense")]:
+        bad = await client.get("/items", params=params, headers=auth("office"))
+        assert bad.status_code == 422 and needle in str(bad.json()["detail"]), (params, bad.text)
+    assert (await client.get("/items/not-a-uuid", headers=auth("office"))).status_code == 422
+    assert (await client.get("/items")).status_code == 401
+
+
+async def test_an_item_shows_its_timeline_in_chinese(ledger: Any, nats_url: str, topology: Topology) -> None:
+    client, _ = ledger
+    old = ItemStory()
+    life = old.life()
+    await publish_all(nats_url, topology, life, concurrency=1)
+    found = await eventually(lambda: client.get(f"/items/{old.item_id}", headers=auth("tiedong-liaison")),
+                             lambda r: r.status_code == 200 and len(r.json()["timeline"]) == len(life))
+    item = found.json()
+    assert (item["status"], item["closed_on"], item["on_time"], item["rounds"], item["returned"],
+            item["overdue_days"], item["light"]) == ("closed", "2026-03-12", False, 2, 1, 0, None)
+    assert [e["kind"] for e in item["timeline"]] == [e.kind for e in life]
+    assert item["timeline"][3]["text"] == "市住建局签收"
+    assert item["timeline"][3]["actor_name"] == "潘磊"
+
+
+async def test_the_excel_export_matches_the_list(ledger: Any, nats_url: str, topology: Topology) -> None:
+    client, _ = ledger
+    await publish_all(nats_url, topology, events_of(*stories()), concurrency=1)
+    await eventually(lambda: items(client), lambda got: got["total"] == 3)
+    listed = (await items(client, sort="-light"))["items"]
+    answer = await client.get("/items/export.xlsx", params={"sort": "-light"}, headers=auth("office"))
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(answer.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == HEADERS
+    assert len(rows) == 1 + len(listed)
+    for n, (row, item) in enumerate(zip(rows[1:], listed, strict=True), start=1):
+        assert row[:3] == (n, item["code"], item["title"])
+        assert (row[3], row[4], row[5] or "", row[6]) == (item["source_label"], item["lead_unit_name"],
+                                                    "、".join(item["co_unit_names"]), item["leader_name"])
+        assert row[7].date().isoformat() == item["assigned_on"] and row[8].date().isoformat() == item["due_date"]
+        assert (row[9] or "", row[10], row[11] or "") == (item["progress"], item["status_label"], item["light_label"])
+        fill = sheet.cell(row=n + 1, column=len(HEADERS)).fill
+        assert (fill.fgColor.rgb if fill.fill_type == "solid" else None) == FILLS.get(item["light"] or "")
+    # the list's filters apply, and a unit's export holds only its items
+    zjj = load_workbook(io.BytesIO((await client.get("/items/export.xlsx", headers=auth("zjj-liaison"))).content))
+    assert sorted(r[1] for r in list(zjj.active.iter_rows(values_only=True))[1:]) == ["督办〔2026〕1号", "督办〔2026〕2号"]
+    green = await client.get("/items/export.xlsx", params={"light": "green"}, headers=auth("office"))
+    assert [r[1] for r in list(load_workbook(io.BytesIO(green.content)).active.iter_rows(values_only=True))[1:]] == [
+        "督办〔2026〕3号"]
+
+
+async def test_the_same_event_delivered_twice_makes_one_entry(ledger: Any, nats_url: str,
+                                                              topology: Topology) -> None:
+    client, app = ledger
+    story = ItemStory()
+    registered = story.registered()
+    # the second copy has another message id, so the stream keeps both and delivers both
+    await publish_all(nats_url, topology, [registered, registered], concurrency=1,
+                      msg_ids=[str(registered.event_id), "another-copy"])
+    await consumed(nats_url, topology)
+    engine = app.state.runtime.engine
+    assert (await row_count(engine, tables.inbox), await row_count(engine, tables.timeline)) == (1, 1)
+    item = (await client.get(f"/items/{story.item_id}", headers=auth("office"))).json()
+    assert [e["kind"] for e in item["timeline"]] == ["item.registered"]
+
+
+async def test_statistics_per_unit(ledger: Any, nats_url: str, topology: Topology) -> None:
+    client, _ = ledger
+    await publish_all(nats_url, topology, events_of(*stories()), concurrency=1)
+    await eventually(lambda: items(client), lambda got: got["total"] == 3)
+    answer = await client.get("/stats", params={"from": "2026-03-01", "to": "2026-03-31"}, headers=auth("leader"))
+    assert answer.status_code == 200
+    rows = {r["unit"]: r for r in answer.json()["units"]}
+    assert (rows["zjj"]["assigned"], rows["zjj"]["closed"], rows["zjj"]["overdue"], rows["zjj"]["returned"],
+            rows["zjj"]["on_time_rate"]) == (1, 1, 1, 1, 0.0)
+    assert rows["fgw"]["assigned"] == 1 and rows["fgw"]["on_time_rate"] is None
+    mine = (await client.get("/stats", headers=auth("tiedong-liaison"))).json()
+    assert [r["unit"] for r in mine["units"]] == ["tiedong"] and mine["units"][0]["assigned"] == 1
+    bad = await client.get("/stats", params={"from": "2026-04-01", "to": "2026-03-01"}, headers=auth("office"))
+    assert bad.status_code == 422 and "after" in bad.json()["detail"]

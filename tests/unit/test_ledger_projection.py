@@ -1,0 +1,280 @@
+"""The ledger's pure core: events to rows, timeline texts and the traffic light, without I/O.
+
+``ItemStory`` builds one item's events; the ledger's integration and e2e tests use it too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from services.ledger.light import Light, light_of, overdue_days
+from services.ledger.projection import Projection
+from services.ledger.state import ItemState, TimelineEntry
+from shared.calendar import load_calendar
+from shared.clock import CHINA
+from shared.contracts import events as ev
+from shared.contracts.base import Message
+from shared.contracts.enums import (
+    AccountabilityTrigger,
+    Cadence,
+    DeadlineKind,
+    ItemStatus,
+    Measure,
+    ReportType,
+    RevisitMethod,
+    Source,
+    Urgency,
+)
+
+CALENDAR = load_calendar(None)
+NAMES = {"zjj": "市住建局", "tiedong": "铁东区", "fgw": "市发展改革委"}
+# Monday 2026-03-02 09:30 in Beijing; normal urgency: due Monday 2026-03-09
+START = dt.datetime(2026, 3, 2, 9, 30, tzinfo=CHINA)
+
+
+def projection() -> Projection:
+    return Projection(unit_name=lambda u: NAMES.get(u, u),
+                      yellow_from=lambda due: CALENDAR.add_working_days(due, -1).date)
+
+
+def day(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+class ItemStory:
+    """One item's events, each a minute (or a given time) after the previous one."""
+
+    def __init__(self, *, item_id: uuid.UUID | None = None, start: dt.datetime = START, lead: str = "zjj",
+                 co: tuple[str, ...] = ("tiedong",), code: str = "督办〔2026〕1号", title: str = "推进老旧小区改造",
+                 source: Source = Source.WORK_REPORT_TARGET, leader: str = "leader", major: bool = False) -> None:
+        self.item_id = item_id or uuid.uuid4()
+        self.now = start
+        self.lead, self.co, self.code, self.title = lead, co, code, title
+        self.source, self.leader, self.major = source, leader, major
+
+    def _at(self, at: dt.datetime | None) -> dt.datetime:
+        self.now = at if at is not None else self.now + dt.timedelta(minutes=1)
+        return self.now
+
+    def _base(self, at: dt.datetime | None, actor: str = "office") -> dict[str, Any]:
+        return {"occurred_at": self._at(at), "actor": actor, "item_id": self.item_id}
+
+    def registered(self, at: dt.datetime | None = None) -> ev.ItemRegistered:
+        return ev.ItemRegistered(**self._base(at), code=self.code, title=self.title, source=self.source,
+                                 urgency=Urgency.NORMAL, lead_unit=self.lead, co_units=list(self.co),
+                                 leader=self.leader, major=self.major, public=False, livelihood=False,
+                                 cadence=Cadence.NONE)
+
+    def approved(self, due: str = "2026-03-09", at: dt.datetime | None = None) -> ev.ItemApproved:
+        return ev.ItemApproved(**self._base(at, "leader"), due_date=day(due), due_date_estimated=False, comment="同意")
+
+    def assigned(self, due: str = "2026-03-09", sign_due: str = "2026-03-03",
+                 at: dt.datetime | None = None) -> ev.ItemAssigned:
+        return ev.ItemAssigned(**self._base(at, "leader"), lead_unit=self.lead, co_units=list(self.co),
+                               due_date=day(due), due_date_estimated=False, sign_due_date=day(sign_due))
+
+    def signed(self, at: dt.datetime | None = None) -> ev.ItemSigned:
+        return ev.ItemSigned(**self._base(at, f"{self.lead}-liaison"), unit=self.lead)
+
+    def reminder(self, due: str = "2026-03-09", kind: DeadlineKind = DeadlineKind.REPORT,
+                 at: dt.datetime | None = None) -> ev.DeadlineReminder:
+        return ev.DeadlineReminder(**self._base(at, "system"), deadline=kind, due_date=day(due), unit=self.lead)
+
+    def overdue(self, due: str = "2026-03-09", at: dt.datetime | None = None) -> ev.DeadlineOverdue:
+        return ev.DeadlineOverdue(**self._base(at, "system"), deadline=DeadlineKind.REPORT, due_date=day(due),
+                                  unit=self.lead)
+
+    def submitted(self, round: int = 1, kind: ReportType = ReportType.COMPLETION, content: str = "已完成改造",
+                  late: bool = False, at: dt.datetime | None = None) -> ev.ReportSubmitted:
+        return ev.ReportSubmitted(**self._base(at, f"{self.lead}-liaison"), round=round, report_type=kind,
+                                  content=content, late=late, unit=self.lead)
+
+    def returned(self, round: int = 1, new_due: str = "2026-03-20", at: dt.datetime | None = None) -> ev.ReportReturned:
+        return ev.ReportReturned(**self._base(at), round=round, reason="材料不全", new_due_date=day(new_due))
+
+    def accepted(self, round: int = 1, kind: ReportType = ReportType.COMPLETION,
+                 at: dt.datetime | None = None) -> ev.ReportAccepted:
+        return ev.ReportAccepted(**self._base(at), round=round, report_type=kind)
+
+    def extension(self, new_due: str = "2026-03-16", at: dt.datetime | None = None) -> ev.ExtensionDecided:
+        return ev.ExtensionDecided(**self._base(at), approved=True, new_due_date=day(new_due))
+
+    def closed(self, on: str, on_time: bool = True, at: dt.datetime | None = None) -> ev.ItemClosed:
+        return ev.ItemClosed(**self._base(at), closed_on=day(on), on_time=on_time)
+
+    def revisit_failed(self, at: dt.datetime | None = None) -> ev.RevisitCompleted:
+        return ev.RevisitCompleted(**self._base(at), method=RevisitMethod.SPOT_CHECK, truthful=True,
+                                   implemented=True, rectified=False, solved=True, satisfied=False, passed=False)
+
+    def reopened(self, new_due: str = "2026-04-10", at: dt.datetime | None = None) -> ev.ItemReopened:
+        return ev.ItemReopened(**self._base(at), reason="回头看发现问题：整改不到位", new_due_date=day(new_due))
+
+    def case_opened(self, at: dt.datetime | None = None) -> ev.AccountabilityOpened:
+        return ev.AccountabilityOpened(**self._base(at, "system"), case_id=uuid.uuid4(), unit=self.lead,
+                                       trigger=AccountabilityTrigger.OVERDUE, offence_count=2)
+
+    def measure(self, at: dt.datetime | None = None) -> ev.AccountabilityMeasureDecided:
+        return ev.AccountabilityMeasureDecided(**self._base(at, "leader"), case_id=uuid.uuid4(), unit=self.lead,
+                                               measure=Measure.INTERVIEW, escalated=True)
+
+    def life(self) -> list[Message]:
+        """Registered … reminded, overdue, reported late, returned, re-reported, accepted, closed."""
+        return [self.registered(), self.approved(), self.assigned(), self.signed(),
+                self.reminder(at=dt.datetime(2026, 3, 6, 9, 0, tzinfo=CHINA)),
+                self.overdue(at=dt.datetime(2026, 3, 9, 23, 59, 59, tzinfo=CHINA)), self.case_opened(),
+                self.submitted(late=True, at=dt.datetime(2026, 3, 10, 10, 0, tzinfo=CHINA)),
+                self.returned(new_due="2026-03-17"), self.submitted(round=2, content="补充材料后已完成"),
+                self.accepted(round=2), self.closed("2026-03-12", on_time=False)]
+
+
+def replay(events: list[Message], state: ItemState | None = None) -> tuple[ItemState, list[TimelineEntry]]:
+    p = projection()
+    state = state or ItemState(events[0].item_id)  # type: ignore[attr-defined]
+    entries = []
+    for event in events:
+        state, entry = p.apply(state, event)
+        if entry:
+            entries.append(entry)
+    return state, entries
+
+
+def test_an_item_becomes_one_row_with_its_timeline() -> None:
+    story = ItemStory()
+    state, entries = replay(story.life())
+    assert (state.code, state.title, state.lead_unit, state.co_units) == ("督办〔2026〕1号", "推进老旧小区改造",
+                                                                         "zjj", ("tiedong",))
+    assert (state.status, state.assigned_on, state.due_date, state.closed_on) == (
+        "closed", day("2026-03-02"), day("2026-03-17"), day("2026-03-12"))
+    assert (state.rounds, state.returned_count, state.on_time, state.progress) == (2, 1, False, "补充材料后已完成")
+    assert [e.kind for e in entries] == [
+        "item.registered", "item.approved", "item.assigned", "item.signed", "deadline.reminder",
+        "deadline.overdue", "accountability.opened", "report.submitted", "report.returned", "report.submitted",
+        "report.accepted", "item.closed"]
+    texts = {e.kind: e.text for e in entries}
+    assert texts["item.assigned"] == "交办市住建局牵头办理，协办单位：铁东区；办理时限2026-03-09，签收时限2026-03-03"
+    assert texts["deadline.overdue"] == "市住建局报告逾期（时限2026-03-09）"
+    assert texts["accountability.opened"] == "对市住建局启动问责（逾期未报），本年度第2次"
+    assert texts["item.closed"] == "办结（逾期），办结日期2026-03-12"
+    assert "第1轮办结报告（逾期）：已完成改造" in [e.text for e in entries][7]
+
+
+@pytest.mark.parametrize(("today", "light"), [
+    ("2026-03-05", Light.GREEN),   # Thursday: two working days left
+    ("2026-03-06", Light.YELLOW),  # Friday: the working day before Monday's deadline
+    ("2026-03-08", Light.YELLOW),  # Sunday
+    ("2026-03-09", Light.YELLOW),  # the due day itself
+    ("2026-03-10", Light.RED),     # past it
+])
+def test_the_light_follows_the_working_day_calendar(today: str, light: Light) -> None:
+    story = ItemStory()
+    state, _ = replay([story.registered(), story.assigned(), story.signed()])
+    assert light_of(state, day(today)) is light
+
+
+def test_a_reminder_makes_yellow_and_a_new_deadline_makes_green_again() -> None:
+    story = ItemStory()
+    state, _ = replay([story.registered(), story.assigned(), story.signed(), story.reminder()])
+    assert light_of(state, day("2026-03-03")) is Light.YELLOW  # reminded, even before the yellow day
+    state, _ = replay([story.extension("2026-03-20")], state)
+    assert light_of(state, day("2026-03-10")) is Light.GREEN
+    assert light_of(state, day("2026-03-19")) is Light.YELLOW
+
+
+def test_an_unsigned_item_after_its_sign_reminder_is_yellow() -> None:
+    story = ItemStory()
+    state, _ = replay([story.registered(), story.assigned(), story.reminder("2026-03-03", DeadlineKind.SIGN)])
+    assert light_of(state, day("2026-03-04")) is Light.YELLOW
+    state, _ = replay([story.signed()], state)
+    assert light_of(state, day("2026-03-04")) is Light.GREEN
+
+
+def test_a_late_report_stays_red_until_the_round_ends_and_closed_items_have_no_light() -> None:
+    story = ItemStory()
+    started = [story.registered(), story.assigned(), story.signed()]
+    state, _ = replay([*started, story.submitted(late=True, at=dt.datetime(2026, 3, 10, 10, 0, tzinfo=CHINA))])
+    assert (state.status, light_of(state, day("2026-03-11"))) == ("reported", Light.RED)
+    assert overdue_days(state, day("2026-03-20"), CALENDAR.working_days_between) == 1  # reported the 10th
+    returned, _ = replay([story.returned(new_due="2026-03-17")], state)
+    assert light_of(returned, day("2026-03-11")) is Light.GREEN
+    closed, _ = replay([story.accepted(), story.closed("2026-03-10", on_time=False)], state)
+    assert light_of(closed, day("2026-03-11")) is None
+    assert overdue_days(closed, day("2026-04-01"), CALENDAR.working_days_between) == 1
+
+
+def test_a_reopened_item_is_red_until_closed_again() -> None:
+    story = ItemStory(major=True)
+    state, _ = replay([story.registered(), story.assigned(), story.signed(), story.submitted(), story.accepted()])
+    assert state.status == "revisiting"  # a major item is revisited before closing
+    state, _ = replay([story.closed("2026-03-04"), story.revisit_failed(), story.reopened("2026-04-10")], state)
+    assert (state.status, state.reopened_count, state.due_date) == ("in_progress", 1, day("2026-04-10"))
+    assert light_of(state, day("2026-03-20")) is Light.RED
+    state, _ = replay([story.submitted(round=2), story.accepted(round=2), story.closed("2026-03-25")], state)
+    assert light_of(state, day("2026-03-26")) is None
+
+
+def test_overdue_days_count_working_days_past_the_deadline() -> None:
+    story = ItemStory()
+    state, _ = replay([story.registered(), story.assigned(), story.signed()])
+    between = CALENDAR.working_days_between
+    assert [overdue_days(state, day(d), between) for d in ("2026-03-09", "2026-03-10", "2026-03-16")] == [0, 1, 5]
+
+
+def test_events_in_any_order_give_the_same_row() -> None:
+    story = ItemStory(major=True)
+    events = [*story.life()[:-1], story.closed("2026-03-12"), story.revisit_failed(), story.reopened(),
+              story.measure(), story.submitted(round=3, content="再次整改完成")]
+    in_order, entries = replay(events)
+    rng = random.Random(7)
+    for _ in range(30):
+        shuffled = rng.sample(events, len(events))
+        state, shuffled_entries = replay(shuffled, ItemState(story.item_id))
+        assert state == in_order
+        assert {e.event_id for e in shuffled_entries} == {e.event_id for e in entries}
+    assert (in_order.status, in_order.progress, in_order.reopened_count, in_order.rounds) == (
+        "reported", "再次整改完成", 1, 3)
+
+
+def test_an_event_before_the_registration_fills_a_placeholder() -> None:
+    story = ItemStory()
+    registered, assigned = story.registered(), story.assigned()
+    state, _ = replay([assigned])
+    assert (state.placeholder, state.status, state.due_date, state.lead_unit) == (
+        True, "assigned", day("2026-03-09"), "zjj")
+    state, _ = replay([registered], state)
+    assert (state.placeholder, state.status, state.title) == (False, "assigned", "推进老旧小区改造")
+
+
+def test_an_older_deadline_never_replaces_a_newer_one() -> None:
+    story = ItemStory()
+    assigned, returned = story.assigned(due="2026-03-09"), story.returned(new_due="2026-03-20")
+    state, _ = replay([story.registered(), returned, assigned])
+    assert state.due_date == day("2026-03-20") and state.yellow_from == day("2026-03-19")
+
+
+def test_rejected_and_registered_items() -> None:
+    story = ItemStory()
+    state, _ = replay([story.registered()])
+    assert (state.status, light_of(state, day("2026-03-02"))) == (ItemStatus.REGISTERED, Light.GREEN)
+    rejected = ev.ItemRejected(occurred_at=START + dt.timedelta(hours=1), actor="leader", item_id=story.item_id,
+                               comment="不属于督办范围")
+    state, entry = projection().apply(state, rejected)
+    assert (state.status, light_of(state, day("2026-03-02"))) == ("rejected", None)
+    assert entry is not None and entry.text == "不予立项：不属于督办范围"
+
+
+def test_task_events_make_no_timeline_entry_but_carry_the_next_deadline() -> None:
+    story = ItemStory()
+    state, _ = replay([story.registered(), story.assigned(), story.signed()])
+    created = ev.TaskCreated(occurred_at=START + dt.timedelta(days=3), actor="system", task_id=uuid.uuid4(),
+                             task_kind="report", item_id=story.item_id, assignee_unit="zjj",
+                             assignee_role="liaison", due_date=day("2026-04-09"))
+    new, entry = projection().apply(state, created)
+    assert entry is None and new.due_date == day("2026-04-09")
+    assert replace(new, due_date=state.due_date, yellow_from=state.yellow_from, due_at=state.due_at,
+                   last_event_at=state.last_event_at) == state
