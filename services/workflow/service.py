@@ -190,19 +190,25 @@ class WorkflowService:
         self.relay.wake()
 
     async def fire_due_timers(self, limit: int = 200) -> int:
-        """Step every instance whose next timer is due; returns how many were stepped."""
-        async with self.db.begin() as connection:
-            due = await self.instances.due(connection, self.clock.now(), limit)
-            offences = await self._offences(connection) if due else Offences({})
-            for instance_id in due:
-                row = await self.instances.load(connection, instance_id)
+        """Step up to ``limit`` instances whose next timer is due, each in a transaction of
+        its own (locks are held for one step; another worker takes the rows this one has
+        locked: ``SKIP LOCKED``). Returns how many were stepped."""
+        stepped, seen = 0, set()
+        while stepped < limit:
+            async with self.db.begin() as connection:
+                due = await self.instances.due(connection, self.clock.now(), 1)
+                if not due or due[0] in seen:  # still due after its step: leave it to the next sweep
+                    break
+                seen.add(due[0])
+                row = await self.instances.load(connection, due[0])
                 assert row is not None
+                offences = await self._offences(connection)
                 run = await self._restore(connection, row, offences)
                 before = run.ready_tasks()
                 await self._after_step(connection, row, run, run.settle(), SYSTEM, offences, before=before, extra=[])
-        if due:
+            stepped += 1
             self.relay.wake()
-        return len(due)
+        return stepped
 
     async def open_accountability(self, command: OpenAccountability) -> bool:
         """A bulletin criticised a unit (通报批评): start a top-level accountability case.

@@ -10,15 +10,33 @@ from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 from services.workflow.engine.parser import make_parser
 from services.workflow.engine.timers import ClockTimeDateEventDefinition
 
+
+
+class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
+    """Serializes an instance without its specs: they are stored once per version and
+    handed back as objects on restore, so converting them for every save is wasted work."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+
 # the serializer must know every custom spec class the parser makes
-REGISTRY = BpmnWorkflowSerializer.configure(
-    {**SPIFF_CONFIG, ClockTimeDateEventDefinition: TimerConditionalEventDefinitionConverter})
+REGISTRY = BpmnWorkflowSerializer.configure({
+    **SPIFF_CONFIG,
+    ClockTimeDateEventDefinition: TimerConditionalEventDefinitionConverter,
+    BpmnWorkflow: StateOnlyWorkflowConverter,
+})
 SERIALIZER = BpmnWorkflowSerializer(REGISTRY)
 
 
@@ -29,6 +47,7 @@ class Definitions:
     documents: dict[str, bytes]
     _parser: Any = field(init=False, repr=False)
     _spec_json: dict[str, str] = field(init=False, repr=False, default_factory=dict)
+    _specs: dict[str, tuple[Any, dict[str, Any]]] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self._parser = make_parser()
@@ -48,7 +67,11 @@ class Definitions:
         return sorted(self._parser.get_process_ids())
 
     def specs(self, process_id: str) -> tuple[Any, dict[str, Any]]:
-        return self._parser.get_spec(process_id), self._parser.get_subprocess_specs(process_id)
+        """The process's spec and its called processes' specs, parsed once and shared."""
+        if process_id not in self._specs:
+            self._specs[process_id] = (self._parser.get_spec(process_id),
+                                       self._parser.get_subprocess_specs(process_id))
+        return self._specs[process_id]
 
     def spec_json(self, process_id: str) -> str:
         """The serialized spec and sub-specs of a process, stored once per version."""

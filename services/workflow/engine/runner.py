@@ -133,6 +133,7 @@ class Engine:
 
     def __init__(self, script_engine: DubanScriptEngine) -> None:
         self.script_engine = script_engine
+        self._specs: dict[str, tuple[Any, dict[str, Any]]] = {}  # spec JSON -> restored specs
 
     def start(self, definitions: Definitions, process_id: str, data: dict[str, Any]) -> tuple[Run, list[Emitted]]:
         spec, subprocess_specs = definitions.specs(process_id)
@@ -143,18 +144,25 @@ class Engine:
 
     def dump(self, run: Run) -> str:
         """The instance's state without its spec (stored once per definition version)."""
-        state = SERIALIZER.to_dict(run.workflow)
-        state.pop("spec")
-        state.pop("subprocess_specs")
-        return json.dumps(state, ensure_ascii=False)
+        return json.dumps(SERIALIZER.to_dict(run.workflow), ensure_ascii=False)
 
     def load(self, definitions: Definitions, process_id: str, state: str) -> Run:
         return self.restore(definitions.spec_json(process_id), state)
 
     def restore(self, spec_json: str, state: str) -> Run:
         """Restore an instance from its row and its version's stored spec."""
+        spec, subprocess_specs = self._restored_specs(spec_json)
         dct = json.loads(state)
-        dct.update(json.loads(spec_json))
+        # restored spec objects pass through the serializer unchanged; like the parser's
+        # specs, one set is shared by every instance of a version (specs hold no run state)
+        dct.update(spec=spec, subprocess_specs=dict(subprocess_specs))
         workflow = SERIALIZER.from_dict(dct)
         workflow.script_engine = self.script_engine
         return Run(workflow, self.script_engine)
+
+    def _restored_specs(self, spec_json: str) -> tuple[Any, dict[str, Any]]:
+        if spec_json not in self._specs:
+            dct = json.loads(spec_json)
+            self._specs[spec_json] = (SERIALIZER.from_dict(dct["spec"]),
+                                      {name: SERIALIZER.from_dict(sub) for name, sub in dct["subprocess_specs"].items()})
+        return self._specs[spec_json]
