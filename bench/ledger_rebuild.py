@@ -30,7 +30,7 @@ from faststream.nats import NatsBroker  # noqa: E402
 from services.ledger import tables  # noqa: E402
 from services.ledger.rebuild import rebuild  # noqa: E402
 from services.ledger.service import LedgerService  # noqa: E402
-from shared.bus.consumer import RetryPolicy, subscribe  # noqa: E402
+from shared.bus.consumer import RetryPolicy, batch_consumer  # noqa: E402
 from shared.bus.embedded import EmbeddedNats  # noqa: E402
 from shared.bus.topology import Topology, delete_streams, ensure_streams  # noqa: E402
 from shared.calendar import load_calendar  # noqa: E402
@@ -40,7 +40,7 @@ from shared.storage.database import create_engine  # noqa: E402
 from shared.storage.inbox import count  # noqa: E402
 from shared.storage.migrations import upgrade  # noqa: E402
 from tests.support.infra import postgres_schema  # noqa: E402
-from tests.unit.test_ledger_projection import ItemStory  # noqa: E402
+from tests.support.item_story import ItemStory  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PIPELINE = 256  # publishes in flight
@@ -67,8 +67,10 @@ async def run_once(nats_url: str, database_url: str, n: int, fetch_batch: int, b
                                                                                       "org.example.yaml"))
     topology = Topology(root=f"b{uuid.uuid4().hex[:10]}")
     broker = NatsBroker(nats_url, log_level=logging.DEBUG)
-    subscribe(broker, topology, durable="ledger", filter_subject="duban.events.>", handler=service.consume,
-              retry=RetryPolicy(), batch_size=fetch_batch, max_wait=0.5)
+    consume = batch_consumer(broker, topology, durable="ledger", filter_subject="duban.events.>",
+                             handler=service.consume, batch_handler=service.consume_batch, retry=RetryPolicy(),
+                             batch_size=fetch_batch)  # as the ledger service wires it
+    stop = asyncio.Event()
     await broker.connect()
     connection = await nats.connect(nats_url)  # outlives the broker, for publishing and the rebuild
     js = connection.jetstream()
@@ -78,14 +80,15 @@ async def run_once(nats_url: str, database_url: str, n: int, fetch_batch: int, b
         started = time.perf_counter()
         await publish(js, topology, events)
         published = time.perf_counter()
-        await broker.start()
+        consumer = asyncio.create_task(consume(stop))
         while True:
             async with engine.connect() as connection:
                 if await count(connection, tables.inbox) >= n:
                     break
             await asyncio.sleep(0.05)
         consumed = time.perf_counter()
-        await broker.stop()
+        stop.set()
+        await consumer
         report = await rebuild(engine, js, topology, service.store, SystemClock(), batch_size=batch)
         assert report.applied == n, report
     finally:

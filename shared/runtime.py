@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from faststream.nats import NatsBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.bus.consumer import Handler, RetryPolicy, subscribe
+from shared.bus.consumer import BatchHandler, Handler, RetryPolicy, batch_consumer, subscribe
 from shared.bus.publisher import JetStreamPublisher
 from shared.bus.topology import Topology, ensure_streams
 from shared.calendar import WorkingCalendar, load_calendar
@@ -53,11 +53,17 @@ class Runtime:
         s = self.settings
         return RetryPolicy(max_deliver=s.max_deliver, delays=tuple(s.retry_delays), ack_wait=s.ack_wait_seconds)
 
-    def consume(self, durable: str, filter_subject: str, handler: Handler) -> None:
+    def consume(self, durable: str, filter_subject: str, handler: Handler,
+                batch_handler: BatchHandler | None = None) -> None:
         """Wire a handler to a durable consumer with this service's retry and fetch settings."""
         s = self.settings
-        subscribe(self.broker, self.topology, durable=durable, filter_subject=filter_subject, handler=handler,
-                  retry=self.retry, batch_size=s.fetch_batch, max_wait=s.fetch_max_wait)
+        if batch_handler is None:
+            subscribe(self.broker, self.topology, durable=durable, filter_subject=filter_subject, handler=handler,
+                      retry=self.retry, batch_size=s.fetch_batch, max_wait=s.fetch_max_wait)
+        else:  # backlogs applied up to fetch_batch at a time, with no added latency
+            self.background.append(batch_consumer(
+                self.broker, self.topology, durable=durable, filter_subject=filter_subject, handler=handler,
+                batch_handler=batch_handler, retry=self.retry, batch_size=s.fetch_batch, max_wait=s.fetch_max_wait))
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:

@@ -17,7 +17,7 @@ DURABLE = "ledger"
 def create_app(settings: LedgerSettings | None = None, deps: Runtime | None = None) -> FastAPI:
     runtime = deps or build_runtime(settings or LedgerSettings())
     service = LedgerService(runtime.engine, runtime.clock, runtime.calendar, runtime.directory)
-    runtime.consume(DURABLE, EVENTS_WILDCARD, service.consume)
+    runtime.consume(DURABLE, EVENTS_WILDCARD, service.consume, batch_handler=service.consume_batch)
     app = service_app(
         runtime,
         title="Duban ledger service (督办台帐服务)",

@@ -8,3 +8,5 @@ from shared.settings import ServiceSettings
 class LedgerSettings(ServiceSettings):
     service: ClassVar[str] = "ledger"
     port: int = 8002
+    # a backlog (after a restart, a burst) is applied up to 100 events per transaction
+    fetch_batch: int = 100

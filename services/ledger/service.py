@@ -44,8 +44,12 @@ class LedgerService:
 
     async def consume(self, message: Message) -> None:
         """The consumer's handler: the event and its effects in one transaction."""
+        await self.consume_batch([message])
+
+    async def consume_batch(self, messages: list[Message]) -> None:
+        """A fetched batch of events and their effects in one transaction."""
         async with self.engine.begin() as connection:
-            await self.store.apply(connection, [message], self.clock.now())
+            await self.store.apply(connection, messages, self.clock.now())
 
     def today(self) -> dt.date:
         return today_in_china(self.clock)

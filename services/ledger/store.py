@@ -30,7 +30,7 @@ class LedgerStore:
         """Apply the messages not yet in the inbox, in order; returns how many were new."""
         fresh = await record_new(connection, messages, now)
         wanted = {i for m in fresh if (i := item_id_of(m)) is not None}
-        before = await load(connection, wanted, lock=len(messages) == 1)
+        before = await load(connection, wanted, lock=True)
         rows = dict(before)
         entries: list[TimelineEntry] = []
         for message in fresh:
@@ -70,8 +70,9 @@ async def load(connection: AsyncConnection, item_ids: set[UUID], *, lock: bool =
         return {}
     t = tables.items
     query = select(t).where(t.c.item_id.in_(item_ids))
-    if lock:  # several consumers of one durable never lose each other's update (PostgreSQL)
-        query = query.with_for_update()
+    if lock:  # several consumers of one durable never lose each other's update (PostgreSQL);
+        # rows locked in one order, so two batches never deadlock
+        query = query.order_by(t.c.item_id).with_for_update()
     rows = (await connection.execute(query)).mappings()
     return {row["item_id"]: ItemState.from_row(dict(row)) for row in rows}
 

@@ -8,10 +8,13 @@ default of terminating a message on the first error is never used.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+import nats.errors
 from faststream import AckPolicy
 from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
 from nats.aio.msg import Msg
@@ -24,8 +27,11 @@ from shared.contracts.base import Message
 from shared.contracts.registry import MalformedMessage, parse_message
 
 log = logging.getLogger("duban.bus.consumer")
+SWEEP = 0.05  # seconds a batch consumer waits for more once it has a message
 
 Handler = Callable[[Message], Awaitable[None]]
+BatchHandler = Callable[[list[Message]], Awaitable[None]]
+"""Applies a fetched batch at once (e.g. in one transaction); must be idempotent per message."""
 
 
 @dataclass(frozen=True)
@@ -51,11 +57,35 @@ class Delivery:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     async def __call__(self, raw: Msg) -> None:
+        message = await self._decode(raw)
+        if message is not None:
+            await self._handle(raw, message)
+
+    async def batch(self, raws: list[Msg], handler: BatchHandler) -> None:
+        """Apply a fetched batch with one call; if that fails, each message on its own
+        (so one bad message is retried and dead-lettered alone, the rest still applied)."""
+        decoded = [(raw, message) for raw in raws if (message := await self._decode(raw)) is not None]
+        if not decoded:
+            return
         try:
-            message = parse_message(self.topology.canonical(raw.subject), raw.data)
+            await handler([message for _, message in decoded])
+        except Exception as error:
+            log.warning("batch failed; handling its messages one by one",
+                        extra={"consumer": self.durable, "size": len(decoded), "error": repr(error)})
+            for raw, message in decoded:
+                await self._handle(raw, message)
+        else:
+            for raw, _ in decoded:
+                await raw.ack()
+
+    async def _decode(self, raw: Msg) -> Message | None:
+        try:
+            return parse_message(self.topology.canonical(raw.subject), raw.data)
         except MalformedMessage as error:
             await self._dead_letter(raw, f"malformed: {error}")
-            return
+            return None
+
+    async def _handle(self, raw: Msg, message: Message) -> None:
         try:
             await self.handler(message)
         except Exception as error:  # any failure is retried, then dead-lettered
@@ -108,7 +138,8 @@ def subscribe(
 
     A fetch of one message returns as soon as it arrives. A larger ``batch_size`` drains a
     backlog faster, but nats-py's fetch then lingers until the batch is full or
-    ``max_wait`` has passed, which delays events on a quiet bus by up to ``max_wait``.
+    ``max_wait`` has passed, which delays events on a quiet bus by up to ``max_wait``
+    (``batch_consumer`` has no such delay).
     """
     subject = topology.subject(filter_subject)
     delivery = Delivery(durable, handler, topology, JetStreamPublisher(broker, topology), retry)
@@ -127,18 +158,81 @@ def subscribe(
         stream=JStream(topology.stream_for(subject), declare=False),
         durable=durable,
         pull_sub=PullSub(batch_size=batch_size, timeout=max_wait, batch=True),
-        config=ConsumerConfig(
-            durable_name=durable,
-            ack_policy=JsAckPolicy.EXPLICIT,
-            deliver_policy=DeliverPolicy.ALL,
-            # one more than ours: the server's own limit (and its advisory, kept in the
-            # dead-letter stream) only catches a message whose handler never returns,
-            # e.g. one that crashes the process each time
-            max_deliver=retry.max_deliver + 1,
-            ack_wait=retry.ack_wait,
-            filter_subject=subject,
-        ),
+        config=consumer_config(durable, subject, retry),
         ack_policy=AckPolicy.MANUAL,
         decoder=raw_bodies,
         title=f"{durable}:{filter_subject}",
     )(on_batch)
+
+
+def consumer_config(durable: str, subject: str, retry: RetryPolicy) -> ConsumerConfig:
+    return ConsumerConfig(
+        durable_name=durable,
+        ack_policy=JsAckPolicy.EXPLICIT,
+        deliver_policy=DeliverPolicy.ALL,
+        # one more than ours: the server's own limit (and its advisory, kept in the
+        # dead-letter stream) only catches a message whose handler never returns,
+        # e.g. one that crashes the process each time
+        max_deliver=retry.max_deliver + 1,
+        ack_wait=retry.ack_wait,
+        filter_subject=subject,
+    )
+
+
+def batch_consumer(
+    broker: NatsBroker,
+    topology: Topology,
+    *,
+    durable: str,
+    filter_subject: str,
+    handler: Handler,
+    batch_handler: BatchHandler,
+    retry: RetryPolicy,
+    batch_size: int = 100,
+    max_wait: float = 5.0,
+) -> Callable[[asyncio.Event], Awaitable[None]]:
+    """A pull loop (run as a background task until ``stop`` is set) that applies whatever
+    backlog is there, up to ``batch_size`` messages, with one ``batch_handler`` call.
+
+    Each round waits for one message (returned as soon as it arrives), then takes what
+    else is already pending without waiting (nats-py's no-wait probe; ``SWEEP`` bounds
+    the wait when nothing is). So a quiet bus is handled at once and a backlog in
+    batches. FastStream's batch subscriber is not used: it fills every batch until its
+    timeout, and lets nats-py's ``asyncio.TimeoutError`` escape when the time runs out
+    mid-fetch, which restarts its task.
+    """
+    subject = topology.subject(filter_subject)
+    delivery = Delivery(durable, handler, topology, JetStreamPublisher(broker, topology), retry)
+
+    async def run(stop: asyncio.Event) -> None:
+        js = broker.connection.jetstream()
+        pull = await js.pull_subscribe(subject, durable=durable, stream=topology.stream_for(subject),
+                                       config=consumer_config(durable, subject, retry))
+        stopped = asyncio.create_task(stop.wait())
+        try:
+            while not stop.is_set():
+                waiting = asyncio.create_task(pull.fetch(1, timeout=max_wait))
+                await asyncio.wait([waiting, stopped], return_when=asyncio.FIRST_COMPLETED)
+                if not waiting.done():  # stopping: a message fetched meanwhile is redelivered later
+                    waiting.cancel()
+                    break
+                try:
+                    raws = waiting.result()
+                except (nats.errors.TimeoutError, asyncio.TimeoutError):
+                    continue
+                if batch_size > 1:
+                    with contextlib.suppress(nats.errors.TimeoutError, asyncio.TimeoutError):
+                        raws += await pull.fetch(batch_size - 1, timeout=SWEEP)
+                try:
+                    if len(raws) > 1:
+                        await delivery.batch(raws, batch_handler)
+                    else:
+                        await delivery(raws[0])
+                except Exception:  # never let the loop die; unacked messages come back
+                    log.exception("batch consumer failed", extra={"consumer": durable})
+        finally:
+            stopped.cancel()
+            with contextlib.suppress(Exception):
+                await pull.unsubscribe()
+
+    return run

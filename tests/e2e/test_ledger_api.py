@@ -26,7 +26,7 @@ from shared.contracts.base import Message
 from shared.contracts.enums import Source
 from tests.support.eventually import eventually
 from tests.support.services import auth, runtime_for, serving, settings_for
-from tests.unit.test_ledger_projection import ItemStory
+from tests.support.item_story import ItemStory
 
 MONDAY = dt.datetime(2026, 3, 9, 10, 0, tzinfo=CHINA)
 

@@ -26,7 +26,7 @@ from shared.storage.migrations import upgrade
 from tests.e2e.test_ledger_api import consumed, publish_all
 from tests.support.eventually import eventually
 from tests.support.services import REPO, TEST_SECRET
-from tests.unit.test_ledger_projection import ItemStory, projection
+from tests.support.item_story import ItemStory, projection
 
 ITEMS = 50  # 12 events each: 600 events
 KILL_AFTER = 60

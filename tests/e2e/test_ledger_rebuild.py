@@ -22,7 +22,7 @@ from shared.contracts.events import BulletinPublished, TaskCreated
 from shared.storage.database import create_engine
 from tests.e2e.test_ledger_api import consumed, publish_all
 from tests.support.services import REPO, TEST_SECRET, runtime_for, serving, settings_for
-from tests.unit.test_ledger_projection import START, ItemStory
+from tests.support.item_story import START, ItemStory
 
 DUBAN = Path(sys.executable).parent / "duban"
 

@@ -19,7 +19,7 @@ from shared.clock import SettableClock
 from shared.contracts.commands import OpenAccountability
 from tests.support.eventually import eventually
 from tests.support.services import NOW, REPO, auth, runtime_for, serving, settings_for
-from tests.support.workflow_client import ITEM, complete, do, stream_messages, stream_subjects, the_task
+from tests.support.workflow_client import ITEM, complete, do, stream_messages, stream_subjects
 
 WORKFLOWS = REPO / "workflows"
 

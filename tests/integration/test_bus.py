@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 
@@ -10,7 +11,7 @@ import pytest
 from faststream.nats import NatsBroker
 from nats.js.client import JetStreamContext
 
-from shared.bus.consumer import RetryPolicy, subscribe
+from shared.bus.consumer import RetryPolicy, batch_consumer, subscribe
 from shared.bus.publisher import JetStreamPublisher
 from shared.bus.topology import Topology
 from shared.contracts.base import Message
@@ -144,3 +145,45 @@ async def test_a_repeated_message_id_is_stored_once(nats_url: str, topology: Top
 
 async def _value(value: object) -> object:
     return value
+
+
+async def test_a_backlog_is_applied_in_batches_and_a_poisoned_batch_one_by_one(nats_url: str, topology: Topology,
+                                                                             js: JetStreamContext) -> None:
+    events = [item_registered(title=f"事项{n}") for n in range(250)]
+    poison = events[170]
+    for event in events:
+        await js.publish(topology.subject(event.subject), event.to_json(), headers={"Nats-Msg-Id": event.msg_id})
+    applied: list[Message] = []
+    batches: list[int] = []
+
+    async def one(message: Message) -> None:
+        if message == poison:
+            raise RuntimeError("this message cannot be applied")
+        applied.append(message)
+
+    async def many(messages: list[Message]) -> None:
+        if poison in messages:
+            raise RuntimeError("a message of the batch cannot be applied")
+        batches.append(len(messages))
+        applied.extend(messages)
+
+    broker = NatsBroker(nats_url)
+    await broker.connect()
+    stop = asyncio.Event()
+    run = batch_consumer(broker, topology, durable="ledger", filter_subject=EVENTS_WILDCARD, handler=one,
+                         batch_handler=many, retry=FAST_RETRY, batch_size=100, max_wait=60.0)
+    task = asyncio.create_task(run(stop))
+    try:
+        await eventually(lambda: _value(applied), lambda got: len(got) == len(events) - 1)
+        letters = await eventually(lambda: dead_letters(js, topology), lambda got: len(got) == 1)
+        assert json.loads(letters[0].data)["event_id"] == str(poison.event_id)
+        assert applied == [e for e in events if e != poison]  # each once, in stream order
+        assert max(batches) > 1 and sum(batches) < len(events) - 1  # batches, and the poisoned one split
+        # a new event on a quiet bus is applied without waiting for a batch to fill (max_wait)
+        late = item_registered(title="新事项")
+        await js.publish(topology.subject(late.subject), late.to_json(), headers={"Nats-Msg-Id": late.msg_id})
+        await eventually(lambda: _value(applied), lambda got: got[-1] == late, timeout=20)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=5)
+        await broker.stop()

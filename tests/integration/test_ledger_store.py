@@ -23,7 +23,7 @@ from shared.identity import Principal, load_directory
 from shared.storage.database import create_engine
 from shared.storage.migrations import upgrade
 from tests.support.services import REPO
-from tests.unit.test_ledger_projection import CALENDAR, START, ItemStory, day, projection
+from tests.support.item_story import CALENDAR, START, ItemStory, day, projection
 
 T0 = START.astimezone(dt.UTC)
 
