@@ -35,6 +35,7 @@ from shared.storage.inbox import record_once
 from shared.storage.outbox import Outbox, OutboxRelay
 
 SYSTEM = "system"
+TIMER_CHUNK = 10  # due instances stepped per transaction
 
 
 class NotFound(LookupError):
@@ -190,23 +191,26 @@ class WorkflowService:
         self.relay.wake()
 
     async def fire_due_timers(self, limit: int = 200) -> int:
-        """Step up to ``limit`` instances whose next timer is due, each in a transaction of
-        its own (locks are held for one step; another worker takes the rows this one has
-        locked: ``SKIP LOCKED``). Returns how many were stepped."""
+        """Step up to ``limit`` instances whose next timer is due, ``TIMER_CHUNK`` per
+        transaction (locks are held for a few steps only; another worker takes the rows
+        this one has locked: ``SKIP LOCKED``). Returns how many were stepped."""
         stepped, seen = 0, set()
         while stepped < limit:
             async with self.db.begin() as connection:
-                due = await self.instances.due(connection, self.clock.now(), 1)
-                if not due or due[0] in seen:  # still due after its step: leave it to the next sweep
+                due = await self.instances.due(connection, self.clock.now(), min(TIMER_CHUNK, limit - stepped))
+                fresh = [instance_id for instance_id in due if instance_id not in seen]
+                if not fresh:  # none, or only ones still due after their step: left to the next sweep
                     break
-                seen.add(due[0])
-                row = await self.instances.load(connection, due[0])
-                assert row is not None
                 offences = await self._offences(connection)
-                run = await self._restore(connection, row, offences)
-                before = run.ready_tasks()
-                await self._after_step(connection, row, run, run.settle(), SYSTEM, offences, before=before, extra=[])
-            stepped += 1
+                for instance_id in fresh:
+                    row = await self.instances.load(connection, instance_id)
+                    assert row is not None
+                    run = await self._restore(connection, row, offences)
+                    before = run.ready_tasks()
+                    await self._after_step(connection, row, run, run.settle(), SYSTEM, offences, before=before,
+                                           extra=[])
+            seen.update(fresh)
+            stepped += len(fresh)
             self.relay.wake()
         return stepped
 
