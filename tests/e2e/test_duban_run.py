@@ -108,3 +108,9 @@ def assert_an_item_reaches_its_lead_unit_by_mail(urls: list[str], env: dict[str,
         assert time.monotonic() < deadline, "no mail reached the lead unit through the local SMTP server"
         time.sleep(0.2)  # waiting on other processes, not business time
     assert "整治城区道路积水点" in mails[0].get_body(preferencelist=("plain",)).get_content()
+    # … and into the ledger (台帐), assigned with a green light
+    while not (listed := httpx.get(f"{urls[1]}/items", headers=headers("office"), timeout=5).json())["total"]:
+        assert time.monotonic() < deadline, "the item did not reach the ledger"
+        time.sleep(0.2)  # waiting on other processes, not business time
+    [row] = listed["items"]
+    assert (row["title"], row["status"], row["light"]) == ("整治城区道路积水点", "assigned", "green")
