@@ -2,7 +2,7 @@
 
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from shared.settings import ServiceSettings
 
@@ -28,3 +28,9 @@ class NotificationSettings(ServiceSettings):
                                                   min_length=1)
     delivery_batch: int = Field(50, ge=1)  # deliveries sent at once by one dispatch
     dispatch_interval_seconds: float = Field(5.0, gt=0)  # how often due retries are looked for
+
+    @field_validator("smtp_username", "smtp_password")
+    @classmethod
+    def _empty_is_unset(cls, value: str | None) -> str | None:
+        """An empty variable (as compose passes an unset one) means no login."""
+        return value or None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.ledger.config import LedgerSettings
+from services.notification.config import NotificationSettings
 from services.workflow.config import WorkflowSettings
 
 
@@ -37,3 +38,12 @@ def test_a_bad_value_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DUBAN_BUS_ROOT", "Not A Root")
     with pytest.raises(ValueError, match="bus_root"):
         WorkflowSettings()
+
+
+def test_an_empty_smtp_login_means_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DUBAN_NOTIFICATION_SMTP_USERNAME", "")
+    monkeypatch.setenv("DUBAN_NOTIFICATION_SMTP_PASSWORD", "")
+    settings = NotificationSettings()
+    assert (settings.smtp_username, settings.smtp_password) == (None, None)
+    monkeypatch.setenv("DUBAN_NOTIFICATION_SMTP_USERNAME", "duban")
+    assert NotificationSettings().smtp_username == "duban"
