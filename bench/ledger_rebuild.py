@@ -1,9 +1,9 @@
 """Benchmark: the ledger's live consumption and its rebuild, in events per second.
 
 Publishes N item events (12 per item: registered … closed) to a fresh stream, lets the
-ledger's durable consumer drain the backlog (one transaction per event, as the service
-runs), then rebuilds the read model from the stream (one transaction per batch). Uses
-NATS_URL / DATABASE_URL when set, otherwise an embedded NATS and SQLite (SQLite is
+ledger's durable consumer drain the backlog (the batch consumer the service runs: one
+transaction per fetched batch), then rebuilds the read model from the stream (one
+transaction per batch). Uses NATS_URL / DATABASE_URL when set, otherwise an embedded NATS and SQLite (SQLite is
 always measured).
 
     .venv/bin/python bench/ledger_rebuild.py [--events 20000] [--fetch-batch 100] [--batch 500]
@@ -30,7 +30,7 @@ from faststream.nats import NatsBroker  # noqa: E402
 from services.ledger import tables  # noqa: E402
 from services.ledger.rebuild import rebuild  # noqa: E402
 from services.ledger.service import LedgerService  # noqa: E402
-from shared.bus.consumer import RetryPolicy, batch_consumer  # noqa: E402
+from shared.bus.consumer import BatchConsumer, RetryPolicy  # noqa: E402
 from shared.bus.embedded import EmbeddedNats  # noqa: E402
 from shared.bus.topology import Topology, delete_streams, ensure_streams  # noqa: E402
 from shared.calendar import load_calendar  # noqa: E402
@@ -67,7 +67,7 @@ async def run_once(nats_url: str, database_url: str, n: int, fetch_batch: int, b
                                                                                       "org.example.yaml"))
     topology = Topology(root=f"b{uuid.uuid4().hex[:10]}")
     broker = NatsBroker(nats_url, log_level=logging.DEBUG)
-    consume = batch_consumer(broker, topology, durable="ledger", filter_subject="duban.events.>",
+    consumer = BatchConsumer(broker, topology, durable="ledger", filter_subject="duban.events.>",
                              handler=service.consume, batch_handler=service.consume_batch, retry=RetryPolicy(),
                              batch_size=fetch_batch)  # as the ledger service wires it
     stop = asyncio.Event()
@@ -80,7 +80,7 @@ async def run_once(nats_url: str, database_url: str, n: int, fetch_batch: int, b
         started = time.perf_counter()
         await publish(js, topology, events)
         published = time.perf_counter()
-        consumer = asyncio.create_task(consume(stop))
+        running = asyncio.create_task(consumer.run(stop))
         while True:
             async with engine.connect() as connection:
                 if await count(connection, tables.inbox) >= n:
@@ -88,7 +88,7 @@ async def run_once(nats_url: str, database_url: str, n: int, fetch_batch: int, b
             await asyncio.sleep(0.05)
         consumed = time.perf_counter()
         stop.set()
-        await consumer
+        await running
         report = await rebuild(engine, js, topology, service.store, SystemClock(), batch_size=batch)
         assert report.applied == n, report
     finally:

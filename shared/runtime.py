@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from faststream.nats import NatsBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.bus.consumer import BatchHandler, Handler, RetryPolicy, batch_consumer, subscribe
+from shared.bus.consumer import BatchConsumer, BatchHandler, Handler, RetryPolicy, subscribe
 from shared.bus.publisher import JetStreamPublisher
 from shared.bus.topology import Topology, ensure_streams
 from shared.calendar import WorkingCalendar, load_calendar
@@ -61,9 +61,11 @@ class Runtime:
             subscribe(self.broker, self.topology, durable=durable, filter_subject=filter_subject, handler=handler,
                       retry=self.retry, batch_size=s.fetch_batch, max_wait=s.fetch_max_wait)
         else:  # backlogs applied up to fetch_batch at a time, with no added latency
-            self.background.append(batch_consumer(
-                self.broker, self.topology, durable=durable, filter_subject=filter_subject, handler=handler,
-                batch_handler=batch_handler, retry=self.retry, batch_size=s.fetch_batch, max_wait=s.fetch_max_wait))
+            consumer = BatchConsumer(self.broker, self.topology, durable=durable, filter_subject=filter_subject,
+                                     handler=handler, batch_handler=batch_handler, retry=self.retry,
+                                     batch_size=s.fetch_batch, max_wait=s.fetch_max_wait)
+            self.startup.insert(0, consumer.open)  # the durable exists once the service is up
+            self.background.append(consumer.run)
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:

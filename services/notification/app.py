@@ -37,7 +37,7 @@ def create_app(settings: NotificationSettings | None = None, deps: Runtime | Non
         batch=settings.delivery_batch, idle_interval=settings.dispatch_interval_seconds)
     recorder = NotificationRecorder(runtime.engine, runtime.clock, runtime.directory,
                                     Renderer(runtime.directory, settings.console_url), dispatcher.wake)
-    runtime.consume("notification", EVENTS_WILDCARD, recorder)
+    runtime.consume("notification", EVENTS_WILDCARD, recorder, batch_handler=recorder.record_batch)
     runtime.consume("notification-send", CMD_SEND_NOTIFICATION, recorder.send)
     runtime.background.append(dispatcher.run)
     app = service_app(

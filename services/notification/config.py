@@ -10,6 +10,8 @@ from shared.settings import ServiceSettings
 class NotificationSettings(ServiceSettings):
     service: ClassVar[str] = "notification"
     port: int = 8003
+    # a backlog of events is recorded up to 100 per transaction (shared.bus.consumer.batch_consumer)
+    fetch_batch: int = 100
     # e-mail (SMTP)
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(25, ge=1, le=65535)

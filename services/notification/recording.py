@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.notification import store, tables
 from services.notification.messages import Renderer
@@ -66,21 +66,29 @@ class NotificationRecorder:
         self.wake = wake
 
     async def __call__(self, message: Message) -> None:
-        if not isinstance(message, Event):
-            return
-        now = self.clock.now()
+        await self.record_batch([message])
+
+    async def record_batch(self, messages: list[Message]) -> None:
+        """Events fetched together, recorded in one transaction, in stream order."""
+        now, rows = self.clock.now(), []
         async with self.engine.begin() as connection:
-            if not await record_once(connection, tables.inbox, message, now):
-                return
-            item_id = getattr(message, "item_id", None)
-            known = await store.load_item(connection, item_id) if item_id else None
-            item = item_after(message, known)
-            if item is not None and item != known:
-                await store.save_item(connection, item, now)
-            notices = notices_for(message, item, self.directory)
-            rows = plan_deliveries(message, item, notices, self.directory, self.renderer, now)
-            await store.add_deliveries(connection, rows)
+            for message in messages:
+                if isinstance(message, Event):
+                    rows += await self._record(connection, message, now)
         self._woken_for(rows)
+
+    async def _record(self, connection: AsyncConnection, message: Event, now: dt.datetime) -> list[dict[str, Any]]:
+        if not await record_once(connection, tables.inbox, message, now):
+            return []
+        item_id = getattr(message, "item_id", None)
+        known = await store.load_item(connection, item_id) if item_id else None
+        item = item_after(message, known)
+        if item is not None and item != known:
+            await store.save_item(connection, item, now)
+        notices = notices_for(message, item, self.directory)
+        rows = plan_deliveries(message, item, notices, self.directory, self.renderer, now)
+        await store.add_deliveries(connection, rows)
+        return rows
 
     async def send(self, message: Message) -> None:
         """The ``SendNotification`` handler: the free message to each recipient the directory

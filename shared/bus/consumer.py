@@ -20,6 +20,7 @@ from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
+from nats.js.client import JetStreamContext
 
 from shared.bus.publisher import JetStreamPublisher
 from shared.bus.topology import Topology
@@ -179,20 +180,10 @@ def consumer_config(durable: str, subject: str, retry: RetryPolicy) -> ConsumerC
     )
 
 
-def batch_consumer(
-    broker: NatsBroker,
-    topology: Topology,
-    *,
-    durable: str,
-    filter_subject: str,
-    handler: Handler,
-    batch_handler: BatchHandler,
-    retry: RetryPolicy,
-    batch_size: int = 100,
-    max_wait: float = 5.0,
-) -> Callable[[asyncio.Event], Awaitable[None]]:
-    """A pull loop (run as a background task until ``stop`` is set) that applies whatever
-    backlog is there, up to ``batch_size`` messages, with one ``batch_handler`` call.
+class BatchConsumer:
+    """A pull loop that applies whatever backlog is there, up to ``batch_size`` messages,
+    with one ``batch_handler`` call (``open`` creates the durable consumer at start, ``run``
+    loops as a background task until ``stop`` is set).
 
     Each round waits for one message (returned as soon as it arrives), then takes what
     else is already pending without waiting (nats-py's no-wait probe; ``SWEEP`` bounds
@@ -201,17 +192,31 @@ def batch_consumer(
     timeout, and lets nats-py's ``asyncio.TimeoutError`` escape when the time runs out
     mid-fetch, which restarts its task.
     """
-    subject = topology.subject(filter_subject)
-    delivery = Delivery(durable, handler, topology, JetStreamPublisher(broker, topology), retry)
 
-    async def run(stop: asyncio.Event) -> None:
-        js = broker.connection.jetstream()
-        pull = await js.pull_subscribe(subject, durable=durable, stream=topology.stream_for(subject),
-                                       config=consumer_config(durable, subject, retry))
+    def __init__(self, broker: NatsBroker, topology: Topology, *, durable: str, filter_subject: str,
+                 handler: Handler, batch_handler: BatchHandler, retry: RetryPolicy, batch_size: int = 100,
+                 max_wait: float = 5.0) -> None:
+        self.broker, self.topology, self.durable, self.retry = broker, topology, durable, retry
+        self.subject = topology.subject(filter_subject)
+        self.batch_handler, self.batch_size, self.max_wait = batch_handler, batch_size, max_wait
+        self.delivery = Delivery(durable, handler, topology, JetStreamPublisher(broker, topology), retry)
+        self._pull: JetStreamContext.PullSubscription | None = None
+
+    async def open(self) -> None:
+        js = self.broker.connection.jetstream()
+        self._pull = await js.pull_subscribe(self.subject, durable=self.durable,
+                                             stream=self.topology.stream_for(self.subject),
+                                             config=consumer_config(self.durable, self.subject, self.retry))
+
+    async def run(self, stop: asyncio.Event) -> None:
+        if self._pull is None:
+            await self.open()
+        pull = self._pull
+        assert pull is not None
         stopped = asyncio.create_task(stop.wait())
         try:
             while not stop.is_set():
-                waiting = asyncio.create_task(pull.fetch(1, timeout=max_wait))
+                waiting = asyncio.create_task(pull.fetch(1, timeout=self.max_wait))
                 await asyncio.wait([waiting, stopped], return_when=asyncio.FIRST_COMPLETED)
                 if not waiting.done():  # stopping: a message fetched meanwhile is redelivered later
                     waiting.cancel()
@@ -220,19 +225,17 @@ def batch_consumer(
                     raws = waiting.result()
                 except (nats.errors.TimeoutError, asyncio.TimeoutError):
                     continue
-                if batch_size > 1:
+                if self.batch_size > 1:
                     with contextlib.suppress(nats.errors.TimeoutError, asyncio.TimeoutError):
-                        raws += await pull.fetch(batch_size - 1, timeout=SWEEP)
+                        raws += await pull.fetch(self.batch_size - 1, timeout=SWEEP)
                 try:
                     if len(raws) > 1:
-                        await delivery.batch(raws, batch_handler)
+                        await self.delivery.batch(raws, self.batch_handler)
                     else:
-                        await delivery(raws[0])
+                        await self.delivery(raws[0])
                 except Exception:  # never let the loop die; unacked messages come back
-                    log.exception("batch consumer failed", extra={"consumer": durable})
+                    log.exception("batch consumer failed", extra={"consumer": self.durable})
         finally:
             stopped.cancel()
             with contextlib.suppress(Exception):
                 await pull.unsubscribe()
-
-    return run

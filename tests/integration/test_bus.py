@@ -11,7 +11,7 @@ import pytest
 from faststream.nats import NatsBroker
 from nats.js.client import JetStreamContext
 
-from shared.bus.consumer import RetryPolicy, batch_consumer, subscribe
+from shared.bus.consumer import BatchConsumer, RetryPolicy, subscribe
 from shared.bus.publisher import JetStreamPublisher
 from shared.bus.topology import Topology
 from shared.contracts.base import Message
@@ -170,9 +170,10 @@ async def test_a_backlog_is_applied_in_batches_and_a_poisoned_batch_one_by_one(n
     broker = NatsBroker(nats_url)
     await broker.connect()
     stop = asyncio.Event()
-    run = batch_consumer(broker, topology, durable="ledger", filter_subject=EVENTS_WILDCARD, handler=one,
-                         batch_handler=many, retry=FAST_RETRY, batch_size=100, max_wait=60.0)
-    task = asyncio.create_task(run(stop))
+    consumer = BatchConsumer(broker, topology, durable="ledger", filter_subject=EVENTS_WILDCARD, handler=one,
+                             batch_handler=many, retry=FAST_RETRY, batch_size=100, max_wait=60.0)
+    await consumer.open()
+    task = asyncio.create_task(consumer.run(stop))
     try:
         await eventually(lambda: _value(applied), lambda got: len(got) == len(events) - 1)
         letters = await eventually(lambda: dead_letters(js, topology), lambda got: len(got) == 1)
