@@ -3,8 +3,8 @@
 Publishes N item events (12 per item: registered … closed) to a fresh stream, lets the
 ledger's durable consumer drain the backlog (the batch consumer the service runs: one
 transaction per fetched batch), then rebuilds the read model from the stream (one
-transaction per batch). Uses NATS_URL / DATABASE_URL when set, otherwise an embedded NATS and SQLite (SQLite is
-always measured).
+transaction per batch). Uses NATS_URL / DATABASE_URL when set, otherwise an embedded NATS
+and SQLite (SQLite is always measured).
 
     .venv/bin/python bench/ledger_rebuild.py [--events 20000] [--fetch-batch 100] [--batch 500]
 """
