@@ -44,7 +44,7 @@ def create_app(settings: NotificationSettings | None = None, deps: Runtime | Non
         runtime,
         title="Duban notification service (督办通知服务)",
         description="Tells units and staff what is due, by inbox, e-mail and webhooks.",
-        routers=[inbox_router(runtime.engine, runtime.clock), deliveries_router(runtime.engine)],
+        routers=[inbox_router(runtime.engine, runtime.clock), deliveries_router(runtime.engine, runtime.clock, dispatcher.wake)],
     )
     app.state.dispatcher = dispatcher
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -48,15 +49,31 @@ def inbox_router(engine: AsyncEngine, clock: Clock) -> APIRouter:
     return router
 
 
-def deliveries_router(engine: AsyncEngine) -> APIRouter:
+def deliveries_router(engine: AsyncEngine, clock: Clock, wake: Callable[[], None]) -> APIRouter:
     router = APIRouter(tags=["deliveries"])
+    office = [Depends(require_roles(Role.office))]
 
-    @router.get("/deliveries", dependencies=[Depends(require_roles(Role.office))])
+    @router.get("/deliveries", dependencies=office)
     async def deliveries(status: Literal["pending", "sent", "failed"] = "failed",
                          limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
         """E-mail and webhook deliveries by status (督察室 only): ``failed`` ones need a look."""
         async with engine.connect() as connection:
             rows = await store.with_status(connection, status, limit)
         return {"items": [delivery_view(row) for row in rows], "total": len(rows)}
+
+    @router.post("/deliveries/{delivery_id}/retry", dependencies=office)
+    async def retry(delivery_id: int) -> dict[str, Any]:
+        """Send a failed delivery again (e.g. once the mail relay or the address is fixed),
+        with a fresh retry budget; only a failed one can be retried."""
+        async with engine.begin() as connection:
+            row = await store.retry_failed(connection, delivery_id, clock.now())
+            if row is None:
+                found = await store.delivery(connection, delivery_id)
+        if row is None:
+            if found is None:
+                raise HTTPException(404, detail=f"delivery {delivery_id} not found")
+            raise HTTPException(409, detail=f"delivery {delivery_id} is {found.status}, not failed")
+        wake()
+        return delivery_view(row)
 
     return router

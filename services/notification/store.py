@@ -74,6 +74,21 @@ async def record_failure(connection: AsyncConnection, delivery_id: int, attempts
         next_attempt_at=retry_at))
 
 
+async def retry_failed(connection: AsyncConnection, delivery_id: int, now: dt.datetime) -> Row[Any] | None:
+    """Put a failed e-mail or webhook delivery back in the queue with a fresh budget; None
+    if there is no such delivery or it has not failed."""
+    statement = (update(deliveries)
+                 .where(deliveries.c.id == delivery_id, deliveries.c.status == FAILED,
+                        deliveries.c.channel != "inbox")
+                 .values(status=PENDING, attempts=0, next_attempt_at=now).returning(*deliveries.c))
+    return (await connection.execute(statement)).first()
+
+
+async def delivery(connection: AsyncConnection, delivery_id: int) -> Row[Any] | None:
+    query = select(deliveries).where(deliveries.c.id == delivery_id, deliveries.c.channel != "inbox")
+    return (await connection.execute(query)).first()
+
+
 async def with_status(connection: AsyncConnection, status: str, limit: int) -> list[Row[Any]]:
     query = (select(deliveries).where(deliveries.c.status == status, deliveries.c.channel != "inbox")
              .order_by(deliveries.c.id.desc()).limit(limit))

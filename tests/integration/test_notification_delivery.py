@@ -279,6 +279,19 @@ async def test_after_the_retry_budget_a_delivery_is_failed_and_listed_for_the_of
             bad = await client.get("/deliveries", params={"status": "lost"}, headers=auth("office"))
             assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "status"]
 
+            # the relay is fixed: the office sends it again, with a fresh budget
+            retry = f"/deliveries/{email_row.id}/retry"
+            assert (await client.post(retry, headers=auth("zjj-liaison"))).status_code == 403
+            with smtp_server(app.state.runtime.settings.smtp_port) as mailbox:
+                again = await client.post(retry, headers=auth("office"))
+                assert again.status_code == 200 and (again.json()["status"], again.json()["attempts"]) == (
+                    "pending", 0)
+                await eventually(lambda: one_row(app, "email"), lambda r: r.status == "sent")  # woken at once
+                assert len(mailbox.mails) == 1
+            sent_again = await client.post(retry, headers=auth("office"))
+            assert sent_again.status_code == 409 and "sent" in sent_again.json()["detail"]
+            assert (await client.post("/deliveries/999999/retry", headers=auth("office"))).status_code == 404
+
 
 async def test_a_unit_sees_only_its_own_notifications(
         nats_url: str, database_url: str, topology: Topology, tmp_path: Path, clock: SettableClock) -> None:
