@@ -100,8 +100,8 @@ class WorkflowService:
     async def install(self, definitions: Definitions, *, source: str, actor: str, reactivate: bool = False) -> int:
         """Store these documents as a version; a new version starts every new instance from now on."""
         async with self.db.begin() as connection:
-            version, _ = await self.definitions.ensure(connection, definitions, source=source, actor=actor,
-                                                       now=self.clock.now(), reactivate=reactivate)
+            version = await self.definitions.ensure(connection, definitions, source=source, actor=actor,
+                                                    now=self.clock.now(), reactivate=reactivate)
         self._loaded[version] = definitions
         return version
 

@@ -34,17 +34,17 @@ class DefinitionStore:
         self._specs: dict[tuple[int, str], str] = {}
 
     async def ensure(self, connection: AsyncConnection, definitions: Definitions, *, source: str,
-                     actor: str, now: dt.datetime, reactivate: bool) -> tuple[int, bool]:
-        """The version of these documents and whether it is new. A new version becomes the
-        active one; an existing version is activated again only with ``reactivate`` (a
-        deployment that rolls back), never by a worker starting with older files."""
+                     actor: str, now: dt.datetime, reactivate: bool) -> int:
+        """The version of these documents. A new version becomes the active one; an existing
+        version is activated again only with ``reactivate`` (a deployment that rolls back),
+        never by a worker starting with older files."""
         t = tables.definition_versions
         existing = (await connection.execute(select(t.c.version).where(t.c.digest == definitions.digest))).scalar()
         if existing is not None:
             if reactivate:
                 await connection.execute(update(t).where(t.c.version == existing).values(
                     activation=await self._next_activation(connection)))
-            return existing, False
+            return existing
         documents = {name: xml.decode() for name, xml in definitions.documents.items()}
         version = (await connection.execute(insert(t).values(
             digest=definitions.digest, documents=documents, source=source, deployed_by=actor, deployed_at=now,
@@ -54,7 +54,7 @@ class DefinitionStore:
             {"version": version, "process_id": pid, "spec": definitions.spec_json(pid)}
             for pid in definitions.process_ids
         ])
-        return version, True
+        return version
 
     async def active(self, connection: AsyncConnection) -> int | None:
         """The version new instances start on."""
