@@ -57,9 +57,9 @@ class Runtime:
                 batch_handler: BatchHandler | None = None) -> None:
         """Wire a handler to a durable consumer with this service's retry and fetch settings."""
         s = self.settings
-        if batch_handler is None:
+        if batch_handler is None:  # one message per fetch: FastStream's batch fetch lingers (see BatchConsumer)
             subscribe(self.broker, self.topology, durable=durable, filter_subject=filter_subject, handler=handler,
-                      retry=self.retry, batch_size=s.fetch_batch, max_wait=s.fetch_max_wait)
+                      retry=self.retry, batch_size=1, max_wait=s.fetch_max_wait)
         else:  # backlogs applied up to fetch_batch at a time, with no added latency
             consumer = BatchConsumer(self.broker, self.topology, durable=durable, filter_subject=filter_subject,
                                      handler=handler, batch_handler=batch_handler, retry=self.retry,

@@ -84,8 +84,9 @@ class ServiceSettings(CommonSettings):
     max_deliver: int = 5
     retry_delays: list[float] = [1.0, 5.0, 30.0, 120.0]
     ack_wait_seconds: float = 30.0
-    # 1: each event is handled as soon as it arrives; larger: faster backlog drains,
-    # but a quiet bus delays events by up to fetch_max_wait (see shared.bus.consumer)
+    # the most messages a batch consumer (Runtime.consume with a batch handler) applies at
+    # once; consumers without one take a message per fetch. fetch_max_wait: how long one
+    # fetch waits on a quiet bus before asking again (no message waits for it)
     fetch_batch: int = 1
     fetch_max_wait: float = 5.0
 
