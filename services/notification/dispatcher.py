@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.notification import store
 from services.notification.channels import Outgoing, Sender
 from shared.clock import Clock
+from shared.waiting import first_of
 
 log = logging.getLogger("duban.notification.dispatcher")
 
@@ -85,13 +86,4 @@ class Dispatcher:
                 log.exception("dispatch failed; trying again")
                 full = False
             if not full:
-                await _first_of(self._wake, stop, timeout=self.idle_interval)
-
-
-async def _first_of(*events: asyncio.Event, timeout: float) -> None:
-    waiters = [asyncio.ensure_future(e.wait()) for e in events]
-    try:
-        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
+                await first_of(self._wake, stop, timeout=self.idle_interval)

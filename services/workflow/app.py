@@ -18,6 +18,7 @@ from shared.contracts.base import Message
 from shared.contracts.commands import OpenAccountability
 from shared.contracts.subjects import CMD_OPEN_ACCOUNTABILITY
 from shared.runtime import Runtime, build_runtime
+from shared.waiting import first_of
 from shared.web import service_app
 
 log = logging.getLogger("duban.workflow")
@@ -49,10 +50,7 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
                 log.exception("timer sweep failed; retrying")
                 full_batch = False
             if not full_batch:  # more may be due at once only when the batch was full
-                try:
-                    await asyncio.wait_for(stop.wait(), settings.timer_sweep_seconds)
-                except TimeoutError:
-                    pass
+                await first_of(stop, timeout=settings.timer_sweep_seconds)
 
     async def open_accountability(message: Message) -> None:
         assert isinstance(message, OpenAccountability)

@@ -13,6 +13,7 @@ from shared.bus.publisher import JetStreamPublisher
 from shared.clock import Clock
 from shared.contracts.base import Message
 from shared.storage.types import BigId, UtcDateTime
+from shared.waiting import first_of
 
 log = logging.getLogger("duban.outbox")
 
@@ -92,14 +93,4 @@ class OutboxRelay:
                 sent = 0
             if sent < self.batch:
                 self._wake.clear()
-                await _first_of(self._wake, stop, timeout=self.idle_interval)
-
-
-async def _first_of(*events: asyncio.Event, timeout: float) -> None:
-    """Wait until one of the events is set or the timeout passes."""
-    waiters = [asyncio.ensure_future(e.wait()) for e in events]
-    try:
-        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
+                await first_of(self._wake, stop, timeout=self.idle_interval)

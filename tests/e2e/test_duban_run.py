@@ -10,12 +10,16 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 
 from tests.support.services import REPO
 from tests.support.workflow_client import ITEM
+
+T = TypeVar("T")
 
 BIN = Path(sys.executable).parent
 
@@ -72,7 +76,7 @@ def test_duban_run_brings_up_the_platform_and_stops_cleanly(tmp_path: Path) -> N
         assert httpx.get(f"{urls[1]}/me", timeout=5).status_code == 401
         assert sorted(p.name for p in (tmp_path / "var").glob("*.db")) == [
             "ledger.db", "notification.db", "reporting.db", "workflow.db"]
-        assert_an_item_reaches_its_lead_unit_by_mail(urls, env, tmp_path)
+        assert_an_item_reaches_the_mailbox_and_the_ledger(urls, env, tmp_path)
     finally:
         process.send_signal(signal.SIGINT)
         code = process.wait(timeout=60)
@@ -83,8 +87,17 @@ def test_duban_run_brings_up_the_platform_and_stops_cleanly(tmp_path: Path) -> N
     assert not list((tmp_path / "var" / "nats" / "ports").glob("*.ports")), "embedded NATS still running"
 
 
-def assert_an_item_reaches_its_lead_unit_by_mail(urls: list[str], env: dict[str, str], cwd: Path) -> None:
-    """Workflow → NATS → notification → the local SMTP server of ``duban run``."""
+def polled(probe: Callable[[], T], failure: str, timeout: float = 30) -> T:
+    """``probe()`` once it returns something truthy (other processes are working on it)."""
+    deadline = time.monotonic() + timeout
+    while not (found := probe()):
+        assert time.monotonic() < deadline, failure
+        time.sleep(0.2)  # waiting on other processes, not business time
+    return found
+
+
+def assert_an_item_reaches_the_mailbox_and_the_ledger(urls: list[str], env: dict[str, str], cwd: Path) -> None:
+    """Workflow → NATS → notification → the local SMTP server of ``duban run``, and → ledger."""
     def headers(user: str) -> dict[str, str]:
         token = subprocess.run([str(BIN / "duban"), "token", "--user", user], env=env, cwd=cwd,
                                capture_output=True, text=True, check=True).stdout.strip()
@@ -103,14 +116,10 @@ def assert_an_item_reaches_its_lead_unit_by_mail(urls: list[str], env: dict[str,
         found = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in mail_dir.glob("*")]
         return [m for m in found if address in m["To"]]  # type: ignore[misc]
 
-    deadline = time.monotonic() + 30
-    while not (mails := mails_to("zjj-liaison@example.gov.cn")):
-        assert time.monotonic() < deadline, "no mail reached the lead unit through the local SMTP server"
-        time.sleep(0.2)  # waiting on other processes, not business time
+    mails = polled(lambda: mails_to("zjj-liaison@example.gov.cn"),
+                   "no mail reached the lead unit through the local SMTP server")
     assert "整治城区道路积水点" in mails[0].get_body(preferencelist=("plain",)).get_content()
     # … and into the ledger (台帐), assigned with a green light
-    while not (listed := httpx.get(f"{urls[1]}/items", headers=headers("office"), timeout=5).json())["total"]:
-        assert time.monotonic() < deadline, "the item did not reach the ledger"
-        time.sleep(0.2)  # waiting on other processes, not business time
-    [row] = listed["items"]
+    [row] = polled(lambda: httpx.get(f"{urls[1]}/items", headers=headers("office"), timeout=5).json()["items"],
+                   "the item did not reach the ledger")
     assert (row["title"], row["status"], row["light"]) == ("整治城区道路积水点", "assigned", "green")
