@@ -19,7 +19,7 @@ from shared.bus.consumer import BatchConsumer, BatchHandler, Handler, RetryPolic
 from shared.bus.publisher import JetStreamPublisher
 from shared.bus.topology import Topology, ensure_streams
 from shared.calendar import WorkingCalendar, load_calendar
-from shared.clock import Clock, SystemClock
+from shared.clock import Clock, SettableClock, SystemClock
 from shared.identity import Authenticator, OrgDirectory, TokenVerifier, load_directory
 from shared.settings import ServiceSettings
 from shared.storage.database import create_engine
@@ -98,11 +98,18 @@ class Runtime:
             log.info("service stopped", extra={"service": service})
 
 
+def clock_for(settings: ServiceSettings) -> Clock:
+    """The wall clock, or (``DUBAN_CLOCK=simulated``) one that stands at ``clock_start`` until moved."""
+    if settings.clock == "simulated":
+        return SettableClock(settings.clock_start or SystemClock().now())
+    return SystemClock()
+
+
 def build_runtime(settings: ServiceSettings, clock: Clock | None = None) -> Runtime:
     directory = load_directory(settings.org_file)
     return Runtime(
         settings=settings,
-        clock=clock or SystemClock(),
+        clock=clock or clock_for(settings),
         calendar=load_calendar(settings.calendar_dir),
         directory=directory,
         authenticator=Authenticator(TokenVerifier.from_settings(settings), directory),

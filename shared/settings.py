@@ -8,9 +8,10 @@ then the development defaults below.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 from pydantic_settings import (
@@ -40,8 +41,19 @@ class CommonSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DUBAN_", extra="ignore")
     service: ClassVar[str] = ""
 
+    env: Literal["development", "production"] = Field("development", description=(
+        "production refuses unsafe settings at start (shared/production.py)"))
     data_dir: Path = Path("var")
     nats_url: str = "nats://127.0.0.1:4222"
+    # this process's NATS user (each service has its own, with its own permissions) and TLS
+    nats_user: str | None = None
+    nats_password: str | None = None
+    nats_tls_ca: Path | None = None  # CA file to verify the server (turns TLS on)
+    nats_tls_cert: Path | None = None  # client certificate and key, where the server asks for one
+    nats_tls_key: Path | None = None
+    # system: the wall clock; simulated: a clock that starts at clock_start and is moved by hand
+    clock: Literal["system", "simulated"] = "system"
+    clock_start: dt.datetime | None = None
     bus_root: str = Field("duban", pattern=r"^[a-z][a-z0-9_]*$")
     bus_events_max_bytes: int = Field(-1, ge=-1, description="size cap of the events stream; -1 keeps all")
     database_url: str = ""
@@ -89,6 +101,8 @@ class ServiceSettings(CommonSettings):
     # fetch waits on a quiet bus before asking again (no message waits for it)
     fetch_batch: int = 1
     fetch_max_wait: float = 5.0
+    # request bodies past this size are refused with 413 before they are read in full
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)
 
     @property
     def db_url(self) -> str:

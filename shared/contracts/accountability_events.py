@@ -78,6 +78,7 @@ class BulletinPublished(Event):
     """
 
     subject = subjects.BULLETIN_PUBLISHED
+    producers = frozenset({"reporting"})
 
     bulletin_id: UUID
     bulletin_kind: BulletinKind

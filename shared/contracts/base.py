@@ -83,6 +83,8 @@ class Message(BaseModel):
     """The subject without its prefix, e.g. ``"item.registered"``; derived from subject."""
     SCHEMA_VERSION: ClassVar[int] = 1
     SUBJECT_PREFIX: ClassVar[str] = f"{ROOT}."
+    producers: ClassVar[frozenset[str]] = frozenset()
+    """The services that may publish this message (NATS permissions and consumers check it)."""
 
     event_id: UUID = Field(default_factory=uuid4)
     occurred_at: AwareDatetime
@@ -132,9 +134,13 @@ class Message(BaseModel):
 
 
 class Event(Message):
-    """Something that happened; published on ``duban.events.<entity>.<verb>``."""
+    """Something that happened; published on ``duban.events.<entity>.<verb>``.
+
+    The workflow service produces every event unless a model says otherwise.
+    """
 
     SUBJECT_PREFIX: ClassVar[str] = EVENTS_PREFIX
+    producers: ClassVar[frozenset[str]] = frozenset({"workflow"})
 
 
 class ItemEvent(Event):

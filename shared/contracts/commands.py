@@ -28,6 +28,7 @@ class OpenAccountability(Command):
     (e.g. reporting, for a bulletin's criticism). Names an item, a bulletin, or both."""
 
     subject = subjects.CMD_OPEN_ACCOUNTABILITY
+    producers = frozenset({"reporting"})
 
     unit: UnitId
     item_id: UUID | None = None
@@ -45,6 +46,7 @@ class SendNotification(Command):
     """Ask the notification service to send a free message to users (by username)."""
 
     subject = subjects.CMD_SEND_NOTIFICATION
+    producers = frozenset({"workflow", "reporting"})
 
     recipients: list[Username] = Field(min_length=1)
     title: Title
@@ -61,6 +63,7 @@ class GenerateBulletin(Command):
     """Ask the reporting service to generate a bulletin for a period (inclusive)."""
 
     subject = subjects.CMD_GENERATE_BULLETIN
+    producers = frozenset({"reporting"})
 
     bulletin_kind: BulletinKind
     period_start: dt.date
