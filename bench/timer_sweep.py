@@ -124,7 +124,7 @@ async def run_once(url: str, instances: int, due: int, batch: int) -> dict[str, 
     service = build_service(db, clock, TimedEngine(DubanScriptEngine(clock, load_calendar(None)), phases))
     try:
         await service.install(load_definitions(), source="bench", actor="bench")
-        item_id = await service.register_item(dict(ITEM), "office")
+        item_id, _ = await service.register_item(dict(ITEM), "office")
         for kind, actor, form in STEPS[:2]:  # approve, sign: now waiting for the report
             await service.complete_task(await open_task(db, item_id, kind), form, kind, actor)
         row = await waiting_row(db, item_id)

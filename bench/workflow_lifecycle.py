@@ -217,7 +217,7 @@ async def open_task(db: AsyncEngine, item_id: uuid.UUID, kind: str) -> uuid.UUID
 
 
 async def one_lifecycle(service: WorkflowService, db: AsyncEngine) -> uuid.UUID:
-    item_id = await service.register_item(dict(ITEM), "office")
+    item_id, _ = await service.register_item(dict(ITEM), "office")
     for kind, actor, form in STEPS:
         await service.complete_task(await open_task(db, item_id, kind), form, kind, actor)
     return item_id

@@ -21,6 +21,7 @@ from shared.bus.topology import Topology, ensure_streams
 from shared.calendar import WorkingCalendar, load_calendar
 from shared.clock import Clock, SettableClock, SystemClock
 from shared.identity import Authenticator, OrgDirectory, TokenVerifier, load_directory
+from shared.production import check_settings
 from shared.settings import ServiceSettings
 from shared.storage.database import create_engine
 from shared.storage.migrations import upgrade
@@ -106,6 +107,7 @@ def clock_for(settings: ServiceSettings) -> Clock:
 
 
 def build_runtime(settings: ServiceSettings, clock: Clock | None = None) -> Runtime:
+    check_settings(settings)  # production refuses unsafe settings before anything starts
     directory = load_directory(settings.org_file)
     return Runtime(
         settings=settings,

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.body_limit import BodyLimit
 from shared.calendar.working_days import uncovered_year_warning
 from shared.clock import today_in_china
+from shared.errors import DESCRIPTIONS, ErrorBody, detail_of, errors
 from shared.identity import PrincipalDep, current_principal
 from shared.runtime import Runtime
 from shared.storage.database import ping
@@ -20,8 +24,17 @@ from shared.storage.database import ping
 log = logging.getLogger("duban.web")
 
 
-def service_app(runtime: Runtime, *, title: str, description: str, routers: list[APIRouter]) -> FastAPI:
-    """A FastAPI app whose routes all need a token, except the health probes."""
+ErrorStatus = Mapping[type[BaseException], int]
+"""The one place a service says which of its exceptions answer which HTTP status."""
+
+
+def service_app(runtime: Runtime, *, title: str, description: str, routers: list[APIRouter],
+                error_status: ErrorStatus | None = None, body_limits: Mapping[str, int] | None = None) -> FastAPI:
+    """A FastAPI app whose routes all need a token, except the health probes.
+
+    ``error_status`` maps the service's named exceptions to statuses; ``body_limits`` gives a
+    path a larger body cap than ``max_body_bytes``.
+    """
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -31,19 +44,26 @@ def service_app(runtime: Runtime, *, title: str, description: str, routers: list
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
     app.state.authenticator = runtime.authenticator
-    install_error_handlers(app)
+    install_error_handlers(app, error_status or {})
     app.include_router(health_router(runtime))
     secured = [Depends(current_principal)]
-    app.include_router(me_router(), dependencies=secured)
-    for router in routers:
-        app.include_router(router, dependencies=secured)
+    for router in [me_router(), *routers]:
+        app.include_router(router, dependencies=secured, responses=errors(401))
+    app.add_middleware(BodyLimit, limit=runtime.settings.max_body_bytes, overrides=body_limits)
+    app.openapi = lambda: openapi_with_errors(app)  # type: ignore[method-assign]
     return app
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, statuses: ErrorStatus) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=error.headers)
+
+    for kind, status in statuses.items():
+        async def refused(request: Request, error: Exception, status: int = status) -> JSONResponse:
+            return JSONResponse({"detail": detail_of(error)}, status_code=status)
+
+        app.add_exception_handler(kind, refused)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -57,6 +77,29 @@ def install_error_handlers(app: FastAPI) -> None:
 
 def jsonable_errors(error: RequestValidationError) -> list[dict[str, object]]:
     return [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()]
+
+
+def openapi_with_errors(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document with one error shape: FastAPI's own 422 schema is replaced by
+    ``ErrorBody`` (what every error answer carries), and a body-taking operation lists 413."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    body = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(body.pop("$defs", {}))
+    components["ErrorBody"] = body
+    components["HTTPValidationError"] = body
+    components.pop("ValidationError", None)
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            if "requestBody" in operation:
+                responses.setdefault("413", {"description": DESCRIPTIONS[413],
+                                             "content": {"application/json": {
+                                                 "schema": {"$ref": "#/components/schemas/ErrorBody"}}}})
+    app.openapi_schema = schema
+    return schema
 
 
 def health_router(runtime: Runtime) -> APIRouter:

@@ -12,8 +12,20 @@ from services.workflow.engine.checks import check_documents
 from services.workflow.engine.definitions import Definitions
 from services.workflow.routes_definitions import definitions_router
 from services.workflow.routes_items import items_router
+from services.workflow.engine.runner import NotWaiting, TaskNotReady, UnknownTask
 from services.workflow.routes_units import units_router
-from services.workflow.service import build_service
+from services.workflow.service import (
+    DeployLimits,
+    DeploymentTooLarge,
+    ExtensionRefused,
+    IdempotencyKeyReused,
+    InvalidRegistration,
+    NoDefinitions,
+    NotFound,
+    RejectedDefinitions,
+    build_service,
+)
+from services.workflow.store import ConcurrentUpdate
 from shared.contracts.base import Message
 from shared.contracts.commands import OpenAccountability
 from shared.contracts.subjects import CMD_OPEN_ACCOUNTABILITY
@@ -23,12 +35,21 @@ from shared.web import service_app
 
 log = logging.getLogger("duban.workflow")
 SWEEP_BATCH = 200
+ERROR_STATUS = {
+    NotFound: 404, UnknownTask: 404,
+    TaskNotReady: 409, NotWaiting: 409, ConcurrentUpdate: 409, ExtensionRefused: 409,
+    InvalidRegistration: 422, IdempotencyKeyReused: 422, RejectedDefinitions: 422,
+    DeploymentTooLarge: 413,
+    NoDefinitions: 503,
+}
+"""How the workflow service's refusals answer over HTTP (the detail is the exception's message)."""
 
 
 def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = None) -> FastAPI:
     runtime = deps or build_runtime(settings or WorkflowSettings())
     settings = runtime.settings
-    service = build_service(runtime.engine, runtime.clock, runtime.calendar, runtime.publisher)
+    limits = DeployLimits(settings.deploy_max_file_bytes, settings.deploy_max_bytes, settings.deploy_max_files)
+    service = build_service(runtime.engine, runtime.clock, runtime.calendar, runtime.publisher, limits)
     relay = service.relay
 
     async def install_workflows() -> None:
@@ -67,6 +88,9 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
         description="Runs the supervision processes (BPMN) and serves the org directory.",
         routers=[units_router(runtime.directory), items_router(service, runtime.directory),
                  definitions_router(service)],
+        error_status=ERROR_STATUS,
+        # a deployment's JSON may escape its XML to about twice its size
+        body_limits={"/definitions": 2 * settings.deploy_max_bytes + 65_536},
     )
     app.state.outbox, app.state.relay, app.state.service = service.outbox, relay, service
     return app

@@ -3,6 +3,8 @@
 from pathlib import Path
 from typing import ClassVar
 
+from pydantic import Field
+
 from shared.settings import ServiceSettings
 
 
@@ -11,3 +13,7 @@ class WorkflowSettings(ServiceSettings):
     port: int = 8001
     workflows_dir: Path = Path("workflows")  # the BPMN files loaded (and versioned) at start
     timer_sweep_seconds: float = 1.0  # how often due timers are looked for
+    # a deployment (POST /definitions): each file, all files of the version, how many files
+    deploy_max_file_bytes: int = Field(1_000_000, ge=1)
+    deploy_max_bytes: int = Field(5_000_000, ge=1)
+    deploy_max_files: int = Field(50, ge=1)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.workflow import forms, tables
@@ -16,11 +18,28 @@ def can_see_item(principal: Principal, item: dict[str, Any]) -> bool:
     return principal.sees_all or principal.unit in [item["lead_unit"], *item["co_units"]]
 
 
-def is_assignee(principal: Principal, task: dict[str, Any]) -> bool:
+def is_assignee(principal: Principal, task: dict[str, Any], acting_for: Collection[str] = ()) -> bool:
+    """Whether the caller may complete the task. A task of a named leader (the item's
+    responsible leader) is that leader's, or a delegate's (``acting_for``) while they act
+    for them; any other leader, the mayor included, is not its assignee."""
+    if task["assignee_user"] is not None:
+        return principal.username == task["assignee_user"] or task["assignee_user"] in acting_for
     role = task["assignee_role"]
     if role == "secretary_general":
         return principal.secretary_general
     return principal.has_role(Role(role)) and (task["assignee_unit"] is None or task["assignee_unit"] == principal.unit)
+
+
+async def acting_for(db: AsyncEngine, principal: Principal, today: dt.date) -> set[str]:
+    """The leaders whose tasks the caller decides today by their delegation."""
+    if not principal.has_role(Role.leader):
+        return set()
+    t = tables.delegations
+    async with db.connect() as connection:
+        rows = await connection.execute(select(t.c.leader).where(
+            t.c.delegate == principal.username, t.c.revoked_at.is_(None), t.c.starts_on <= today,
+            t.c.ends_on >= today))
+    return set(rows.scalars())
 
 
 async def item(db: AsyncEngine, item_id: uuid.UUID) -> dict[str, Any] | None:
@@ -45,7 +64,7 @@ async def item(db: AsyncEngine, item_id: uuid.UUID) -> dict[str, Any] | None:
 def task_view(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": row["id"], "item_id": row["item_id"], "kind": row["kind"], "name": row["name"],
-        "assignee": {"role": row["assignee_role"], "unit": row["assignee_unit"]},
+        "assignee": {"role": row["assignee_role"], "unit": row["assignee_unit"], "user": row["assignee_user"]},
         "due_date": row["due_date"], "created_at": row["created_at"], "form": forms.schema_of(row["kind"]),
     }
 
@@ -57,15 +76,17 @@ async def task(db: AsyncEngine, task_id: uuid.UUID) -> dict[str, Any] | None:
     return dict(row._mapping) if row else None
 
 
-async def tasks_for(db: AsyncEngine, principal: Principal) -> list[dict[str, Any]]:
+async def tasks_for(db: AsyncEngine, principal: Principal, acting: Collection[str] = ()) -> list[dict[str, Any]]:
+    """The caller's ready tasks: their role's (and unit's) tasks that name no user, and the
+    tasks named for them or for a leader they act for."""
     t = tables.open_tasks
-    query = select(t).order_by(t.c.due_date, t.c.created_at)
     roles = [str(r) for r in principal.roles] + (["secretary_general"] if principal.secretary_general else [])
-    query = query.where(t.c.assignee_role.in_(roles))
-    if principal.unit:
-        query = query.where(or_(t.c.assignee_unit.is_(None), t.c.assignee_unit == principal.unit))
-    else:
-        query = query.where(t.c.assignee_unit.is_(None))
+    by_role = and_(t.c.assignee_user.is_(None), t.c.assignee_role.in_(roles),
+                   or_(t.c.assignee_unit.is_(None), t.c.assignee_unit == principal.unit) if principal.unit
+                   else t.c.assignee_unit.is_(None))
+    named = t.c.assignee_user.in_([principal.username, *acting])
+    query = select(t).where(or_(by_role, named)).order_by(t.c.due_date, t.c.created_at)
     async with db.connect() as connection:
         rows = (await connection.execute(query)).all()
-    return [task_view(dict(r._mapping)) for r in rows if is_assignee(principal, dict(r._mapping))]
+    return [task_view(dict(r._mapping)) for r in rows if is_assignee(principal, dict(r._mapping), acting)]
+

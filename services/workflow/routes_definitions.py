@@ -5,53 +5,68 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.workflow.service import RejectedDefinitions, WorkflowService
+from services.workflow.service import WorkflowService
+from shared.errors import errors
 from shared.identity import PrincipalDep, Role, require_roles
+from shared.params import SmallId
 
-BpmnFileName = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+\.bpmn$", max_length=100)]
+BpmnFileName = Annotated[str, Field(pattern=r"^[\w\-][\w\-. ]*\.bpmn$", max_length=100,
+                                    description="a file name ending in .bpmn (Chinese names allowed)")]
 
 
 class Deployment(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    files: dict[BpmnFileName, Annotated[str, Field(min_length=1, max_length=2_000_000)]] = Field(
-        min_length=1, description="BPMN files by name; each replaces the file of that name in the active "
-                                  "version or adds it. The rest of the active version is kept.")
+    files: dict[BpmnFileName, Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=dict, max_length=50,
+        description="BPMN files by name; each replaces the file of that name in the active version or adds "
+                    "it. The rest of the active version is kept.")
+    remove: list[BpmnFileName] = Field(default_factory=list, max_length=50,
+                                       description="files of the active version to leave out of the new one")
+
+    @model_validator(mode="after")
+    def _something(self) -> Deployment:
+        if not self.files and not self.remove:
+            raise ValueError("name files to deploy or to remove")
+        if both := sorted(set(self.files) & set(self.remove)):
+            raise ValueError(f"{', '.join(both)}: both deployed and removed")
+        return self
 
 
 def definitions_router(service: WorkflowService) -> APIRouter:
     router = APIRouter(tags=["definitions"])
     readers = Depends(require_roles(Role.admin, Role.office, Role.leader))
+    admin = Depends(require_roles(Role.admin))
 
-    @router.get("/definitions", dependencies=[readers])
+    @router.get("/definitions", dependencies=[readers], responses=errors(403))
     async def list_versions() -> dict[str, Any]:
         """Every deployed version; ``active`` marks the one new items start on."""
-        async with service.db.connect() as connection:
-            versions = await service.definitions.versions(connection)
+        versions = await service.versions()
         return {"items": versions, "total": len(versions)}
 
-    @router.get("/definitions/{version}", dependencies=[readers])
-    async def get_version(version: int) -> dict[str, Any]:
+    @router.get("/definitions/{version}", dependencies=[readers], responses=errors(403, 404))
+    async def get_version(version: SmallId) -> dict[str, Any]:
         """The BPMN documents of one version (to draw an instance's state on its diagram)."""
-        async with service.db.connect() as connection:
-            documents = await service.definitions.documents(connection, version)
+        documents = await service.documents(version)
         if documents is None:
             raise HTTPException(404, detail=f"definition version {version} not found")
         return {"version": version, "files": documents}
 
-    @router.post("/definitions", status_code=201, dependencies=[Depends(require_roles(Role.admin))])
+    @router.post("/definitions", status_code=201, dependencies=[admin], responses=errors(403, 413, 422))
     async def deploy(body: Deployment, principal: PrincipalDep) -> dict[str, Any]:
         """Check and deploy; new items start on the new version, running ones keep theirs.
-        A file that fails the checks (``duban bpmn check``) is refused and nothing changes."""
-        try:
-            version = await service.deploy({name: xml.encode() for name, xml in body.files.items()},
-                                           principal.username)
-        except RejectedDefinitions as error:
-            raise HTTPException(422, detail=[{"file": p.file, "element": p.element, "msg": p.message}
-                                             for p in error.problems]) from None
-        async with service.db.connect() as connection:
-            versions = await service.definitions.versions(connection)
-        return next(v for v in versions if v["version"] == version)
+        A file that fails the checks (``duban bpmn check``) is refused and nothing changes.
+        Limits: each file, the whole version and its number of files (413 past them)."""
+        version = await service.deploy({name: xml.encode() for name, xml in body.files.items()},
+                                       principal.username, remove=frozenset(body.remove))
+        return await service.version_info(version)
+
+    @router.delete("/definitions/files/{name}", dependencies=[admin], responses=errors(403, 422))
+    async def remove_file(name: BpmnFileName, principal: PrincipalDep) -> dict[str, Any]:
+        """A new version without this file (refused if the rest does not stand on its own,
+        e.g. a process still calls one it defined)."""
+        version = await service.deploy({}, principal.username, remove=frozenset({name}))
+        return await service.version_info(version)
 
     return router

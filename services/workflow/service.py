@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -14,7 +17,7 @@ from services.workflow import tables
 from services.workflow.emitted import to_event
 from services.workflow.engine.checks import Problem, check_documents
 from services.workflow.engine.definitions import Definitions
-from services.workflow.engine.runner import Emitted, Engine, Run, UserTask
+from services.workflow.engine.runner import Emitted, Engine, NotWaiting, Run, UserTask
 from services.workflow.engine.scripts import DubanScriptEngine
 from services.workflow.item_state import item_changes
 from services.workflow.store import DefinitionStore, InstanceRow, InstanceStore
@@ -31,11 +34,14 @@ from shared.contracts.events import (
     TaskCompleted,
     TaskCreated,
 )
+from shared.lru import Lru
+from shared.storage.database import upsert
 from shared.storage.inbox import record_once
 from shared.storage.outbox import Outbox, OutboxRelay
 
 SYSTEM = "system"
 TIMER_CHUNK = 10  # due instances stepped per transaction
+LOADED_VERSIONS = 4  # parsed definition versions kept in memory (new items start on the active one)
 
 
 class NotFound(LookupError):
@@ -46,12 +52,54 @@ class NoDefinitions(RuntimeError):
     """No process definitions are deployed yet."""
 
 
+class InvalidRegistration(ValueError):
+    """The registration does not make a valid ``item.registered`` event."""
+
+    def __init__(self, error: ValidationError) -> None:
+        self.detail = [{"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]}
+                       for e in error.errors(include_url=False)]
+        super().__init__("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in self.detail))
+
+
+class IdempotencyKeyReused(ValueError):
+    """The Idempotency-Key was already used by this caller for a different request."""
+
+
+class ExtensionRefused(RuntimeError):
+    """No extension can be asked now: one request per deadline, and only while a report is due."""
+
+    def __str__(self) -> str:
+        return "no extension can be asked now: one request per deadline, and only while a report is due"
+
+
 class RejectedDefinitions(ValueError):
     """A deployment failed the checks; nothing was stored."""
 
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(map(str, problems)))
         self.problems = problems
+        self.detail = [{"file": p.file, "element": p.element, "msg": p.message} for p in problems]
+
+
+class DeploymentTooLarge(ValueError):
+    """A file, the whole deployment or the number of files is past its limit."""
+
+
+@dataclass(frozen=True)
+class DeployLimits:
+    file_bytes: int = 1_000_000
+    total_bytes: int = 5_000_000
+    files: int = 50
+
+    def check(self, documents: dict[str, bytes]) -> None:
+        for name, xml in documents.items():
+            if len(xml) > self.file_bytes:
+                raise DeploymentTooLarge(f"{name} has {len(xml)} bytes; a file may have {self.file_bytes}")
+        if (total := sum(map(len, documents.values()))) > self.total_bytes:
+            raise DeploymentTooLarge(f"the files have {total} bytes together; a deployment may have "
+                                     f"{self.total_bytes}")
+        if len(documents) > self.files:
+            raise DeploymentTooLarge(f"{len(documents)} files; a version may have {self.files}")
 
 
 class Offences:
@@ -71,13 +119,17 @@ class Offences:
         return cls({(unit, year): n for unit, n in rows})
 
 
-def assignee_of(task: UserTask) -> tuple[str, str | None]:
-    """``role:office`` -> (office, None); ``unit:lead_unit:liaison`` -> (liaison, <the unit>)."""
+def assignee_of(task: UserTask) -> tuple[str, str | None, str | None]:
+    """(role, unit, user) of a task's ``assignee`` property: ``role:office`` -> (office, None,
+    None); ``unit:lead_unit:liaison`` -> (liaison, <the unit>, None); ``leader:leader`` ->
+    (leader, None, <the leader named by the variable>)."""
     kind, _, rest = task.assignee.partition(":")
     if kind == "unit":
         variable, _, role = rest.partition(":")
-        return role, task.data.get(variable)
-    return rest, None
+        return role, task.data.get(variable), None
+    if kind == "leader":
+        return "leader", None, task.data.get(rest) or None
+    return rest, None, None
 
 
 def case_of(task: UserTask) -> uuid.UUID | None:
@@ -95,55 +147,91 @@ class WorkflowService:
     relay: OutboxRelay
     definitions: DefinitionStore
     instances: InstanceStore
-    _loaded: dict[int, Definitions] = field(default_factory=dict)
+    limits: DeployLimits = field(default_factory=DeployLimits)
+    _loaded: Lru[int, Definitions] = field(default_factory=lambda: Lru(LOADED_VERSIONS))
+
+    def today(self) -> dt.date:
+        return today_in_china(self.clock)
 
     async def install(self, definitions: Definitions, *, source: str, actor: str, reactivate: bool = False) -> int:
         """Store these documents as a version; a new version starts every new instance from now on."""
         async with self.db.begin() as connection:
             version = await self.definitions.ensure(connection, definitions, source=source, actor=actor,
                                                     now=self.clock.now(), reactivate=reactivate)
-        self._loaded[version] = definitions
+        self._loaded.put(version, definitions)
         return version
 
-    async def deploy(self, files: dict[str, bytes], actor: str) -> int:
+    async def deploy(self, files: dict[str, bytes], actor: str, remove: frozenset[str] = frozenset()) -> int:
         """Deploy changed or new BPMN files on top of the active version (the rest stay as
-        they are). The whole set is checked first; a rejected deployment stores nothing."""
+        they are), without the files named in ``remove``. The whole set is checked first; a
+        rejected deployment stores nothing."""
+        self.limits.check(files)
         async with self.db.connect() as connection:
             active = await self.definitions.active(connection)
             stored = await self.definitions.documents(connection, active) if active else None
-        documents = {name: xml.encode() for name, xml in (stored or {}).items()} | files
+        current = {name: xml.encode() for name, xml in (stored or {}).items()}
+        if unknown := sorted(remove - current.keys()):
+            raise RejectedDefinitions([Problem(name, None, "is not a file of the active version")
+                                       for name in unknown])
+        documents = {name: xml for name, xml in current.items() if name not in remove} | files
+        if not documents:
+            raise RejectedDefinitions([Problem("(deployment)", None, "a version needs at least one file")])
+        self.limits.check(documents)
         problems = check_documents(documents)
         if problems:
             raise RejectedDefinitions(problems)
         return await self.install(Definitions(documents), source="api", actor=actor, reactivate=True)
+
+    async def versions(self) -> list[dict[str, Any]]:
+        async with self.db.connect() as connection:
+            return await self.definitions.versions(connection)
+
+    async def version_info(self, version: int) -> dict[str, Any]:
+        return next(v for v in await self.versions() if v["version"] == version)
+
+    async def documents(self, version: int) -> dict[str, str] | None:
+        async with self.db.connect() as connection:
+            return await self.definitions.documents(connection, version)
 
     async def active_version(self, connection: AsyncConnection) -> tuple[int, Definitions]:
         """The version new instances start on (read each time: another worker may have deployed)."""
         version = await self.definitions.active(connection)
         if version is None:
             raise NoDefinitions("no process definitions are deployed")
-        if version not in self._loaded:
+        definitions = self._loaded.get(version)
+        if definitions is None:
             documents = await self.definitions.documents(connection, version) or {}
-            self._loaded[version] = Definitions({name: xml.encode() for name, xml in documents.items()})
-        return version, self._loaded[version]
+            definitions = self._loaded.put(version, Definitions({n: xml.encode() for n, xml in documents.items()}))
+        return version, definitions
 
     # -- use cases -------------------------------------------------------------------------
-    async def register_item(self, form: dict[str, Any], actor: str) -> uuid.UUID:
+    async def register_item(self, form: dict[str, Any], actor: str,
+                            idempotency_key: str | None = None) -> tuple[uuid.UUID, bool]:
+        """Register an item (``form`` as JSON values); the item's id, and whether it was
+        registered before under the same ``idempotency_key`` (then nothing new is stored)."""
         now = self.clock.now()
         item_id = uuid.uuid4()
         async with self.db.begin() as connection:
+            if idempotency_key is not None:
+                earlier = await self._claim_key(connection, actor, idempotency_key, form, item_id, now)
+                if earlier is not None:
+                    return earlier, True
             version, definitions = await self.active_version(connection)
             year = today_in_china(self.clock).year
             number = await self._next_number(connection, year)
             code = f"督办〔{year}〕{number}号"
+            try:
+                registered = ItemRegistered.model_validate({
+                    **{k: v for k, v in form.items() if k in ItemRegistered.model_fields and k != "plan_start"},
+                    "item_id": item_id, "code": code, "occurred_at": now, "actor": actor}, strict=False)
+            except ValidationError as error:
+                raise InvalidRegistration(error) from None
             await connection.execute(insert(tables.items).values(
-                id=item_id, code=code, year=year, number=number, title=form["title"], source=form["source"],
-                urgency=form["urgency"], lead_unit=form["lead_unit"], co_units=form["co_units"],
-                leader=form["leader"], status="registered", due_date=form.get("due_date"),
-                due_date_estimated=False, overdue=False, registered_by=actor, registered_at=now, details=form))
-            registered = ItemRegistered.model_validate({
-                **{k: v for k, v in form.items() if k in ItemRegistered.model_fields and k not in ("plan_start",)},
-                "item_id": item_id, "code": code, "occurred_at": now, "actor": actor}, strict=False)
+                id=item_id, code=code, year=year, number=number, title=registered.title,
+                source=registered.source.value, urgency=registered.urgency.value, lead_unit=registered.lead_unit,
+                co_units=registered.co_units, leader=registered.leader, status="registered",
+                due_date=registered.due_date, due_date_estimated=False, overdue=False, registered_by=actor,
+                registered_at=now, details=form))
             variables = {**registered.model_dump(mode="json", exclude={"event_id", "occurred_at", "actor",
                                                                          "schema_version"}),
                          "registered_on": today_in_china(self.clock).isoformat(),
@@ -156,9 +244,11 @@ class WorkflowService:
             await self._after_step(connection, row, run, emitted, actor, offences, before=[], extra=[registered],
                                    new=True)
         self.relay.wake()
-        return item_id
+        return item_id, False
 
-    async def complete_task(self, task_id: uuid.UUID, data: dict[str, Any], kind: str, actor: str) -> None:
+    async def complete_task(self, task_id: uuid.UUID, data: dict[str, Any], kind: str, actor: str,
+                            on_behalf_of: str | None = None) -> None:
+        """``on_behalf_of``: the leader whose task a delegate completes (kept in the history)."""
         async with self.db.begin() as connection:
             row = await self._instance_of_task(connection, task_id)
             offences = await self._offences(connection)
@@ -170,9 +260,16 @@ class WorkflowService:
                                       item_id=row.item_id, case_id=case_of(task), data=data)
             await connection.execute(insert(tables.task_history).values(
                 task_id=task_id, instance_id=row.id, item_id=row.item_id, kind=kind, bpmn_id=task.bpmn_id,
-                actor=actor, data=data, completed_at=self.clock.now()))
+                actor=actor, data=data, completed_at=self.clock.now(), on_behalf_of=on_behalf_of))
             await self._after_step(connection, row, run, emitted, actor, offences, before=before, extra=[completed])
         self.relay.wake()
+
+    async def request_extension(self, item_id: uuid.UUID, payload: dict[str, Any], actor: str) -> None:
+        """The lead unit asks for more time (延期申请): the process must be waiting for it."""
+        try:
+            await self.send_message(item_id, "extension_requested", payload, actor)
+        except NotWaiting:
+            raise ExtensionRefused() from None
 
     async def send_message(self, item_id: uuid.UUID, name: str, payload: dict[str, Any], actor: str) -> None:
         async with self.db.begin() as connection:
@@ -246,7 +343,7 @@ class WorkflowService:
                 raise NotFound(f"item {item_id}")
             spec = await self.definitions.spec(connection, row.version, row.process_id)
             history = (await connection.execute(select(h.c.task_id, h.c.kind, h.c.bpmn_id, h.c.actor, h.c.data,
-                                                       h.c.completed_at).where(h.c.item_id == item_id)
+                                                       h.c.completed_at, h.c.on_behalf_of).where(h.c.item_id == item_id)
                                                 .order_by(h.c.completed_at, h.c.id))).all()
         run = self.engine.restore(spec, row.state)  # read only: no script runs
         return {
@@ -256,7 +353,8 @@ class WorkflowService:
             "ready_tasks": [{"id": task.id, "kind": task.kind, "bpmn_id": task.bpmn_id, "name": task.name}
                             for task in run.ready_tasks()],
             "history": [{"task_id": r.task_id, "kind": r.kind, "bpmn_id": r.bpmn_id, "actor": r.actor,
-                         "data": r.data, "completed_at": r.completed_at} for r in history],
+                         "on_behalf_of": r.on_behalf_of, "data": r.data, "completed_at": r.completed_at}
+                        for r in history],
         }
 
     async def task_was_completed(self, task_id: uuid.UUID) -> bool:
@@ -287,11 +385,29 @@ class WorkflowService:
         return row
 
     async def _next_number(self, connection: AsyncConnection, year: int) -> int:
-        t = tables.items
-        if connection.dialect.name == "postgresql":  # serialise numbering per year across workers
-            await connection.execute(select(func.pg_advisory_xact_lock(year)))
-        last = (await connection.execute(select(func.max(t.c.number)).where(t.c.year == year))).scalar()
-        return (last or 0) + 1
+        """The year's next item number, from one atomic upsert of its counter: the row lock
+        (PostgreSQL) or the write lock it takes (SQLite) holds other registrations back
+        until this one commits, so no two get the same number."""
+        t = tables.item_numbers
+        statement = upsert(connection, t).values(year=year, last=1)
+        statement = statement.on_conflict_do_update(index_elements=[t.c.year], set_={"last": t.c.last + 1})
+        return (await connection.execute(statement.returning(t.c.last))).scalar_one()
+
+    async def _claim_key(self, connection: AsyncConnection, actor: str, key: str, form: dict[str, Any],
+                         item_id: uuid.UUID, now: dt.datetime) -> uuid.UUID | None:
+        """Record the key for this request; the item of an earlier identical request, if any.
+        A concurrent request with the same key waits on the key's row until this one ends."""
+        t = tables.idempotency_keys
+        digest = hashlib.sha256(json.dumps(form, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        statement = upsert(connection, t).values(actor=actor, key=key, request_digest=digest,
+                                                           item_id=item_id, created_at=now)
+        if (await connection.execute(statement.on_conflict_do_nothing().returning(t.c.item_id))).first():
+            return None
+        earlier = (await connection.execute(select(t.c.request_digest, t.c.item_id).where(
+            t.c.actor == actor, t.c.key == key))).one()
+        if earlier.request_digest != digest:
+            raise IdempotencyKeyReused(f"Idempotency-Key {key!r} was used for a different request")
+        return earlier.item_id
 
     async def _after_step(self, connection: AsyncConnection, row: InstanceRow, run: Run, emitted: list[Emitted],
                           actor: str, offences: Offences, *, before: list[UserTask], extra: list[Event],
@@ -340,20 +456,22 @@ class WorkflowService:
         for task in ready:
             if task.id in known:
                 continue
-            role, unit = assignee_of(task)
+            role, unit, user = assignee_of(task)
             due = dt.date.fromisoformat(task.due) if task.due else None
             await connection.execute(insert(tables.open_tasks).values(
                 id=task.id, instance_id=row.id, item_id=row.item_id, kind=task.kind, bpmn_id=task.bpmn_id,
-                name=task.name, assignee_role=role, assignee_unit=unit, due_date=due, created_at=now))
+                name=task.name, assignee_role=role, assignee_unit=unit, assignee_user=user, due_date=due,
+                created_at=now))
             created.append(TaskCreated(occurred_at=now, actor=actor, task_id=task.id, task_kind=task.kind,
                                        item_id=row.item_id, case_id=case_of(task), assignee_unit=unit,
                                        assignee_role=role, due_date=due))
         return created
 
 
-def build_service(db: AsyncEngine, clock: Clock, calendar: WorkingCalendar,
-                  publisher: JetStreamPublisher) -> WorkflowService:
+def build_service(db: AsyncEngine, clock: Clock, calendar: WorkingCalendar, publisher: JetStreamPublisher,
+                  limits: DeployLimits | None = None) -> WorkflowService:
     """The service with its engine, outbox and relay (the relay runs only where it is started)."""
     outbox = Outbox(tables.outbox, clock)
     return WorkflowService(db, Engine(DubanScriptEngine(clock, calendar)), clock, outbox,
-                           OutboxRelay(db, outbox, publisher), DefinitionStore(), InstanceStore())
+                           OutboxRelay(db, outbox, publisher), DefinitionStore(), InstanceStore(),
+                           limits or DeployLimits())

@@ -11,6 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.workflow import tables
 from services.workflow.engine.definitions import Definitions
+from shared.lru import Lru
+from shared.storage.database import upsert
+
+SPECS_KEPT = 32  # serialized specs kept in memory: (version, process) pairs of the versions in use
 
 
 class ConcurrentUpdate(RuntimeError):
@@ -31,7 +35,7 @@ class DefinitionStore:
     """Versions of the process documents; each process's spec stored once per version."""
 
     def __init__(self) -> None:
-        self._specs: dict[tuple[int, str], str] = {}
+        self._specs: Lru[tuple[int, str], str] = Lru(SPECS_KEPT)
 
     async def ensure(self, connection: AsyncConnection, definitions: Definitions, *, source: str,
                      actor: str, now: dt.datetime, reactivate: bool) -> int:
@@ -46,10 +50,14 @@ class DefinitionStore:
                     activation=await self._next_activation(connection)))
             return existing
         documents = {name: xml.decode() for name, xml in definitions.documents.items()}
-        version = (await connection.execute(insert(t).values(
+        # two workers starting with the same new files: the second finds the first's row
+        statement = upsert(connection, t).values(
             digest=definitions.digest, documents=documents, source=source, deployed_by=actor, deployed_at=now,
             activation=await self._next_activation(connection),
-        ).returning(t.c.version))).scalar_one()
+        ).on_conflict_do_nothing(index_elements=[t.c.digest]).returning(t.c.version)
+        version = (await connection.execute(statement)).scalar()
+        if version is None:
+            return (await connection.execute(select(t.c.version).where(t.c.digest == definitions.digest))).scalar_one()
         await connection.execute(insert(tables.process_specs), [
             {"version": version, "process_id": pid, "spec": definitions.spec_json(pid)}
             for pid in definitions.process_ids
@@ -72,11 +80,12 @@ class DefinitionStore:
 
     async def spec(self, connection: AsyncConnection, version: int, process_id: str) -> str:
         key = (version, process_id)
-        if key not in self._specs:
+        spec = self._specs.get(key)
+        if spec is None:
             t = tables.process_specs
-            self._specs[key] = (await connection.execute(
-                select(t.c.spec).where(t.c.version == version, t.c.process_id == process_id))).scalar_one()
-        return self._specs[key]
+            spec = self._specs.put(key, (await connection.execute(
+                select(t.c.spec).where(t.c.version == version, t.c.process_id == process_id))).scalar_one())
+        return spec
 
     async def versions(self, connection: AsyncConnection) -> list[dict[str, object]]:
         t = tables.definition_versions

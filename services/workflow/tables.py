@@ -81,6 +81,7 @@ open_tasks = Table(
     Column("assignee_unit", String(64), nullable=True),
     Column("due_date", Date, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("assignee_user", String(64), nullable=True, index=True),  # a named user (the item's leader)
 )
 Index("ix_workflow_open_tasks_assignee", open_tasks.c.assignee_role, open_tasks.c.assignee_unit)
 
@@ -95,6 +96,7 @@ task_history = Table(
     Column("actor", String(64), nullable=False),
     Column("data", JSON, nullable=False),
     Column("completed_at", UtcDateTime, nullable=False),
+    Column("on_behalf_of", String(64), nullable=True),  # the leader a delegate decided for
 )
 
 # every accountability case opened, so a repeat offence in the same year is escalated
@@ -112,3 +114,49 @@ cases = Table(
     Column("closed_at", UtcDateTime, nullable=True),
 )
 Index("ix_workflow_accountability_cases_unit_year", cases.c.unit, cases.c.year)
+
+# the last item number given out per year (督办〔year〕N号), taken with one atomic upsert
+item_numbers = Table(
+    "workflow_item_numbers", metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("last", Integer, nullable=False),
+)
+
+# POST /items with an Idempotency-Key: the same key and request give the same item
+idempotency_keys = Table(
+    "workflow_idempotency_keys", metadata,
+    Column("actor", String(64), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("request_digest", String(64), nullable=False),
+    Column("item_id", Uuid, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# a leader names another leader to decide their tasks for a period (e.g. while away)
+delegations = Table(
+    "workflow_delegations", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("leader", String(64), nullable=False, index=True),
+    Column("delegate", String(64), nullable=False, index=True),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=True),
+)
+
+# a step that failed (a script error, a refused event) and waits for a person
+incidents = Table(
+    "workflow_incidents", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("instance_id", Uuid, nullable=False, index=True),
+    Column("item_id", Uuid, nullable=True),
+    Column("trigger", String(20), nullable=False),  # timer | task | message | start
+    Column("element_id", String(200), nullable=True),
+    Column("element_name", String(200), nullable=True),
+    Column("message", Text, nullable=False),
+    Column("timer_at", UtcDateTime, nullable=True),  # the parked timer, re-armed by a retry
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("resolved_at", UtcDateTime, nullable=True),
+    Column("resolved_by", String(64), nullable=True),
+)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.identity.directory import OrgDirectory, Role
 from shared.identity.principal import Principal
@@ -47,8 +48,14 @@ def _bearer_token(header: str | None) -> str:
     return token
 
 
-def current_principal(request: Request) -> Principal:
-    """FastAPI dependency: the caller, or 401 (503 when the key set cannot be fetched)."""
+BEARER = HTTPBearer(auto_error=False, description="A JWT whose subject is a user of the organisation file")
+
+
+def current_principal(request: Request,
+                      _scheme: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None) -> Principal:
+    """FastAPI dependency: the caller, or 401 (503 when the key set cannot be fetched).
+
+    ``_scheme`` only declares the bearer scheme in the OpenAPI; the header is read here."""
     authenticator: Authenticator = request.app.state.authenticator
     try:
         return authenticator.authenticate(request.headers.get("Authorization"))

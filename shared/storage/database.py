@@ -71,3 +71,10 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker:
 async def ping(engine: AsyncEngine) -> None:
     async with engine.connect() as connection:
         await connection.execute(text("SELECT 1"))
+
+
+def upsert(connection: Any, table: Any) -> Any:
+    """An INSERT of ``table`` that has ``on_conflict_do_nothing/update`` on either database."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return (postgresql if connection.dialect.name == "postgresql" else sqlite).insert(table)
