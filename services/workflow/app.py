@@ -11,6 +11,7 @@ from services.workflow.config import WorkflowSettings
 from services.workflow.engine.checks import check_documents
 from services.workflow.engine.definitions import Definitions
 from services.workflow.routes_definitions import definitions_router
+from services.workflow.routes_delegations import delegations_router
 from services.workflow.routes_items import items_router
 from services.workflow.engine.runner import NotWaiting, TaskNotReady, UnknownTask
 from services.workflow.routes_units import units_router
@@ -87,7 +88,7 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
         title="Duban workflow service (督办流程服务)",
         description="Runs the supervision processes (BPMN) and serves the org directory.",
         routers=[units_router(runtime.directory), items_router(service, runtime.directory),
-                 definitions_router(service)],
+                 definitions_router(service), delegations_router(runtime.engine, runtime.clock, runtime.directory)],
         error_status=ERROR_STATUS,
         # a deployment's JSON may escape its XML to about twice its size
         body_limits={"/definitions": 2 * settings.deploy_max_bytes + 65_536},
