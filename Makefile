@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 
-.PHONY: run test install bench lock clean
+.PHONY: run test fuzz install bench lock clean
 
 install: $(STAMP)
 
@@ -22,6 +22,10 @@ run: install
 ## test: install and run the whole suite (uses NATS_URL / DATABASE_URL when set)
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## fuzz: schemathesis (--checks all) against the four services with many examples (CI runs 10)
+fuzz: install
+	DUBAN_FUZZ_EXAMPLES=$${DUBAN_FUZZ_EXAMPLES:-200} $(BIN)/python -m pytest tests/e2e/test_fuzz.py $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python bench/run_all.py

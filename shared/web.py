@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from shared.body_limit import BodyLimit
 from shared.calendar.working_days import uncovered_year_warning
@@ -57,7 +58,10 @@ def service_app(runtime: Runtime, *, title: str, description: str, routers: list
 def install_error_handlers(app: FastAPI, statuses: ErrorStatus) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=error.headers)
+        headers = dict(error.headers or {})
+        if error.status_code == 405:  # Starlette names only the first route's methods
+            headers["Allow"] = ", ".join(allowed_methods(app, request))
+        return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=headers or None)
 
     for kind, status in statuses.items():
         async def refused(request: Request, error: Exception, status: int = status) -> JSONResponse:
@@ -73,6 +77,15 @@ def install_error_handlers(app: FastAPI, statuses: ErrorStatus) -> None:
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         log.exception("unhandled error", extra={"path": request.url.path})
         return JSONResponse({"detail": "internal error"}, status_code=500)
+
+
+def allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """Every method some route of the app answers on the request's path."""
+    methods: set[str] = set()
+    for route in app.router.routes:  # a route of another method matches the path partially
+        if route.matches(request.scope)[0] is not Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return sorted(methods)
 
 
 def jsonable_errors(error: RequestValidationError) -> list[dict[str, object]]:
@@ -94,10 +107,9 @@ def openapi_with_errors(app: FastAPI) -> dict[str, Any]:
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
-            if "requestBody" in operation:
-                responses.setdefault("413", {"description": DESCRIPTIONS[413],
-                                             "content": {"application/json": {
-                                                 "schema": {"$ref": "#/components/schemas/ErrorBody"}}}})
+            for status in (400, 413) if "requestBody" in operation else ():  # unreadable, too large
+                responses.setdefault(str(status), {"description": DESCRIPTIONS[status], "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}})
     app.openapi_schema = schema
     return schema
 

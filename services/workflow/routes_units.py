@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from typing import Annotated
 
+from fastapi import APIRouter, HTTPException, Path
+
+from shared.errors import errors
 from shared.identity import OrgDirectory, Role, Unit
 
 
@@ -25,8 +28,8 @@ def units_router(directory: OrgDirectory) -> APIRouter:
         units = [describe(u) for u in directory.units]
         return {"items": units, "total": len(units)}
 
-    @router.get("/units/{unit_id}")
-    async def get_unit(unit_id: str) -> dict[str, object]:
+    @router.get("/units/{unit_id}", responses=errors(404))
+    async def get_unit(unit_id: Annotated[str, Path(max_length=64)]) -> dict[str, object]:
         unit = directory.unit(unit_id)
         if unit is None:
             raise HTTPException(404, detail=f"unit {unit_id!r} not found")
