@@ -8,25 +8,16 @@ import logging
 from fastapi import FastAPI
 
 from services.workflow.config import WorkflowSettings
+from services.workflow.deployment import DeployLimits
 from services.workflow.engine.checks import check_documents
 from services.workflow.engine.definitions import Definitions
+from services.workflow.refusals import ERROR_STATUS
 from services.workflow.routes_definitions import definitions_router
 from services.workflow.routes_delegations import delegations_router
+from services.workflow.routes_incidents import incidents_router
 from services.workflow.routes_items import items_router
-from services.workflow.engine.runner import NotWaiting, TaskNotReady, UnknownTask
 from services.workflow.routes_units import units_router
-from services.workflow.service import (
-    DeployLimits,
-    DeploymentTooLarge,
-    ExtensionRefused,
-    IdempotencyKeyReused,
-    InvalidRegistration,
-    NoDefinitions,
-    NotFound,
-    RejectedDefinitions,
-    build_service,
-)
-from services.workflow.store import ConcurrentUpdate
+from services.workflow.service import build_service
 from shared.contracts.base import Message
 from shared.contracts.commands import OpenAccountability
 from shared.contracts.subjects import CMD_OPEN_ACCOUNTABILITY
@@ -36,14 +27,6 @@ from shared.web import service_app
 
 log = logging.getLogger("duban.workflow")
 SWEEP_BATCH = 200
-ERROR_STATUS = {
-    NotFound: 404, UnknownTask: 404,
-    TaskNotReady: 409, NotWaiting: 409, ConcurrentUpdate: 409, ExtensionRefused: 409,
-    InvalidRegistration: 422, IdempotencyKeyReused: 422, RejectedDefinitions: 422,
-    DeploymentTooLarge: 413,
-    NoDefinitions: 503,
-}
-"""How the workflow service's refusals answer over HTTP (the detail is the exception's message)."""
 
 
 def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = None) -> FastAPI:
@@ -88,7 +71,8 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
         title="Duban workflow service (督办流程服务)",
         description="Runs the supervision processes (BPMN) and serves the org directory.",
         routers=[units_router(runtime.directory), items_router(service, runtime.directory),
-                 definitions_router(service), delegations_router(runtime.engine, runtime.clock, runtime.directory)],
+                 definitions_router(service), incidents_router(service),
+                 delegations_router(runtime.engine, runtime.clock, runtime.directory)],
         error_status=ERROR_STATUS,
         # a deployment's JSON may escape its XML to about twice its size
         body_limits={"/definitions": 2 * settings.deploy_max_bytes + 65_536},

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import hashlib
-import json
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,13 +13,24 @@ from pydantic import ValidationError
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.workflow import tables
+from services.workflow import incidents, tables
 from services.workflow.emitted import to_event
+from services.workflow.deployment import DeployLimits
 from services.workflow.engine.checks import Problem, check_documents
 from services.workflow.engine.definitions import Definitions
 from services.workflow.engine.runner import Emitted, Engine, NotWaiting, Run, UserTask
 from services.workflow.engine.scripts import DubanScriptEngine
 from services.workflow.item_state import item_changes
+from services.workflow.numbering import claim_key, next_number
+from services.workflow.refusals import (
+    STEP_FAILURES,
+    ExtensionRefused,
+    InvalidRegistration,
+    NoDefinitions,
+    NotFound,
+    RejectedDefinitions,
+    StepFailed,
+)
 from services.workflow.store import DefinitionStore, InstanceRow, InstanceStore
 from shared.bus.publisher import JetStreamPublisher
 from shared.calendar import WorkingCalendar
@@ -35,7 +46,6 @@ from shared.contracts.events import (
     TaskCreated,
 )
 from shared.lru import Lru
-from shared.storage.database import upsert
 from shared.storage.inbox import record_once
 from shared.storage.outbox import Outbox, OutboxRelay
 
@@ -44,62 +54,12 @@ TIMER_CHUNK = 10  # due instances stepped per transaction
 LOADED_VERSIONS = 4  # parsed definition versions kept in memory (new items start on the active one)
 
 
-class NotFound(LookupError):
-    pass
+@dataclass
+class StepOf:
+    """What a use case steps (``start``, ``task``, ``message``), for the incident if it fails."""
 
-
-class NoDefinitions(RuntimeError):
-    """No process definitions are deployed yet."""
-
-
-class InvalidRegistration(ValueError):
-    """The registration does not make a valid ``item.registered`` event."""
-
-    def __init__(self, error: ValidationError) -> None:
-        self.detail = [{"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]}
-                       for e in error.errors(include_url=False)]
-        super().__init__("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in self.detail))
-
-
-class IdempotencyKeyReused(ValueError):
-    """The Idempotency-Key was already used by this caller for a different request."""
-
-
-class ExtensionRefused(RuntimeError):
-    """No extension can be asked now: one request per deadline, and only while a report is due."""
-
-    def __str__(self) -> str:
-        return "no extension can be asked now: one request per deadline, and only while a report is due"
-
-
-class RejectedDefinitions(ValueError):
-    """A deployment failed the checks; nothing was stored."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(map(str, problems)))
-        self.problems = problems
-        self.detail = [{"file": p.file, "element": p.element, "msg": p.message} for p in problems]
-
-
-class DeploymentTooLarge(ValueError):
-    """A file, the whole deployment or the number of files is past its limit."""
-
-
-@dataclass(frozen=True)
-class DeployLimits:
-    file_bytes: int = 1_000_000
-    total_bytes: int = 5_000_000
-    files: int = 50
-
-    def check(self, documents: dict[str, bytes]) -> None:
-        for name, xml in documents.items():
-            if len(xml) > self.file_bytes:
-                raise DeploymentTooLarge(f"{name} has {len(xml)} bytes; a file may have {self.file_bytes}")
-        if (total := sum(map(len, documents.values()))) > self.total_bytes:
-            raise DeploymentTooLarge(f"the files have {total} bytes together; a deployment may have "
-                                     f"{self.total_bytes}")
-        if len(documents) > self.files:
-            raise DeploymentTooLarge(f"{len(documents)} files; a version may have {self.files}")
+    trigger: str
+    row: InstanceRow | None = None
 
 
 class Offences:
@@ -117,6 +77,17 @@ class Offences:
         t = tables.cases
         rows = await connection.execute(select(t.c.unit, func.count()).where(t.c.year == year).group_by(t.c.unit))
         return cls({(unit, year): n for unit, n in rows})
+
+
+def registration(form: dict[str, Any], *, item_id: uuid.UUID, code: str, now: dt.datetime,
+                 actor: str) -> ItemRegistered:
+    """The ``item.registered`` event of a registration form, or ``InvalidRegistration``."""
+    fields = {k: v for k, v in form.items() if k in ItemRegistered.model_fields and k != "plan_start"}
+    try:
+        return ItemRegistered.model_validate({**fields, "item_id": item_id, "code": code, "occurred_at": now,
+                                              "actor": actor}, strict=False)
+    except ValidationError as error:
+        raise InvalidRegistration(error) from None
 
 
 def assignee_of(task: UserTask) -> tuple[str, str | None, str | None]:
@@ -211,57 +182,56 @@ class WorkflowService:
         registered before under the same ``idempotency_key`` (then nothing new is stored)."""
         now = self.clock.now()
         item_id = uuid.uuid4()
-        async with self.db.begin() as connection:
-            if idempotency_key is not None:
-                earlier = await self._claim_key(connection, actor, idempotency_key, form, item_id, now)
-                if earlier is not None:
-                    return earlier, True
-            version, definitions = await self.active_version(connection)
-            year = today_in_china(self.clock).year
-            number = await self._next_number(connection, year)
-            code = f"督办〔{year}〕{number}号"
-            try:
-                registered = ItemRegistered.model_validate({
-                    **{k: v for k, v in form.items() if k in ItemRegistered.model_fields and k != "plan_start"},
-                    "item_id": item_id, "code": code, "occurred_at": now, "actor": actor}, strict=False)
-            except ValidationError as error:
-                raise InvalidRegistration(error) from None
-            await connection.execute(insert(tables.items).values(
-                id=item_id, code=code, year=year, number=number, title=registered.title,
-                source=registered.source.value, urgency=registered.urgency.value, lead_unit=registered.lead_unit,
-                co_units=registered.co_units, leader=registered.leader, status="registered",
-                due_date=registered.due_date, due_date_estimated=False, overdue=False, registered_by=actor,
-                registered_at=now, details=form))
-            variables = {**registered.model_dump(mode="json", exclude={"event_id", "occurred_at", "actor",
-                                                                         "schema_version"}),
-                         "registered_on": today_in_china(self.clock).isoformat(),
-                         "lookback_months": form.get("lookback_months", 3)}
-            if form.get("plan_start"):
-                variables["plan_start"] = str(form["plan_start"])
-            offences = await self._offences(connection)
-            run, emitted = self.engine.start(definitions, "assignment", variables)
-            row = InstanceRow(uuid.uuid4(), item_id, "assignment", version, "", 0)
-            await self._after_step(connection, row, run, emitted, actor, offences, before=[], extra=[registered],
-                                   new=True)
+        async with self._failures(StepOf("start")):
+            async with self.db.begin() as connection:
+                if idempotency_key is not None:
+                    earlier = await claim_key(connection, actor, idempotency_key, form, item_id, now)
+                    if earlier is not None:
+                        return earlier, True
+                version, definitions = await self.active_version(connection)
+                year = today_in_china(self.clock).year
+                number = await next_number(connection, year)
+                code = f"督办〔{year}〕{number}号"
+                registered = registration(form, item_id=item_id, code=code, now=now, actor=actor)
+                await connection.execute(insert(tables.items).values(
+                    id=item_id, code=code, year=year, number=number, title=registered.title,
+                    source=registered.source.value, urgency=registered.urgency.value, lead_unit=registered.lead_unit,
+                    co_units=registered.co_units, leader=registered.leader, status="registered",
+                    due_date=registered.due_date, due_date_estimated=False, overdue=False, registered_by=actor,
+                    registered_at=now, details=form))
+                variables = {**registered.model_dump(mode="json", exclude={"event_id", "occurred_at", "actor",
+                                                                             "schema_version"}),
+                             "registered_on": today_in_china(self.clock).isoformat(),
+                             "lookback_months": form.get("lookback_months", 3)}
+                if form.get("plan_start"):
+                    variables["plan_start"] = str(form["plan_start"])
+                offences = await self._offences(connection)
+                run, emitted = self.engine.start(definitions, "assignment", variables)
+                row = InstanceRow(uuid.uuid4(), item_id, "assignment", version, "", 0)
+                await self._after_step(connection, row, run, emitted, actor, offences, before=[], extra=[registered],
+                                       new=True)
         self.relay.wake()
         return item_id, False
 
     async def complete_task(self, task_id: uuid.UUID, data: dict[str, Any], kind: str, actor: str,
                             on_behalf_of: str | None = None) -> None:
         """``on_behalf_of``: the leader whose task a delegate completes (kept in the history)."""
-        async with self.db.begin() as connection:
-            row = await self._instance_of_task(connection, task_id)
-            offences = await self._offences(connection)
-            run = await self._restore(connection, row, offences)
-            before = run.ready_tasks()
-            emitted = run.complete(task_id, {kind: data})
-            task = next(t for t in before if t.id == task_id)
-            completed = TaskCompleted(occurred_at=self.clock.now(), actor=actor, task_id=task_id, task_kind=kind,
-                                      item_id=row.item_id, case_id=case_of(task), data=data)
-            await connection.execute(insert(tables.task_history).values(
-                task_id=task_id, instance_id=row.id, item_id=row.item_id, kind=kind, bpmn_id=task.bpmn_id,
-                actor=actor, data=data, completed_at=self.clock.now(), on_behalf_of=on_behalf_of))
-            await self._after_step(connection, row, run, emitted, actor, offences, before=before, extra=[completed])
+        step = StepOf("task")
+        async with self._failures(step):
+            async with self.db.begin() as connection:
+                row = step.row = await self._instance_of_task(connection, task_id)
+                offences = await self._offences(connection)
+                run = await self._restore(connection, row, offences)
+                before = run.ready_tasks()
+                emitted = run.complete(task_id, {kind: data})
+                task = next(t for t in before if t.id == task_id)
+                completed = TaskCompleted(occurred_at=self.clock.now(), actor=actor, task_id=task_id,
+                                          task_kind=kind, item_id=row.item_id, case_id=case_of(task), data=data)
+                await connection.execute(insert(tables.task_history).values(
+                    task_id=task_id, instance_id=row.id, item_id=row.item_id, kind=kind, bpmn_id=task.bpmn_id,
+                    actor=actor, data=data, completed_at=self.clock.now(), on_behalf_of=on_behalf_of))
+                await self._after_step(connection, row, run, emitted, actor, offences, before=before,
+                                       extra=[completed])
         self.relay.wake()
 
     async def request_extension(self, item_id: uuid.UUID, payload: dict[str, Any], actor: str) -> None:
@@ -272,19 +242,21 @@ class WorkflowService:
             raise ExtensionRefused() from None
 
     async def send_message(self, item_id: uuid.UUID, name: str, payload: dict[str, Any], actor: str) -> None:
-        async with self.db.begin() as connection:
-            t = tables.instances
-            instance_id = (await connection.execute(select(t.c.id).where(
-                t.c.item_id == item_id, t.c.process_id == "assignment"))).scalar()
-            if instance_id is None:
-                raise NotFound(f"item {item_id}")
-            row = await self.instances.load(connection, instance_id)
-            assert row is not None
-            offences = await self._offences(connection)
-            run = await self._restore(connection, row, offences)
-            before = run.ready_tasks()
-            emitted = run.send_message(name, payload)  # raises NotWaiting: nothing is saved
-            await self._after_step(connection, row, run, emitted, actor, offences, before=before, extra=[])
+        step = StepOf("message")
+        async with self._failures(step):
+            async with self.db.begin() as connection:
+                t = tables.instances
+                instance_id = (await connection.execute(select(t.c.id).where(
+                    t.c.item_id == item_id, t.c.process_id == "assignment"))).scalar()
+                if instance_id is None:
+                    raise NotFound(f"item {item_id}")
+                row = step.row = await self.instances.load(connection, instance_id)
+                assert row is not None
+                offences = await self._offences(connection)
+                run = await self._restore(connection, row, offences)
+                before = run.ready_tasks()
+                emitted = run.send_message(name, payload)  # raises NotWaiting: nothing is saved
+                await self._after_step(connection, row, run, emitted, actor, offences, before=before, extra=[])
         self.relay.wake()
 
     async def fire_due_timers(self, limit: int = 200) -> int:
@@ -304,8 +276,13 @@ class WorkflowService:
                     assert row is not None
                     run = await self._restore(connection, row, offences)
                     before = run.ready_tasks()
-                    await self._after_step(connection, row, run, run.settle(), SYSTEM, offences, before=before,
-                                           extra=[])
+                    try:  # a failure comes before the step writes anything: the others go on
+                        emitted = run.settle()
+                        await self._after_step(connection, row, run, emitted, SYSTEM, offences, before=before,
+                                               extra=[])
+                    except STEP_FAILURES as failure:
+                        await incidents.record(connection, trigger="timer", failure=failure, now=self.clock.now(),
+                                               instance_id=row.id, item_id=row.item_id, timer_at=self.clock.now())
             seen.update(fresh)
             stepped += len(fresh)
             self.relay.wake()
@@ -363,6 +340,31 @@ class WorkflowService:
             return (await connection.execute(select(t.c.id).where(t.c.task_id == task_id))).first() is not None
 
     # -- internals ----------------------------------------------------------------------------
+    @contextlib.asynccontextmanager
+    async def _failures(self, step: StepOf) -> AsyncIterator[None]:
+        """A step the process cannot take leaves nothing (its transaction rolled back) but an
+        incident, recorded in a transaction of its own; the caller gets ``StepFailed``."""
+        try:
+            yield
+        except STEP_FAILURES as failure:
+            row = step.row
+            async with self.db.begin() as connection:
+                incident = await incidents.record(connection, trigger=step.trigger, failure=failure,
+                                                  now=self.clock.now(), instance_id=row.id if row else None,
+                                                  item_id=row.item_id if row else None)
+            raise StepFailed(failure, incident) from failure
+
+    async def list_incidents(self, *, open_only: bool, limit: int) -> list[dict[str, Any]]:
+        async with self.db.connect() as connection:
+            return await incidents.listed(connection, open_only=open_only, limit=limit)
+
+    async def resolve_incident(self, incident_id: int, actor: str) -> dict[str, Any]:
+        async with self.db.begin() as connection:
+            found = await incidents.resolve(connection, incident_id, actor, self.clock.now())
+        if found is None:
+            raise NotFound(f"incident {incident_id} not found")
+        return found
+
     async def _restore(self, connection: AsyncConnection, row: InstanceRow, offences: Offences) -> Run:
         spec = await self.definitions.spec(connection, row.version, row.process_id)
         # set after the last await: the step that follows runs synchronously with these counts
@@ -383,31 +385,6 @@ class WorkflowService:
         row = await self.instances.load(connection, instance_id)
         assert row is not None
         return row
-
-    async def _next_number(self, connection: AsyncConnection, year: int) -> int:
-        """The year's next item number, from one atomic upsert of its counter: the row lock
-        (PostgreSQL) or the write lock it takes (SQLite) holds other registrations back
-        until this one commits, so no two get the same number."""
-        t = tables.item_numbers
-        statement = upsert(connection, t).values(year=year, last=1)
-        statement = statement.on_conflict_do_update(index_elements=[t.c.year], set_={"last": t.c.last + 1})
-        return (await connection.execute(statement.returning(t.c.last))).scalar_one()
-
-    async def _claim_key(self, connection: AsyncConnection, actor: str, key: str, form: dict[str, Any],
-                         item_id: uuid.UUID, now: dt.datetime) -> uuid.UUID | None:
-        """Record the key for this request; the item of an earlier identical request, if any.
-        A concurrent request with the same key waits on the key's row until this one ends."""
-        t = tables.idempotency_keys
-        digest = hashlib.sha256(json.dumps(form, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-        statement = upsert(connection, t).values(actor=actor, key=key, request_digest=digest,
-                                                           item_id=item_id, created_at=now)
-        if (await connection.execute(statement.on_conflict_do_nothing().returning(t.c.item_id))).first():
-            return None
-        earlier = (await connection.execute(select(t.c.request_digest, t.c.item_id).where(
-            t.c.actor == actor, t.c.key == key))).one()
-        if earlier.request_digest != digest:
-            raise IdempotencyKeyReused(f"Idempotency-Key {key!r} was used for a different request")
-        return earlier.item_id
 
     async def _after_step(self, connection: AsyncConnection, row: InstanceRow, run: Run, emitted: list[Emitted],
                           actor: str, offences: Offences, *, before: list[UserTask], extra: list[Event],

@@ -149,7 +149,7 @@ delegations = Table(
 incidents = Table(
     "workflow_incidents", metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("instance_id", Uuid, nullable=False, index=True),
+    Column("instance_id", Uuid, nullable=True, index=True),
     Column("item_id", Uuid, nullable=True),
     Column("trigger", String(20), nullable=False),  # timer | task | message | start
     Column("element_id", String(200), nullable=True),

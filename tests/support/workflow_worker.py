@@ -12,7 +12,8 @@ import sys
 import uuid
 
 from services.workflow.engine.runner import TaskNotReady
-from services.workflow.service import NotFound, build_service
+from services.workflow.refusals import NotFound
+from services.workflow.service import build_service
 from services.workflow.store import ConcurrentUpdate
 from shared.calendar import load_calendar
 from shared.clock import SettableClock

@@ -51,7 +51,7 @@ def upgrade() -> None:
     op.create_table(
         "workflow_incidents",
         sa.Column("id", BigId, primary_key=True, autoincrement=True),
-        sa.Column("instance_id", sa.Uuid, nullable=False, index=True),
+        sa.Column("instance_id", sa.Uuid, nullable=True, index=True),
         sa.Column("item_id", sa.Uuid, nullable=True),
         sa.Column("trigger", sa.String(20), nullable=False),
         sa.Column("element_id", sa.String(200), nullable=True),

@@ -1,0 +1,79 @@
+"""The workflow service's refusals, in the domain's words, and the HTTP status of each.
+
+Use cases raise these; ``ERROR_STATUS`` is the one place they meet HTTP (``service_app``
+answers each with its status and ``{"detail": <the message>}``).
+"""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from services.workflow.emitted import BadEmit
+from services.workflow.engine.checks import Problem
+from services.workflow.engine.runner import NotWaiting, ScriptFailed, TaskNotReady, UnknownTask
+from services.workflow.store import ConcurrentUpdate
+
+
+class NotFound(LookupError):
+    pass
+
+
+class NoDefinitions(RuntimeError):
+    """No process definitions are deployed yet."""
+
+
+class InvalidRegistration(ValueError):
+    """The registration does not make a valid ``item.registered`` event."""
+
+    def __init__(self, error: ValidationError) -> None:
+        self.detail = [{"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]}
+                       for e in error.errors(include_url=False)]
+        super().__init__("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in self.detail))
+
+
+class IdempotencyKeyReused(ValueError):
+    """The Idempotency-Key was already used by this caller for a different request."""
+
+
+class ExtensionRefused(RuntimeError):
+    """No extension can be asked now: one request per deadline, and only while a report is due."""
+
+    def __str__(self) -> str:
+        return "no extension can be asked now: one request per deadline, and only while a report is due"
+
+
+class RejectedDefinitions(ValueError):
+    """A deployment failed the checks; nothing was stored."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(map(str, problems)))
+        self.problems = problems
+        self.detail = [{"file": p.file, "element": p.element, "msg": p.message} for p in problems]
+
+
+class DeploymentTooLarge(ValueError):
+    """A file, the whole deployment or the number of files is past its limit."""
+
+
+class StepFailed(RuntimeError):
+    """The process could not take the step (a script failed, or it emitted an event its
+    contract refuses): nothing changed, and an incident was recorded for the designers."""
+
+    def __init__(self, failure: Exception, incident_id: int) -> None:
+        self.incident_id = incident_id
+        super().__init__(f"the process could not take this step: {failure} (incident {incident_id}; "
+                         "nothing was changed)")
+
+
+STEP_FAILURES = (ScriptFailed, BadEmit)
+"""What a broken process definition raises during a step."""
+
+ERROR_STATUS: dict[type[BaseException], int] = {
+    NotFound: 404, UnknownTask: 404,
+    TaskNotReady: 409, NotWaiting: 409, ConcurrentUpdate: 409, ExtensionRefused: 409,
+    InvalidRegistration: 422, IdempotencyKeyReused: 422, RejectedDefinitions: 422, StepFailed: 422,
+    DeploymentTooLarge: 413,
+    NoDefinitions: 503,
+}
+
+
