@@ -9,13 +9,16 @@ redeliveries the ledger lost 5 and notification 7 valid events.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import nats
 import pytest
+from fastapi import FastAPI
 from faststream.nats import NatsBroker
 from nats.js.client import JetStreamContext
 from sqlalchemy import func, select
@@ -23,6 +26,7 @@ from sqlalchemy import func, select
 from services.ledger import tables
 from services.ledger.app import create_app
 from services.ledger.config import LedgerSettings
+from services.ledger.rebuild import rebuild
 from shared.bus.consumer import BatchConsumer, subscribe
 from shared.bus.publisher import JetStreamPublisher
 from shared.bus.topology import Topology
@@ -112,9 +116,9 @@ async def test_an_item_assigned_from_another_service_or_none_changes_nothing_in_
     app = create_app(settings, deps=runtime_for(settings))
     story = ItemStory(lead="zjj", co=("tiedong",))
     registered, assigned = story.registered(), story.assigned()
-    # the same item moved to 市发展改革委 (fgw), so that its liaison could read it
-    forged = ItemStory(item_id=story.item_id, lead="fgw", co=()).assigned()
-    unsigned = ItemStory(item_id=story.item_id, lead="fgw", co=()).assigned()
+    # an hour later, the same item "assigned" to 市发展改革委 (fgw), so that its liaison could read it
+    forger = ItemStory(item_id=story.item_id, lead="fgw", co=(), start=story.now + dt.timedelta(hours=1))
+    forged, unsigned = forger.assigned(), forger.assigned()
     async with serving(app) as client:
         runtime = app.state.runtime
         workflow = JetStreamPublisher(runtime.broker, runtime.topology, "workflow")
@@ -129,11 +133,19 @@ async def test_an_item_assigned_from_another_service_or_none_changes_nothing_in_
             "producer 'ledger' may not publish item.assigned (only workflow)",
             "producer missing: item.assigned is published by workflow"]
         assert sorted(letter.data for letter in letters) == sorted([forged.to_json(), unsigned.to_json()])
-        item = (await client.get(f"/items/{story.item_id}", headers=auth("office"))).json()
-        assert (item["lead_unit"], [e["kind"] for e in item["timeline"]]) == ("zjj", ["item.registered",
-                                                                                    "item.assigned"])
-        assert (await client.get("/items", headers=auth("fgw-liaison"))).json()["total"] == 0
-        assert (await client.get(f"/items/{story.item_id}", headers=auth("fgw-liaison"))).status_code == 404
-        async with runtime.engine.connect() as connection:
-            recorded = (await connection.execute(select(func.count()).select_from(tables.inbox))).scalar_one()
-        assert recorded == 2
+        await assert_unchanged(client, app, story)
+        # a rebuild reads the stream through the same door: it skips them too
+        report = await rebuild(runtime.engine, js, topology, app.state.service.store, runtime.clock)
+        assert (report.read, report.applied, report.malformed) == (4, 2, 2)
+        await assert_unchanged(client, app, story)
+
+
+async def assert_unchanged(client: httpx.AsyncClient, app: FastAPI, story: ItemStory) -> None:
+    """The item is still 市住建局's, as the workflow assigned it, and 市发展改革委's liaison cannot read it."""
+    item = (await client.get(f"/items/{story.item_id}", headers=auth("office"))).json()
+    assert (item["lead_unit"], [e["kind"] for e in item["timeline"]]) == ("zjj", ["item.registered", "item.assigned"])
+    assert (await client.get("/items", headers=auth("fgw-liaison"))).json()["total"] == 0
+    assert (await client.get(f"/items/{story.item_id}", headers=auth("fgw-liaison"))).status_code == 404
+    async with app.state.runtime.engine.connect() as connection:
+        recorded = (await connection.execute(select(func.count()).select_from(tables.inbox))).scalar_one()
+    assert recorded == 2
