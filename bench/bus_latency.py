@@ -46,7 +46,7 @@ async def measure(nats_url: str, events: int) -> list[float]:
     js = broker.connection.jetstream()
     await ensure_streams(js, topology)
     await broker.start()
-    publisher = JetStreamPublisher(broker, topology)
+    publisher = JetStreamPublisher(broker, topology, "workflow")
     latencies = []
     try:
         for _ in range(events):

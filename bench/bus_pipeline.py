@@ -52,7 +52,7 @@ async def run_once(nats_url: str, database_url: str, events: int) -> dict[str, f
     js = broker.connection.jetstream()
     await ensure_streams(js, topology)
     outbox = Outbox(workflow_tables.outbox, clock)
-    relay = OutboxRelay(engine, outbox, JetStreamPublisher(broker, topology), batch=500)
+    relay = OutboxRelay(engine, outbox, JetStreamPublisher(broker, topology, "workflow"), batch=500)
     try:
         messages = [item_registered() for _ in range(events)]
         started = time.perf_counter()

@@ -33,6 +33,7 @@ from services.ledger.service import LedgerService  # noqa: E402
 from shared.bus.consumer import BatchConsumer, RetryPolicy  # noqa: E402
 from shared.bus.embedded import EmbeddedNats  # noqa: E402
 from shared.bus.topology import Topology, delete_streams, ensure_streams  # noqa: E402
+from shared.contracts.registry import PRODUCER_HEADER  # noqa: E402
 from shared.calendar import load_calendar  # noqa: E402
 from shared.clock import SystemClock  # noqa: E402
 from shared.identity import load_directory  # noqa: E402
@@ -56,7 +57,8 @@ def make_events(n: int) -> list:
 async def publish(js, topology: Topology, events: list) -> None:
     for start in range(0, len(events), PIPELINE):
         await asyncio.gather(*(js.publish(topology.subject(e.subject), e.to_json(),
-                                          headers={"Nats-Msg-Id": str(e.event_id)})
+                                          headers={"Nats-Msg-Id": str(e.event_id),
+                                                   PRODUCER_HEADER: min(e.producers)})
                                for e in events[start:start + PIPELINE]))
 
 

@@ -47,7 +47,8 @@ class Runtime:
 
     @property
     def publisher(self) -> JetStreamPublisher:
-        return JetStreamPublisher(self.broker, self.topology)
+        """Publishes as this service (``Duban-Producer: <service>``)."""
+        return JetStreamPublisher(self.broker, self.topology, self.settings.service)
 
     @property
     def retry(self) -> RetryPolicy:

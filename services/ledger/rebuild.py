@@ -2,8 +2,10 @@
 
 An ephemeral pull consumer (no acks) reads the stream in order; each fetched batch is
 applied in one transaction by the same code the live consumer uses, so the result
-equals the live read model. Stop the ledger service while it runs: its consumer would
-otherwise write into the tables being rebuilt.
+equals the live read model; a message the live consumer dead-letters (malformed, or
+from a producer its contract does not name) is counted as malformed and skipped. Stop
+the ledger service while it runs: its consumer would otherwise write into the tables
+being rebuilt.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from services.ledger.store import LedgerStore, clear
 from shared.bus.topology import Topology
 from shared.clock import Clock
 from shared.contracts.base import Message
-from shared.contracts.registry import MalformedMessage, parse_message
+from shared.contracts.registry import MalformedMessage, decode
 from shared.contracts.subjects import EVENTS_WILDCARD
 
 log = logging.getLogger("duban.ledger.rebuild")
@@ -64,9 +66,9 @@ async def rebuild(engine: AsyncEngine, js: JetStreamContext, topology: Topology,
             messages: list[Message] = []
             for raw in raws:
                 position = max(position, raw.metadata.sequence.stream)
-                try:
-                    messages.append(parse_message(topology.canonical(raw.subject), raw.data))
-                except MalformedMessage as error:
+                try:  # the live consumer's door: what it dead-letters, the rebuild skips
+                    messages.append(decode(raw.subject, raw.data, raw.headers, topology.root))
+                except MalformedMessage as error:  # a wrong producer too
                     malformed += 1
                     log.warning("skipped a malformed message", extra={"seq": raw.metadata.sequence.stream,
                                                                       "error": str(error)})

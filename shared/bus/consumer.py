@@ -1,9 +1,12 @@
 """At-least-once consumption of contract messages from a durable pull consumer.
 
-Each delivery is decoded at the edge into its contract model. A malformed message goes
-straight to the dead-letter stream. A handler that raises is nacked with a back-off and
-redelivered; after ``max_deliver`` deliveries it is dead-lettered and acked. FastStream's
-default of terminating a message on the first error is never used.
+Each delivery is decoded at the edge into its contract model (``decode``: the subject
+names the model, the ``Duban-Producer`` header must be one of its producers). A message
+that does not decode, whatever the reason, goes straight to the dead-letter stream with
+its payload and the reason, and the rest of its batch goes on. A handler that raises is
+nacked with a back-off and redelivered; after ``max_deliver`` deliveries it is
+dead-lettered and acked. FastStream's default of terminating a message on the first
+error is never used.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import nats.errors
 from faststream import AckPolicy
@@ -25,11 +29,13 @@ from nats.js.client import JetStreamContext
 from shared.bus.publisher import JetStreamPublisher
 from shared.bus.topology import Topology
 from shared.contracts.base import Message
-from shared.contracts.registry import MalformedMessage, parse_message
+from shared.contracts.registry import PRODUCER_HEADER, MalformedMessage, WrongProducer, decode
+from shared.contracts.text import one_line
 
 log = logging.getLogger("duban.bus.consumer")
 SWEEP = 0.05  # seconds a batch consumer waits for more once it has a message
 
+T = TypeVar("T")
 Handler = Callable[[Message], Awaitable[None]]
 BatchHandler = Callable[[list[Message]], Awaitable[None]]
 """Applies a fetched batch at once (e.g. in one transaction); must be idempotent per message."""
@@ -49,7 +55,12 @@ class RetryPolicy:
 
 @dataclass
 class Delivery:
-    """Handles one delivery of one message for one durable consumer."""
+    """Handles the deliveries of one durable consumer: decode, handle, settle.
+
+    No message holds up another: one that does not decode is dead-lettered on its own,
+    and one whose settling fails (the dead-letter stream or the server did not answer) is
+    left unacknowledged, to come back after ``ack_wait``, while the others go on.
+    """
 
     durable: str
     handler: Handler
@@ -58,14 +69,15 @@ class Delivery:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     async def __call__(self, raw: Msg) -> None:
-        message = await self._decode(raw)
-        if message is not None:
-            await self._handle(raw, message)
+        """Handle one message; never raises."""
+        await self._guarded(raw, self._one(raw))
 
     async def batch(self, raws: list[Msg], handler: BatchHandler) -> None:
         """Apply a fetched batch with one call; if that fails, each message on its own
-        (so one bad message is retried and dead-lettered alone, the rest still applied)."""
-        decoded = [(raw, message) for raw in raws if (message := await self._decode(raw)) is not None]
+        (so one bad message is retried and dead-lettered alone, the rest still applied).
+        Never raises."""
+        decoded = [(raw, message) for raw in raws
+                   if (message := await self._guarded(raw, self._decode(raw))) is not None]
         if not decoded:
             return
         try:
@@ -74,17 +86,37 @@ class Delivery:
             log.warning("batch failed; handling its messages one by one",
                         extra={"consumer": self.durable, "size": len(decoded), "error": repr(error)})
             for raw, message in decoded:
-                await self._handle(raw, message)
+                await self._guarded(raw, self._handle(raw, message))
         else:
             for raw, _ in decoded:
-                await raw.ack()
+                await self._guarded(raw, raw.ack())
+
+    async def _one(self, raw: Msg) -> None:
+        message = await self._decode(raw)
+        if message is not None:
+            await self._handle(raw, message)
+
+    async def _guarded(self, raw: Msg, step: Awaitable[T]) -> T | None:
+        try:
+            return await step
+        except Exception:
+            log.exception("could not settle a message; it comes back after ack_wait",
+                          extra={"consumer": self.durable, "subject": raw.subject})
+            return None
 
     async def _decode(self, raw: Msg) -> Message | None:
+        """The message, or None once it is dead-lettered: any failure to decode is this message's alone."""
         try:
-            return parse_message(self.topology.canonical(raw.subject), raw.data)
+            return decode(raw.subject, raw.data, raw.headers, self.topology.root)
+        except WrongProducer as error:
+            reason = error.reason
         except MalformedMessage as error:
-            await self._dead_letter(raw, f"malformed: {error}")
-            return None
+            reason = f"malformed: {error}"
+        except Exception as error:  # decode raises MalformedMessage only; should that ever break, still one message
+            log.exception("decoding raised", extra={"consumer": self.durable, "subject": raw.subject})
+            reason = f"malformed: {type(error).__name__}: {error}"
+        await self._dead_letter(raw, reason)
+        return None
 
     async def _handle(self, raw: Msg, message: Message) -> None:
         try:
@@ -108,18 +140,18 @@ class Delivery:
     async def _dead_letter(self, raw: Msg, reason: str) -> None:
         meta = raw.metadata
         canonical = self.topology.canonical(raw.subject)
-        await self.dead_letters.publish_raw(
-            self.topology.dead_letter_subject(canonical),
-            raw.data,
-            message_id=f"{self.durable}:{meta.stream}:{meta.sequence.stream}",
-            headers={
-                "Duban-Dlq-Reason": reason[:1000],
-                "Duban-Dlq-Consumer": self.durable,
-                "Duban-Dlq-Subject": raw.subject,
-                "Duban-Dlq-Stream-Seq": str(meta.sequence.stream),
-                "Duban-Dlq-Deliveries": str(meta.num_delivered),
-            },
-        )
+        headers = {
+            "Duban-Dlq-Reason": one_line(reason)[:1000],  # a header value holds no line break
+            "Duban-Dlq-Consumer": self.durable,
+            "Duban-Dlq-Subject": raw.subject,
+            "Duban-Dlq-Stream-Seq": str(meta.sequence.stream),
+            "Duban-Dlq-Deliveries": str(meta.num_delivered),
+        }
+        if producer := (raw.headers or {}).get(PRODUCER_HEADER):
+            headers["Duban-Dlq-Producer"] = one_line(producer)[:100]
+        await self.dead_letters.publish_raw(self.topology.dead_letter_subject(canonical), raw.data,
+                                            message_id=f"{self.durable}:{meta.stream}:{meta.sequence.stream}",
+                                            headers=headers)
         log.error("dead-lettered", extra={"consumer": self.durable, "subject": raw.subject, "reason": reason})
         await raw.ack()
 
@@ -143,7 +175,7 @@ def subscribe(
     (``batch_consumer`` has no such delay).
     """
     subject = topology.subject(filter_subject)
-    delivery = Delivery(durable, handler, topology, JetStreamPublisher(broker, topology), retry)
+    delivery = Delivery(durable, handler, topology, JetStreamPublisher(broker, topology, durable), retry)
 
     async def on_batch(body: list[bytes], msg: NatsMessage) -> None:
         # one fetched batch, handled in stream order: per-item order is kept and a
@@ -199,7 +231,7 @@ class BatchConsumer:
         self.broker, self.topology, self.durable, self.retry = broker, topology, durable, retry
         self.subject = topology.subject(filter_subject)
         self.batch_handler, self.batch_size, self.max_wait = batch_handler, batch_size, max_wait
-        self.delivery = Delivery(durable, handler, topology, JetStreamPublisher(broker, topology), retry)
+        self.delivery = Delivery(durable, handler, topology, JetStreamPublisher(broker, topology, durable), retry)
         self._pull: JetStreamContext.PullSubscription | None = None
 
     async def open(self) -> None:

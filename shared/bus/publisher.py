@@ -9,6 +9,7 @@ from nats.js.api import PubAck
 
 from shared.bus.topology import Topology
 from shared.contracts.base import Message
+from shared.contracts.registry import PRODUCER_HEADER
 
 PUBLISH_TIMEOUT = 5.0
 
@@ -22,11 +23,16 @@ class JetStreamPublisher:
 
     A repeated publish of the same message inside the stream's duplicate window is
     stored once (the ack then says ``duplicate``), so a retrying outbox relay is safe.
+    Every message carries ``Duban-Producer: <producer>``, the publishing service's name;
+    consumers refuse a contract message whose contract does not name that producer.
     """
 
-    def __init__(self, broker: NatsBroker, topology: Topology) -> None:
+    def __init__(self, broker: NatsBroker, topology: Topology, producer: str) -> None:
+        if not producer:
+            raise ValueError("a publisher names the service it publishes for")
         self.broker = broker
         self.topology = topology
+        self.producer = producer
 
     async def publish(self, message: Message) -> PubAck:
         return await self.publish_raw(message.subject, message.to_json(), str(message.event_id))
@@ -37,7 +43,8 @@ class JetStreamPublisher:
         ack = await self.broker.publish(
             payload,
             subject,
-            headers={**(headers or {}), "Nats-Msg-Id": message_id, "content-type": "application/json"},
+            headers={**(headers or {}), "Nats-Msg-Id": message_id, "content-type": "application/json",
+                     PRODUCER_HEADER: self.producer},
             stream=self.topology.stream_for(subject),
             timeout=PUBLISH_TIMEOUT,
         )

@@ -1,7 +1,8 @@
 """The message contracts of Duban: one pydantic model per event and command.
 
-No I/O here. Publish ``msg.to_json()`` on ``subject_of(msg, root)`` with header
-``Nats-Msg-Id: msg.msg_id``; decode received bytes with ``parse_message``.
+No I/O here. Publish ``msg.to_json()`` on ``subject_of(msg, root)`` with headers
+``Nats-Msg-Id: msg.msg_id`` and ``Duban-Producer: <service>``; decode what a consumer
+receives with ``decode`` (``parse_message`` reads bytes without the producer check).
 """
 
 from shared.contracts import enums, subjects
@@ -50,7 +51,11 @@ from shared.contracts.registry import (
     COMMANDS,
     EVENTS,
     MESSAGES,
+    PRODUCER_HEADER,
     MalformedMessage,
+    WrongProducer,
+    check_producer,
+    decode,
     model_for,
     parse_message,
     subject_of,
@@ -61,7 +66,8 @@ __all__ = [
     # bases and registry
     "Message", "Event", "ItemEvent", "Command", "AccountabilityEvent", "TaskEvent",
     "EVENTS", "COMMANDS", "MESSAGES", "MalformedMessage", "model_for", "parse_message",
-    "subject_of", "namespaced", "canonical", "BadRoot", "subjects", "enums",
+    "decode", "WrongProducer", "check_producer", "PRODUCER_HEADER", "subject_of", "namespaced",
+    "canonical", "BadRoot", "subjects", "enums",
     # events
     "ItemRegistered", "ItemApproved", "ItemRejected", "ItemAssigned", "ItemSigned",
     "ItemClosed", "ItemReopened", "ReportSubmitted", "ReportReturned", "ReportAccepted",

@@ -8,40 +8,104 @@ strings and enum values, as pydantic's strict JSON rules allow.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import math
+import re
+from collections.abc import Callable, Iterable
 from typing import Annotated, Any, ClassVar
+from urllib.parse import urlsplit
 from uuid import UUID, uuid4
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    JsonValue,
     StringConstraints,
     field_validator,
 )
 
 from shared.contracts.subjects import COMMANDS_PREFIX, EVENTS_PREFIX, ROOT
+from shared.contracts.text import NO_CONTROLS, TOKEN, VISIBLE, multi_line, one_line
+
 
 # --- field types ------------------------------------------------------------------------
-_TOKEN = r"^\S+$"
-UnitId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=_TOKEN)]
-"""A unit's id (单位), e.g. ``"fgw"``; no whitespace."""
-Username = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=_TOKEN)]
+def _cleaned(clean: Callable[[str], str]) -> BeforeValidator:
+    """Clean a string before its constraints are checked (anything else is left to be refused)."""
+    return BeforeValidator(lambda value: clean(value) if isinstance(value, str) else value)
+
+
+def _in_utc(value: dt.datetime) -> dt.datetime:
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+08:00: the year 0 does not exist
+        raise ValueError("the time is out of range once converted to UTC") from None
+
+
+UnitId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=TOKEN)]
+"""A unit's id (单位), e.g. ``"fgw"``; no whitespace, no control characters."""
+Username = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=TOKEN)]
 """A user's login name, or ``"system"``."""
-Identifier = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=_TOKEN)]
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=TOKEN)]
 """A machine name: an item code, a task kind, a role."""
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
-"""Required free text (a reason, a report's content)."""
-OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
-"""Free text that may be empty (a description, a note)."""
-Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2_000)]
-"""A reviewer's or leader's comment; may be empty."""
-FileRef = Annotated[str, StringConstraints(min_length=1, max_length=500)]
-"""A reference to a stored attachment (a storage key or URL)."""
+Title = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=VISIBLE), _cleaned(one_line)]
+"""One line (it becomes an e-mail subject): line breaks and tabs become spaces, controls go, ends stripped."""
+Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000, pattern=VISIBLE), _cleaned(multi_line)]
+"""Required free text (a reason, a report's content); lines end in ``\\n``, controls go, ends stripped."""
+OptionalText = Annotated[str, StringConstraints(max_length=20_000), _cleaned(multi_line)]
+"""Free text that may be empty (a description, a note); cleaned as ``Text``."""
+Comment = Annotated[str, StringConstraints(max_length=2_000), _cleaned(multi_line)]
+"""A reviewer's or leader's comment; may be empty; cleaned as ``Text``."""
+FileRef = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=NO_CONTROLS)]
+"""A reference to a stored attachment (a storage key or URL); no control characters."""
 Round = Annotated[int, Field(ge=1)]
 """The 1-based round of reporting on an item (a returned report starts a new round)."""
+Timestamp = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+"""A moment with its offset, kept in UTC; one that UTC cannot hold is refused."""
+
+
+_WEB_LINK = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s\u0000-\u001f\u007f-\u009f]+$"
+
+
+def _web_link(value: str) -> str:
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (a port that is no number raises)
+    except ValueError:
+        raise ValueError("not a valid URL") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError("only an absolute http(s) link is accepted")
+    return value
+
+
+WebLink = Annotated[str, StringConstraints(min_length=1, max_length=2_000, pattern=_WEB_LINK),
+                    AfterValidator(_web_link)]
+"""An absolute ``http://`` or ``https://`` link with a host; no whitespace or controls
+(so no ``javascript:``, ``data:`` or relative links)."""
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _finite_json(value: dict[str, Any]) -> dict[str, Any]:
+    pending: list[Any] = [value]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, float) and not math.isfinite(node):
+            raise ValueError("NaN and infinite numbers are not JSON")
+        if isinstance(node, str) and _SURROGATE.search(node):
+            raise ValueError("a string holds a lone surrogate, which UTF-8 cannot encode")
+        if isinstance(node, dict):
+            pending += [*node.keys(), *node.values()]
+        elif isinstance(node, list):
+            pending += node
+    return value
+
+
+JsonObject = Annotated[dict[str, JsonValue], AfterValidator(_finite_json)]
+"""A JSON object (e.g. a submitted form) that serialises back to the same JSON."""
 
 SYSTEM_ACTOR = "system"
 
@@ -87,7 +151,7 @@ class Message(BaseModel):
     """The services that may publish this message (NATS permissions and consumers check it)."""
 
     event_id: UUID = Field(default_factory=uuid4)
-    occurred_at: AwareDatetime
+    occurred_at: Timestamp
     actor: Username
     schema_version: int = 1
 
@@ -107,11 +171,6 @@ class Message(BaseModel):
                 f"{cls.__name__}: redeclare `schema_version: int = {cls.SCHEMA_VERSION}` "
                 f"to match SCHEMA_VERSION (the field default is {default})"
             )
-
-    @field_validator("occurred_at")
-    @classmethod
-    def _normalise_to_utc(cls, value: dt.datetime) -> dt.datetime:
-        return value.astimezone(dt.UTC)
 
     @field_validator("schema_version")
     @classmethod

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
 from uuid import UUID
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, model_validator
 
 from shared.contracts import subjects
 from shared.contracts.base import (
@@ -15,12 +14,11 @@ from shared.contracts.base import (
     Title,
     UnitId,
     Username,
+    WebLink,
     check_period,
     require_distinct,
 )
 from shared.contracts.enums import BulletinKind
-
-Link = Annotated[str, StringConstraints(min_length=1, max_length=2_000)]
 
 
 class OpenAccountability(Command):
@@ -51,7 +49,7 @@ class SendNotification(Command):
     recipients: list[Username] = Field(min_length=1)
     title: Title
     body: Text
-    link: Link | None = None
+    link: WebLink | None = None
 
     @model_validator(mode="after")
     def _check(self) -> SendNotification:

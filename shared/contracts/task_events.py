@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from uuid import UUID
 
-from pydantic import Field, JsonValue
+from pydantic import Field
 
 from shared.contracts import subjects
-from shared.contracts.base import Event, Identifier, UnitId
+from shared.contracts.base import Event, Identifier, JsonObject, UnitId
 
 
 class TaskEvent(Event):
@@ -39,4 +39,4 @@ class TaskCompleted(TaskEvent):
 
     subject = subjects.TASK_COMPLETED
 
-    data: dict[str, JsonValue] = Field(default_factory=dict)
+    data: JsonObject = Field(default_factory=dict)

@@ -23,6 +23,7 @@ from services.ledger.export import FILLS, HEADERS
 from shared.bus.topology import Topology
 from shared.clock import CHINA, SettableClock
 from shared.contracts.base import Message
+from shared.contracts.registry import PRODUCER_HEADER
 from shared.contracts.enums import Source
 from tests.support.eventually import eventually
 from tests.support.services import auth, runtime_for, serving, settings_for
@@ -33,14 +34,16 @@ MONDAY = dt.datetime(2026, 3, 9, 10, 0, tzinfo=CHINA)
 
 async def publish_all(nats_url: str, topology: Topology, events: Sequence[Message], *, concurrency: int = 64,
                       msg_ids: Sequence[str] | None = None) -> None:
-    """Publish to JetStream, ``concurrency`` at a time (order within a group is not kept)."""
+    """Publish to JetStream, ``concurrency`` at a time (order within a group is not kept), each
+    message as (one of) the producer(s) its contract names."""
     connection = await nats.connect(nats_url)
     js = connection.jetstream()
     ids = msg_ids or [str(e.event_id) for e in events]
     try:
         for start in range(0, len(events), concurrency):
             await asyncio.gather(*(
-                js.publish(topology.subject(e.subject), e.to_json(), headers={"Nats-Msg-Id": ids[start + n]})
+                js.publish(topology.subject(e.subject), e.to_json(),
+                           headers={"Nats-Msg-Id": ids[start + n], PRODUCER_HEADER: min(e.producers)})
                 for n, e in enumerate(events[start:start + concurrency])))
     finally:
         await connection.close()

@@ -19,6 +19,7 @@ from services.ledger.config import LedgerSettings
 from shared.bus.topology import Topology
 from shared.contracts.enums import BulletinKind
 from shared.contracts.events import BulletinPublished, TaskCreated
+from shared.contracts.registry import PRODUCER_HEADER
 from shared.storage.database import create_engine
 from tests.e2e.test_ledger_api import consumed, publish_all
 from tests.support.services import REPO, TEST_SECRET, runtime_for, serving, settings_for
@@ -79,7 +80,7 @@ async def test_rebuild_equals_live(nats_url: str, database_url: str, topology: T
         await publish_all(nats_url, topology, [events[5]], msg_ids=["copy-of-5"])
         connection = await nats.connect(nats_url)
         await connection.jetstream().publish(topology.subject("duban.events.item.registered"), b"{not json",
-                                             headers={"Nats-Msg-Id": "garbage"})
+                                             headers={"Nats-Msg-Id": "garbage", PRODUCER_HEADER: "workflow"})
         await connection.close()
         await consumed(nats_url, topology)
     live = await snapshot(database_url)

@@ -17,6 +17,7 @@ from services.workflow.config import WorkflowSettings
 from shared.bus.topology import Topology
 from shared.clock import SettableClock
 from shared.contracts.commands import OpenAccountability
+from shared.contracts.registry import PRODUCER_HEADER
 from tests.support.eventually import eventually
 from tests.support.services import NOW, REPO, auth, runtime_for, serving, settings_for
 from tests.support.workflow_client import ITEM, complete, do, stream_messages, stream_subjects
@@ -138,7 +139,7 @@ async def test_a_deployment_is_checked_and_only_new_items_start_on_it(app: Any) 
 
 async def publish(nats_url: str, topology: Topology, command: OpenAccountability, *, msg_id: str | None) -> None:
     connection = await nats.connect(nats_url)
-    headers = {"Nats-Msg-Id": msg_id} if msg_id else None
+    headers = {PRODUCER_HEADER: "reporting", **({"Nats-Msg-Id": msg_id} if msg_id else {})}
     await connection.jetstream().publish(topology.subject(command.subject), command.to_json(), headers=headers)
     await connection.close()
 

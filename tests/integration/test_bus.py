@@ -1,4 +1,4 @@
-"""The bus against a real NATS server with JetStream: delivery, retry, dead letter, dedup."""
+"""The bus against a real NATS server with JetStream: delivery, retry, dead letter, dedup, producers."""
 
 from __future__ import annotations
 
@@ -15,11 +15,13 @@ from shared.bus.consumer import BatchConsumer, RetryPolicy, subscribe
 from shared.bus.publisher import JetStreamPublisher
 from shared.bus.topology import Topology
 from shared.contracts.base import Message
+from shared.contracts.registry import PRODUCER_HEADER
 from shared.contracts.subjects import EVENTS_WILDCARD, ITEM_REGISTERED
 from tests.support.eventually import eventually
 from tests.support.samples import item_registered
 
 FAST_RETRY = RetryPolicy(max_deliver=3, delays=(0.0,), ack_wait=5.0)
+AS_WORKFLOW = {PRODUCER_HEADER: "workflow"}
 
 
 @pytest.fixture
@@ -64,7 +66,7 @@ async def test_published_event_arrives_in_a_durable_consumer(nats_url: str, topo
     broker = await started_consumer(nats_url, topology, handler)
     try:
         event = item_registered()
-        ack = await JetStreamPublisher(broker, topology).publish(event)
+        ack = await JetStreamPublisher(broker, topology, "workflow").publish(event)
         assert ack.stream == topology.events_stream and not ack.duplicate
         await eventually(lambda: _value(handler.received), lambda got: len(got) == 1)
         assert handler.received == [event]
@@ -78,7 +80,7 @@ async def test_failing_handler_is_redelivered_then_succeeds(nats_url: str, topol
     broker = await started_consumer(nats_url, topology, handler)
     try:
         event = item_registered()
-        await JetStreamPublisher(broker, topology).publish(event)
+        await JetStreamPublisher(broker, topology, "workflow").publish(event)
         await eventually(lambda: _value(handler.received), lambda got: len(got) == 1)
         assert handler.calls == 3
         consumer = await eventually(lambda: js.consumer_info(topology.events_stream, "ledger"),
@@ -95,7 +97,7 @@ async def test_after_max_deliver_failures_the_message_is_dead_lettered(nats_url:
     broker = await started_consumer(nats_url, topology, handler)
     try:
         event = item_registered()
-        await JetStreamPublisher(broker, topology).publish(event)
+        await JetStreamPublisher(broker, topology, "workflow").publish(event)
         [dead] = await eventually(lambda: dead_letters(js, topology), lambda got: len(got) == 1)
         assert handler.calls == FAST_RETRY.max_deliver
         assert dead.subject == f"{topology.root}.dlq.events.item.registered"
@@ -115,11 +117,52 @@ async def test_malformed_event_goes_straight_to_dead_letter(nats_url: str, topol
     broker = await started_consumer(nats_url, topology, handler)
     try:
         bad = json.dumps({"title": "no ids", "unexpected": 1}).encode()
-        await js.publish(topology.subject(ITEM_REGISTERED), bad, headers={"Nats-Msg-Id": "bad-1"})
+        await js.publish(topology.subject(ITEM_REGISTERED), bad, headers={"Nats-Msg-Id": "bad-1", **AS_WORKFLOW})
         [dead] = await eventually(lambda: dead_letters(js, topology), lambda got: len(got) == 1)
         assert dead.data == bad
         assert dead.headers["Duban-Dlq-Reason"].startswith("malformed")
         assert dead.headers["Duban-Dlq-Deliveries"] == "1"
+        assert handler.calls == 0
+    finally:
+        await broker.stop()
+
+
+async def test_a_message_from_a_service_its_contract_does_not_name_is_dead_lettered(
+        nats_url: str, topology: Topology, js: JetStreamContext) -> None:
+    handler = Recorder()
+    broker = await started_consumer(nats_url, topology, handler)
+    try:
+        forged, unsigned, genuine = item_registered(), item_registered(), item_registered()
+        stored = await JetStreamPublisher(broker, topology, "ledger").publish(forged)
+        assert (await js.get_msg(topology.events_stream, stored.seq)).headers[PRODUCER_HEADER] == "ledger"
+        await js.publish(topology.subject(unsigned.subject), unsigned.to_json(), headers={"Nats-Msg-Id": "unsigned"})
+        await JetStreamPublisher(broker, topology, "workflow").publish(genuine)
+        letters = await eventually(lambda: dead_letters(js, topology), lambda got: len(got) == 2)
+        await eventually(lambda: _value(handler.received), lambda got: len(got) == 1)
+        assert handler.received == [genuine]
+        by_id = {json.loads(letter.data)["event_id"]: letter.headers for letter in letters}
+        assert by_id[str(forged.event_id)]["Duban-Dlq-Reason"] == (
+            "producer 'ledger' may not publish item.registered (only workflow)")
+        assert by_id[str(forged.event_id)]["Duban-Dlq-Producer"] == "ledger"
+        assert by_id[str(unsigned.event_id)]["Duban-Dlq-Reason"] == (
+            "producer missing: item.registered is published by workflow")
+        assert "Duban-Dlq-Producer" not in by_id[str(unsigned.event_id)]
+        assert {headers[PRODUCER_HEADER] for headers in by_id.values()} == {"ledger"}  # the consumer that refused
+    finally:
+        await broker.stop()
+
+
+async def test_a_dead_letter_reason_is_one_header_line_whatever_the_payload_holds(
+        nats_url: str, topology: Topology, js: JetStreamContext) -> None:
+    handler = Recorder()
+    broker = await started_consumer(nats_url, topology, handler)
+    try:
+        bad = json.dumps({**json.loads(item_registered().to_json()), "x\r\nDuban-Dlq-Consumer: forged": 1}).encode()
+        await js.publish(topology.subject(ITEM_REGISTERED), bad, headers={"Nats-Msg-Id": "crlf", **AS_WORKFLOW})
+        [dead] = await eventually(lambda: dead_letters(js, topology), lambda got: len(got) == 1)
+        assert dead.data == bad and dead.headers["Duban-Dlq-Consumer"] == "ledger"
+        reason = dead.headers["Duban-Dlq-Reason"]
+        assert reason.startswith("malformed") and "x Duban-Dlq-Consumer: forged: Extra inputs" in reason
         assert handler.calls == 0
     finally:
         await broker.stop()
@@ -130,7 +173,7 @@ async def test_a_repeated_message_id_is_stored_once(nats_url: str, topology: Top
     broker = NatsBroker(nats_url)
     await broker.connect()
     try:
-        publisher = JetStreamPublisher(broker, topology)
+        publisher = JetStreamPublisher(broker, topology, "workflow")
         event = item_registered()
         first = await publisher.publish(event)
         again = await publisher.publish(event)
@@ -152,7 +195,7 @@ async def test_a_backlog_is_applied_in_batches_and_a_poisoned_batch_one_by_one(n
     events = [item_registered(title=f"事项{n}") for n in range(250)]
     poison = events[170]
     for event in events:
-        await js.publish(topology.subject(event.subject), event.to_json(), headers={"Nats-Msg-Id": event.msg_id})
+        await js.publish(topology.subject(event.subject), event.to_json(), headers={"Nats-Msg-Id": event.msg_id, **AS_WORKFLOW})
     applied: list[Message] = []
     batches: list[int] = []
 
@@ -182,7 +225,7 @@ async def test_a_backlog_is_applied_in_batches_and_a_poisoned_batch_one_by_one(n
         assert max(batches) > 1 and sum(batches) < len(events) - 1  # batches, and the poisoned one split
         # a new event on a quiet bus is applied without waiting for a batch to fill (max_wait)
         late = item_registered(title="新事项")
-        await js.publish(topology.subject(late.subject), late.to_json(), headers={"Nats-Msg-Id": late.msg_id})
+        await js.publish(topology.subject(late.subject), late.to_json(), headers={"Nats-Msg-Id": late.msg_id, **AS_WORKFLOW})
         await eventually(lambda: _value(applied), lambda got: got[-1] == late, timeout=20)
     finally:
         stop.set()

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from services.notification.app import create_app
 from services.notification.config import NotificationSettings
 from services.notification.tables import deliveries, inbox, items
+from shared.bus.publisher import JetStreamPublisher
 from shared.bus.topology import Topology
 from shared.clock import SettableClock
 from shared.contracts.commands import SendNotification
@@ -125,10 +126,15 @@ def item_events() -> tuple[ItemRegistered, ItemAssigned]:
     return registered, assignment
 
 
+def workflow_publisher(app: FastAPI) -> JetStreamPublisher:
+    """Publishes on the service's bus as the workflow service, the producer its events and commands name."""
+    return JetStreamPublisher(app.state.runtime.broker, app.state.runtime.topology, "workflow")
+
+
 async def publish_item(app: FastAPI) -> uuid.UUID:
     registered, assignment = item_events()
     for event in (registered, assignment):
-        await app.state.runtime.publisher.publish(event)
+        await workflow_publisher(app).publish(event)
     await drained(app, 2)
     return registered.item_id
 
@@ -169,7 +175,7 @@ async def test_the_same_event_twice_gives_one_notification_per_channel(
         with smtp_server(port) as mailbox:
             async with serving(app) as client:
                 registered, assignment = item_events()
-                publisher = app.state.runtime.publisher
+                publisher = workflow_publisher(app)
                 await publisher.publish(registered)
                 await publisher.publish(assignment)
                 # the same event again under another message id: the stream keeps both copies
@@ -335,7 +341,7 @@ async def test_the_send_command_tells_each_known_recipient_once_and_skips_unknow
                                link="https://duban.example.gov.cn/docs/2026-1")
     with smtp_server(port) as mailbox:
         async with serving(app) as client:
-            publisher = app.state.runtime.publisher
+            publisher = workflow_publisher(app)
             await publisher.publish(command)
             # the same command again under another message id: the stream keeps both copies
             copy = await publisher.publish_raw(command.subject, command.to_json(), message_id="copy")
@@ -378,7 +384,7 @@ async def test_a_new_task_of_the_office_or_a_leader_is_a_to_do_notice(
         "review", "office")
     async with serving(app) as client:
         for event in (registered, approve, sign, review):
-            await app.state.runtime.publisher.publish(event)
+            await workflow_publisher(app).publish(event)
         await drained(app, 4)
         async with app.state.runtime.engine.connect() as connection:
             [item] = (await connection.execute(select(items))).all()

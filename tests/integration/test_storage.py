@@ -82,7 +82,7 @@ async def test_outbox_keeps_only_committed_messages_and_relays_them(database_url
     broker = NatsBroker(nats_url)
     await broker.connect()
     try:
-        relay = OutboxRelay(engine, outbox, JetStreamPublisher(broker, topology))
+        relay = OutboxRelay(engine, outbox, JetStreamPublisher(broker, topology, "workflow"))
         clock.advance(dt.timedelta(seconds=3))
         assert await relay.relay_once() == 1
         assert await relay.relay_once() == 0

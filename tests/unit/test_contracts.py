@@ -7,17 +7,21 @@ import json
 import re
 import subprocess
 import sys
+import unicodedata
 from collections.abc import Callable
 from typing import Any, ClassVar
 from uuid import UUID
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from shared.contracts import (
     COMMANDS,
     EVENTS,
     MESSAGES,
+    PRODUCER_HEADER,
     AccountabilityClosed,
     AccountabilityMeasureDecided,
     AccountabilityOpened,
@@ -56,13 +60,16 @@ from shared.contracts import (
     TaskCompleted,
     TaskCreated,
     Urgency,
+    WrongProducer,
     canonical,
+    decode,
     enums,
     namespaced,
     parse_message,
     subject_of,
     subjects,
 )
+from shared.contracts.text import multi_line, one_line
 
 NOW = dt.datetime(2025, 3, 3, 1, 30, tzinfo=dt.UTC)
 ITEM = UUID("00000000-0000-4000-8000-000000000001")
@@ -409,3 +416,178 @@ def test_contracts_import_no_io_framework() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
+
+
+# --- producers ---------------------------------------------------------------------------------------
+SERVICES = {"workflow", "ledger", "notification", "reporting"}
+
+
+@ALL
+def test_every_model_names_the_services_that_produce_it(model: type[Message]) -> None:
+    assert model.producers and model.producers <= SERVICES
+    if issubclass(model, Event) and model is not BulletinPublished:
+        assert model.producers == {"workflow"}
+
+
+def test_reporting_produces_bulletins_and_its_commands() -> None:
+    assert BulletinPublished.producers == GenerateBulletin.producers == OpenAccountability.producers == {"reporting"}
+    assert SendNotification.producers == {"workflow", "reporting"}
+
+
+def test_decode_checks_the_producer_header_before_the_bytes() -> None:
+    assigned = build(ItemAssigned)
+    assert decode(assigned.subject, assigned.to_json(), {PRODUCER_HEADER: "workflow"}) == assigned
+    for headers in ({PRODUCER_HEADER: "ledger"}, {PRODUCER_HEADER: "Workflow"}, {}, None):
+        with pytest.raises(WrongProducer, match="producer"):
+            decode(assigned.subject, assigned.to_json(), headers)
+    with pytest.raises(WrongProducer):  # not even read
+        decode(assigned.subject, b"{not json", {PRODUCER_HEADER: "ledger"})
+    with pytest.raises(MalformedMessage) as caught:
+        decode(assigned.subject, b"{not json", {PRODUCER_HEADER: "workflow"})
+    assert not isinstance(caught.value, WrongProducer)
+    command = build(SendNotification)
+    for producer in ("workflow", "reporting"):
+        assert decode(command.subject, command.to_json(), {PRODUCER_HEADER: producer}) == command
+
+
+# --- times out of range --------------------------------------------------------------------------------
+PLUS_8 = dt.timezone(dt.timedelta(hours=8))
+
+
+@pytest.mark.parametrize("moment", [
+    dt.datetime(1, 1, 1, 0, 0, tzinfo=PLUS_8),
+    dt.datetime(1, 1, 1, 7, 59, tzinfo=PLUS_8),
+    dt.datetime(9999, 12, 31, 23, 59, tzinfo=dt.timezone(-dt.timedelta(minutes=1))),
+], ids=str)
+def test_a_time_that_utc_cannot_hold_is_a_validation_error(moment: dt.datetime) -> None:
+    with pytest.raises(ValidationError, match="out of range"):
+        build(ItemClosed, occurred_at=moment)
+    error = reject(ItemClosed, {**payload(ItemClosed), "occurred_at": moment.isoformat()})
+    assert [field for field, _ in error.errors] == ["occurred_at"] and "out of range" in error.reason
+
+
+def test_the_first_and_last_times_utc_holds_are_accepted() -> None:
+    first = build(ItemClosed, occurred_at=dt.datetime(1, 1, 1, 8, 0, tzinfo=PLUS_8))
+    assert first.occurred_at == dt.datetime(1, 1, 1, tzinfo=dt.UTC)
+    last = build(ItemClosed, occurred_at=dt.datetime(9999, 12, 31, 15, 59, tzinfo=dt.timezone(-dt.timedelta(hours=8))))
+    assert last.occurred_at == dt.datetime(9999, 12, 31, 23, 59, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf"), [1.0, {"x": float("nan")}], "\ud800"],
+                         ids=repr)
+def test_form_data_is_json_that_serialises_back(value: Any) -> None:
+    with pytest.raises(ValidationError, match="data"):
+        build(TaskCompleted, data={"x": value})
+    with pytest.raises(ValidationError, match="data"):
+        build(TaskCompleted, data={str(value) + "\ud800": 1})
+
+
+# --- text that one unit types and others read ----------------------------------------------------------
+CONTROLS = ["\x00", "\x01", "\x08", "\x1b", "\x7f", "\x9f"]  # removed
+LINE_BREAKS = ["\r", "\n", "\r\n", "\x0b", "\x0c", "\x1c", "\x85", "\u2028", "\u2029"]  # one break each
+
+
+@pytest.mark.parametrize("char", CONTROLS, ids=repr)
+def test_controls_are_removed_from_titles_reports_and_comments(char: str) -> None:
+    assert build(ItemRegistered, title=f"{char}推进{char}改造{char}").title == "推进改造"
+    assert build(ReportSubmitted, content=f"已完成{char}12个").content == "已完成12个"
+    assert build(ItemSigned, comment=f"已{char}签收").comment == "已签收"
+    assert build(ItemRegistered, description=f"说明{char}").description == "说明"
+    assert build(SendNotification, title=f"督办{char}提醒", body=f"请{char}报送").title == "督办提醒"
+
+
+@pytest.mark.parametrize("char", LINE_BREAKS, ids=repr)
+def test_a_line_break_in_a_title_is_a_space_and_in_free_text_a_newline(char: str) -> None:
+    assert build(ItemRegistered, title=f"推进{char}改造").title == "推进 改造"
+    assert build(BulletinPublished, title=f"{char}通报{char}").title == "通报"
+    assert build(ReportSubmitted, content=f"第一行{char}第二行").content == "第一行\n第二行"
+    assert build(ItemApproved, comment=f"{char}同意{char}{char}").comment == "同意"
+    assert build(ItemReopened, reason=f"原因{char}\t说明").reason == "原因\n\t说明"
+
+
+def test_free_text_is_cleaned_on_the_wire_too() -> None:
+    data = {**payload(ReportSubmitted), "content": " 第一行\r\n第二行\u2028第三行\x0b\x00第四行\t。 "}
+    parsed = parse_message(ReportSubmitted.subject, json.dumps(data).encode())
+    assert parsed.content == "第一行\n第二行\n第三行\n第四行\t。"
+    titled = {**payload(ItemRegistered), "title": "推进\r\n老旧小区\u2028改造\x01"}
+    assert parse_message(ItemRegistered.subject, json.dumps(titled).encode()).title == "推进 老旧小区 改造"
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\u3000\u3000", " \u3000\t", "\r\n", "\x00\x01\x0b", "\u2028 \x85",
+                                   "\u00a0\u2003"], ids=repr)
+def test_blank_titles_and_required_text_are_refused_and_optional_text_is_empty(blank: str) -> None:
+    with pytest.raises(ValidationError, match="title"):
+        build(ItemRegistered, title=blank)
+    with pytest.raises(ValidationError, match="content"):
+        build(ReportSubmitted, content=blank)
+    assert build(ItemSigned, comment=blank).comment == ""
+    assert build(ItemRegistered, description=blank).description == ""
+    error = reject(ItemRegistered, {**payload(ItemRegistered), "title": blank})
+    assert [field for field, _ in error.errors] == ["title"]
+
+
+def test_lengths_count_the_cleaned_text() -> None:
+    assert build(ItemRegistered, title="长" * 200 + "\x00\r\n ").title == "长" * 200
+    with pytest.raises(ValidationError, match="title"):
+        build(ItemRegistered, title="长" * 201)
+
+
+@pytest.mark.parametrize("bad", ["zj\x00j", "\x01zjj", "zjj\x0b", "zjj\x7f", "zjj\x85", "zj\u2028j", "zj j",
+                                 "zj\u3000j", "zj\tj", "zjj\n", ""], ids=repr)
+def test_ids_stay_strict_tokens(bad: str) -> None:
+    with pytest.raises(ValidationError):
+        build(ItemSigned, unit=bad)
+    with pytest.raises(ValidationError):
+        build(ItemSigned, actor=bad)
+    with pytest.raises(ValidationError):
+        build(TaskCreated, task_kind=bad)
+    with pytest.raises(ValidationError):
+        build(ItemRegistered, code=bad)
+
+
+def test_tokens_may_be_chinese() -> None:
+    assert build(ItemRegistered, code="督办〔2026〕1号").code == "督办〔2026〕1号"
+
+
+@pytest.mark.parametrize("bad", ["files/a\x00.pdf", "files/a\n.pdf", "files/a\u2028.pdf", ""], ids=repr)
+def test_attachment_references_hold_no_controls(bad: str) -> None:
+    with pytest.raises(ValidationError, match="attachments"):
+        build(ReportSubmitted, attachments=[bad])
+    assert build(ReportSubmitted, attachments=["files/第1季度 报告.pdf"]).attachments == ["files/第1季度 报告.pdf"]
+
+
+@pytest.mark.parametrize("link", [
+    "javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "java\tscript:alert(1)",
+    "data:text/html,<script>alert(1)</script>", "vbscript:msgbox(1)", "file:///etc/passwd", "ftp://x.gov.cn/a",
+    "/items/1", "items/1", "//evil.example/x", "https://", "http:///x", "https:x.gov.cn", "https:\\\\evil.example",
+    "https://x.gov.cn/a b", " https://x.gov.cn/", "https://x.gov.cn/\n", "https://x.gov.cn/\u2028",
+    "https://x.gov.cn:99999/", "https://[::1/", "",
+], ids=repr)
+def test_a_free_message_links_only_to_an_absolute_http_url(link: str) -> None:
+    with pytest.raises(ValidationError, match="link"):
+        build(SendNotification, link=link)
+    error = reject(SendNotification, {**payload(SendNotification), "link": link})
+    assert [field for field, _ in error.errors] == ["link"]
+
+
+@pytest.mark.parametrize("link", ["https://x.gov.cn/a?b=c", "http://10.0.0.1:8080/items/1#top",
+                                  "HTTPS://DUBAN.EXAMPLE.GOV.CN/", "https://duban.example.gov.cn/收件箱?页=2"])
+def test_absolute_http_links_are_kept_as_written(link: str) -> None:
+    assert build(SendNotification, link=link).link == link
+    assert build(SendNotification, link=None).link is None
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.text(max_size=300))
+def test_cleaned_text_holds_no_control_and_cleaning_twice_changes_nothing(text: str) -> None:
+    line, lines = one_line(text), multi_line(text)
+    assert not any(unicodedata.category(c) in ("Cc", "Cs") for c in line)
+    assert not any(unicodedata.category(c) in ("Cc", "Cs") for c in lines if c not in "\n\t")
+    assert "\u2028" not in line + lines and "\u2029" not in line + lines and "\r" not in lines
+    assert len(line.splitlines()) <= 1 and line == line.strip() and lines == lines.strip()
+    assert one_line(line) == line and multi_line(lines) == lines
+    title_ok = 1 <= len(line) <= 200
+    try:
+        assert build(ItemRegistered, title=text).title == line and title_ok
+    except ValidationError:
+        assert not title_ok
