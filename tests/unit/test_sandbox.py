@@ -208,6 +208,9 @@ def _engine() -> Engine:
     ("emit('item.signed', unit=lead_unit, comment='')\nx = today.get('x')", "attribute 'get' of function"),
     ("emit('item.signed', unit=lead_unit, comment='')\nx = nobody", "NameError: name 'nobody' is not defined"),
     ("emit('item.signed', unit=lead_unit, comment='')\nx = 1 / 0", "line 2: ZeroDivisionError"),
+    ("emit('item.signed', unit=lead_unit, comment='')\nkeep = [lambda: 1]", "variable 'keep' is not plain data"),
+    ("emit('item.signed', unit=lead_unit, comment='')\nsign['g'] = (x for x in [1])",
+     "variable 'sign' is not plain data"),
 ])
 def test_a_failing_script_fails_its_step_and_the_stored_instance_stays(script: str, reason: str) -> None:
     engine = _engine()
@@ -258,6 +261,16 @@ def test_timer_expressions_run_in_the_sandbox(expression: str, reason: str) -> N
         engine.start(Definitions({"sign_demo.bpmn": xml.encode()}), "sign_demo", {"lead_unit": "tiexi"})
     assert (failed.value.element, failed.value.name) == ("Event_sign_late", "签收超时")
     assert reason in failed.value.reason
+
+
+def test_an_expression_gives_plain_data_only() -> None:
+    environment = SandboxEnvironment({"today": lambda: "2025-09-30"})
+    assert environment.evaluate("{'when': today(), 'n': [1, 2.5, None, True]}", {}) == {
+        "when": "2025-09-30", "n": [1, 2.5, None, True]}
+    with pytest.raises(ScriptError, match="gives a function"):
+        environment.evaluate("today", {})
+    with pytest.raises(ScriptError, match="gives a dict"):
+        environment.evaluate("{'g': (x for x in [1])}", {})
 
 
 def test_task_data_never_shadows_a_guard_in_an_expression() -> None:

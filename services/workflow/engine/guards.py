@@ -31,7 +31,7 @@ ALLOWED_ATTRIBUTES: dict[type, frozenset[str]] = {
     str: frozenset(_STR),
     float: frozenset({"is_integer"}),
 }
-ITERABLE_TYPES = frozenset({dict, list, tuple, str, range, enumerate, zip, types.GeneratorType,
+ITERABLE_TYPES = frozenset({dict, list, tuple, str, set, frozenset, range, enumerate, zip, types.GeneratorType,
                             type({}.keys()), type({}.values()), type({}.items())})
 WRITABLE_TYPES = (dict, list)
 INPLACE = {"+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
@@ -45,6 +45,22 @@ SAFE_BUILTINS: dict[str, Any] = {
     **{e.__name__: e for e in (Exception, ArithmeticError, LookupError, KeyError, IndexError, NameError, TypeError,
                                ValueError, ZeroDivisionError)},
 }
+
+
+SCALARS = (str, int, float, bool, type(None))
+MAX_DEPTH = 32
+
+
+def is_plain(value: Any, depth: int = 0) -> bool:
+    """Whether ``value`` is data the serializer stores: scalars in dicts, lists, tuples and sets."""
+    kind = type(value)
+    if kind in SCALARS:
+        return True
+    if depth > MAX_DEPTH:
+        return False
+    if kind is dict:
+        return all(type(k) in SCALARS and is_plain(v, depth + 1) for k, v in value.items())
+    return kind in (list, tuple, set, frozenset) and all(is_plain(v, depth + 1) for v in value)
 
 
 class AccessRefused(Exception):

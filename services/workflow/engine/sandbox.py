@@ -19,7 +19,7 @@ from typing import Any, Literal
 from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec
 from SpiffWorkflow.bpmn.script_engine import TaskDataEnvironment
 
-from services.workflow.engine.guards import ALLOWED_ATTRIBUTES, GUARDS, SAFE_BUILTINS
+from services.workflow.engine.guards import ALLOWED_ATTRIBUTES, GUARDS, SAFE_BUILTINS, is_plain
 
 Mode = Literal["exec", "eval"]
 FILENAME = "<bpmn script>"  # the file name of compiled scripts: their frames in a traceback
@@ -145,7 +145,10 @@ class SandboxEnvironment(TaskDataEnvironment):
     def evaluate(self, expression: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> Any:
         code = compiled(expression, "eval")
         scope = {**(external_context or {}), **context, **self.globals}  # data never shadows a guard
-        return _running(eval, code, scope)
+        value = _running(eval, code, scope)
+        if not is_plain(value):  # a payload becomes task data; a condition is a bool
+            raise ScriptError(f"the expression gives a {type(value).__name__} that is not plain data")
+        return value
 
     def execute(self, script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> bool:
         self.check_for_overwrite(context, external_context or {})
@@ -156,6 +159,10 @@ class SandboxEnvironment(TaskDataEnvironment):
             _running(exec, code, context)
         finally:
             self._remove_globals_and_functions_from_context(context, external_context)
+        for name, value in context.items():
+            if not is_plain(value):  # else the instance could not be saved
+                raise ScriptError(f"variable {name!r} is not plain data: task data holds dict, list, str, "
+                                  "int, float, bool and None only (no function or generator)")
         return True
 
 
