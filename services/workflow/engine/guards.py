@@ -4,7 +4,14 @@ RestrictedPython rewrites every attribute read (``_getattr_``), item read (``_ge
 iteration (``_getiter_``), write target (``_write_``), augmented assignment
 (``_inplacevar_``), sequence unpacking and ``f(*args, **kwargs)`` call (``_apply_``) into a
 call of these guards. Attributes are a whitelist of methods of plain data types; nothing
-starting with ``_`` is ever returned.
+starting with ``_`` is ever returned, and no attribute of a function, type, exception,
+generator or module (the escapes RestrictedPython's advisories describe: frames of
+generators, ``string.Formatter``, ``AttributeError.obj``, exception groups).
+
+RestrictedPython leaves ``sorted``, ``tuple`` and ``zip`` out of its safe builtins because
+they iterate in C, past ``_getiter_``. Here ``_getiter_`` only checks the type and the
+protection is the attribute whitelist, so what they iterate over (plain data, the only
+iterables a script reaches) gives nothing more.
 """
 
 from __future__ import annotations
