@@ -140,7 +140,20 @@ def test_syntax_error_in_a_script() -> None:
 
 
 def test_eval_in_a_prescript() -> None:
-    only(problems_of(with_prescript("x = eval('1 + 1')")), "Task_sign", "preScript", "'eval'")
+    only(problems_of(with_prescript("x = eval('1 + 1')")), "Task_sign", "preScript", "Eval calls are not allowed")
+
+
+def test_the_pattern_match_bypass_is_reported_on_its_element() -> None:
+    """The script that ran a shell command: a class pattern reads attributes without naming them."""
+    script = "match object:\n    case type(__subclasses__=sc): pass"
+    problem = only(check_documents({NAME: script_task_variant(script)}), "Task_script", "script: line 1", "match/case")
+    assert problem.name == "计算"
+
+
+def test_a_format_string_in_a_message_payload() -> None:
+    payload = ("</spiffworkflow:properties>", "</spiffworkflow:properties>\n<spiffworkflow:messagePayload>"
+               "{'x': '{0.__class__}'.format(sign)}</spiffworkflow:messagePayload>")
+    only(problems_of(payload), "Task_sign", "messagePayload", "'.format' is not available")
 
 
 def test_dunder_in_a_condition() -> None:
@@ -185,6 +198,21 @@ def test_dangling_target_ref() -> None:
 
 def test_not_well_formed_xml() -> None:
     assert [p.file for p in check_documents({NAME: b"<bpmn:definitions"})] == [NAME]
+
+
+XML_ATTACKS = FIXTURE.parents[1] / "xml"
+
+
+def test_a_billion_laughs_document_is_refused() -> None:
+    [problem] = check_documents({NAME: (XML_ATTACKS / "billion_laughs.xml").read_bytes()})
+    assert problem.file == NAME and problem.element is None
+    assert "DOCTYPE" in problem.message or "amplification" in problem.message, problem.message
+
+
+def test_an_external_entity_is_refused_and_never_read() -> None:
+    """The valid file plus a DOCTYPE whose entity would read /etc/passwd into a text annotation."""
+    [problem] = check_documents({NAME: (XML_ATTACKS / "external_entity.xml").read_bytes()})
+    assert str(problem) == f"{NAME}: the document declares a DOCTYPE: BPMN files may not declare a DTD or entities"
 
 
 def test_two_problems_are_both_reported() -> None:

@@ -8,13 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from lxml import etree
+
 from services.workflow.engine.definitions import Definitions
+from services.workflow.engine.parser import UnsafeXml
 from services.workflow.engine.runner import Engine, Run, TaskNotReady
 from services.workflow.engine.scripts import DubanScriptEngine, add_months, end_of_day
 from shared.calendar import load_calendar
 from shared.clock import CHINA, SettableClock
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "engine" / "sign_demo.bpmn"
+XML_ATTACKS = Path(__file__).parents[1] / "fixtures" / "xml"
 # Tuesday 2025-09-30 10:00 in Beijing: the next working day is Thursday 2025-10-09
 START = dt.datetime(2025, 9, 30, 10, 0, tzinfo=CHINA)
 
@@ -78,3 +82,27 @@ def test_date_helpers() -> None:
     assert end_of_day("2025-10-11") == "2025-10-11T23:59:59+08:00"
     assert add_months("2026-01-31", 1) == "2026-02-28"
     assert add_months("2026-11-30", 3) == "2027-02-28"
+
+
+def test_restored_specs_are_kept_for_a_few_versions_only(clock: SettableClock, definitions: Definitions) -> None:
+    engine = Engine(DubanScriptEngine(clock, load_calendar(None)), spec_cache_size=2)
+    state = engine.dump(engine.start(definitions, "sign_demo", {"lead_unit": "tiexi"})[0])
+    spec = json.loads(definitions.spec_json("sign_demo"))
+    versions = [json.dumps(spec, indent=i) for i in range(3)]  # three stored versions of the same process
+
+    first = engine.restore(versions[0], state).workflow.spec
+    assert engine.restore(versions[0], state).workflow.spec is first  # restored once, shared by its rows
+    engine.restore(versions[1], state)
+    engine.restore(versions[0], state)  # used again: now the most recent
+    engine.restore(versions[2], state)  # a third version pushes out the least recently used (versions[1])
+    assert len(engine._specs) == 2
+    assert engine.restore(versions[0], state).workflow.spec is first
+    assert engine.restore(versions[1], state).ready_tasks()[0].kind == "sign"  # restored again when it comes back
+
+
+def test_definitions_refuse_entities_at_load() -> None:
+    """Loading (not only the deploy check) parses safely: no expansion, no external entity read."""
+    with pytest.raises((UnsafeXml, etree.XMLSyntaxError)):
+        Definitions({"lolz.bpmn": (XML_ATTACKS / "billion_laughs.xml").read_bytes()})
+    with pytest.raises(UnsafeXml, match="DOCTYPE"):
+        Definitions({"leak.bpmn": (XML_ATTACKS / "external_entity.xml").read_bytes()})

@@ -15,7 +15,9 @@ from pathlib import Path
 
 from lxml import etree
 
-from services.workflow.engine.parser import make_parser
+from services.workflow.engine import sandbox
+from services.workflow.engine.parser import UnsafeXml, make_parser, read_xml
+from services.workflow.engine.sandbox import Mode
 from services.workflow.engine.task_kinds import TASK_KINDS
 
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
@@ -25,14 +27,13 @@ BPMN, SPIFF = NS["bpmn"], NS["spiffworkflow"]
 # Task spec names SpiffWorkflow gives its own tasks (bpmn_process_spec.py, ProcessParser.py, TaskParser.py).
 RESERVED_IDS = ("Start", "End", "Root", "StartEventSplit", "StartEventJoin")
 RESERVED_SUFFIXES = (".EndJoin", ".BoundaryEventSplit", ".BoundaryEventJoin")
-FORBIDDEN_NAMES = frozenset({"open", "exec", "eval", "compile", "globals", "locals", "getattr", "setattr",
-                             "delattr", "vars", "__import__", "breakpoint", "input"})
 ASSIGNEE = re.compile(r"role:(office|leader|secretary_general)|unit:([^:]+):(liaison|head)")
-# Text the engine runs: exec() for scripts, eval() for expressions.
-SCRIPTS = {f"{{{BPMN}}}script": "exec", f"{{{SPIFF}}}preScript": "exec", f"{{{SPIFF}}}postScript": "exec",
-           f"{{{SPIFF}}}messagePayload": "eval",
-           **{f"{{{BPMN}}}{tag}": "eval" for tag in ("conditionExpression", "condition", "completionCondition",
-                                                     "loopCardinality")}}
+# Text the engine runs in the sandbox: scripts (exec) and expressions (eval); timeDate has its own rule.
+SCRIPTS: dict[str, Mode] = {
+    f"{{{BPMN}}}script": "exec", f"{{{SPIFF}}}preScript": "exec", f"{{{SPIFF}}}postScript": "exec",
+    f"{{{SPIFF}}}messagePayload": "eval",
+    **{f"{{{BPMN}}}{tag}": "eval" for tag in ("conditionExpression", "condition", "completionCondition",
+                                              "loopCardinality", "loopCondition", "messagePath")}}
 XSD_ID = re.compile(r"('[^']*') is not a valid value of the atomic type 'xs:ID'")
 TIMER_HINT = 'a variable name or a quoted ISO datetime with an offset, e.g. "2026-10-11T23:59:59+08:00"'
 
@@ -72,9 +73,12 @@ def check_documents(docs: dict[str, bytes]) -> list[Problem]:
     loaded: set[str] = set()
     for name, data in docs.items():
         try:
-            trees[name] = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+            trees[name] = read_xml(data)
         except etree.XMLSyntaxError as exc:
             problems.append(Problem(name, None, f"not well-formed XML: {exc}"))
+            continue
+        except UnsafeXml as exc:
+            problems.append(Problem(name, None, str(exc)))
             continue
         try:
             parser.add_bpmn_xml(trees[name], name)
@@ -219,24 +223,9 @@ def _is_name(text: str) -> bool:
     return text.isidentifier() and not keyword.iskeyword(text)
 
 
-def script_problems(text: str, mode: str = "exec") -> list[str]:
-    """What the engine could not run, or the rules forbid, in one script (exec) or expression (eval)."""
-    source = text.lstrip(" \t") if mode == "eval" else text  # as eval() and exec() read them
-    try:
-        tree = ast.parse(source, mode=mode)
-    except SyntaxError as exc:
-        return [f"syntax error: {exc.msg} (line {exc.lineno})"]
-    found: list[str] = []
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            found.append("import is not allowed")
-        elif isinstance(node, (ast.Name, ast.Attribute)) and "__" in (ident := getattr(node, "id", "") or node.attr):
-            found.append(f"'{ident}': no __dunder__ access")
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "__" in node.value:
-            found.append(f"string {node.value[:40]!r}: no __dunder__ access")  # e.g. "{0.__class__}".format
-        elif isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:
-            found.append(f"'{node.id}' is not allowed in scripts")
-    return list(dict.fromkeys(found))
+def script_problems(text: str, mode: Mode = "exec") -> list[str]:
+    """Why the sandbox refuses one script (exec) or expression (eval): the same compile as at run time."""
+    return sandbox.problems(text, mode)
 
 
 def _callees(pid: str, processes: dict, found: set[str] | None = None) -> set[str]:

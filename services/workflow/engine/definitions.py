@@ -8,16 +8,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from lxml import etree
 from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
-from services.workflow.engine.parser import make_parser
+from services.workflow.engine.parser import make_parser, read_xml
 from services.workflow.engine.timers import ClockTimeDateEventDefinition
-
 
 
 class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
@@ -52,7 +50,7 @@ class Definitions:
     def __post_init__(self) -> None:
         self._parser = make_parser()
         for name, xml in sorted(self.documents.items()):
-            self._parser.add_bpmn_xml(etree.fromstring(xml), filename=name)
+            self._parser.add_bpmn_xml(read_xml(xml), filename=name)
 
     @cached_property
     def digest(self) -> str:

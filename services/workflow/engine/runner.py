@@ -8,18 +8,23 @@ never races a deadline that has already fired.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from services.workflow.engine.definitions import SERIALIZER, Definitions
+from services.workflow.engine.sandbox import ScriptError
 from services.workflow.engine.scripts import DubanScriptEngine
 from services.workflow.engine.timers import TimerEventDefinition
 
@@ -37,6 +42,41 @@ class UnknownTask(Exception):
 class NotWaiting(Exception):
     """The instance does not wait for this message now (e.g. a second extension request
     for the same deadline, or one before the item was signed for)."""
+
+
+class ScriptFailed(Exception):
+    """A script, condition or expression of the process failed (a refused attribute, a
+    NameError, any exception), or the engine could not take the step it led to. The step
+    is not taken: the caller discards the run, so the stored instance stays as it was."""
+
+    def __init__(self, element: str | None, name: str | None, reason: str, process: str | None = None) -> None:
+        self.element, self.name, self.reason, self.process = element, name, reason, process
+        label = f" ({name})" if name and name != element else ""
+        where = f"element '{element}'{label}" if element else "the process"
+        super().__init__(f"{where}{f' of {process}' if process else ''}: {reason}")
+
+    @classmethod
+    def of(cls, exc: Exception) -> ScriptFailed:
+        """The element from the engine's exception, the reason from the script's if there is one."""
+        spec, task = getattr(exc, "task_spec", None), getattr(exc, "task", None)
+        cause: BaseException | None = exc
+        for _ in range(10):  # the script's error is a few links down the engine's chain
+            if cause is None or isinstance(cause, ScriptError):
+                break
+            cause = cause.__cause__ or cause.__context__
+        reason = str(cause) if isinstance(cause, ScriptError) else str(exc).removesuffix(". ")  # Spiff adds ". " + notes
+        process = task.workflow.spec.name if task is not None else None
+        return cls(getattr(spec, "bpmn_id", None), getattr(spec, "bpmn_name", None), reason, process)
+
+
+@contextlib.contextmanager
+def _step(engine: DubanScriptEngine) -> Iterator[None]:
+    """Runs engine steps; a failure becomes ``ScriptFailed`` and drops what the step emitted."""
+    try:
+        yield
+    except (WorkflowException, ScriptError) as exc:
+        engine.take_emitted()  # the shared script engine must not hand them to the next run
+        raise ScriptFailed.of(exc) from exc
 
 
 @dataclass(frozen=True)
@@ -58,16 +98,18 @@ class Run:
 
     # -- inputs -----------------------------------------------------------------------
     def settle(self) -> list[Emitted]:
-        """Fire due timers and run every engine step that can run."""
-        self.workflow.refresh_timers()
-        self.workflow.do_engine_steps()
+        """Fire due timers and run every engine step that can run. Raises ``ScriptFailed``."""
+        with _step(self.engine):
+            self.workflow.refresh_timers()
+            self.workflow.do_engine_steps()
         return self.engine.take_emitted()
 
     def complete(self, task_id: UUID, data: dict[str, Any]) -> list[Emitted]:
         emitted = self.settle()
         task = self._ready_task(task_id)
         task.data.update(data)
-        task.run()
+        with _step(self.engine):
+            task.run()  # its post-script and the conditions after it
         return emitted + self.settle()
 
     def send_message(self, name: str, payload: dict[str, Any]) -> list[Emitted]:
@@ -75,7 +117,8 @@ class Run:
         if not any(e.name == name for e in self.workflow.waiting_events()
                    if e.event_type.endswith("MessageEventDefinition")):
             raise NotWaiting(f"the process is not waiting for {name!r}")
-        self.workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload=payload))
+        with _step(self.engine):
+            self.workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload=payload))
         return emitted + self.settle()
 
     # -- questions ----------------------------------------------------------------------
@@ -131,11 +174,14 @@ class Run:
 class Engine:
     """Makes and restores runs; the clock and calendar reach scripts and timers from here."""
 
-    def __init__(self, script_engine: DubanScriptEngine) -> None:
+    def __init__(self, script_engine: DubanScriptEngine, *, spec_cache_size: int = 16) -> None:
         self.script_engine = script_engine
-        self._specs: dict[str, tuple[Any, dict[str, Any]]] = {}  # spec JSON -> restored specs
+        # spec JSON -> restored specs, least recently used first: a version has one per top-level process
+        self._specs: OrderedDict[str, tuple[Any, dict[str, Any]]] = OrderedDict()
+        self._spec_cache_size = spec_cache_size
 
     def start(self, definitions: Definitions, process_id: str, data: dict[str, Any]) -> tuple[Run, list[Emitted]]:
+        """A new instance, run to its first wait. Raises ``ScriptFailed``."""
         spec, subprocess_specs = definitions.specs(process_id)
         workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine)
         workflow.get_next_task(state=TaskState.READY).data.update(data)
@@ -161,8 +207,13 @@ class Engine:
         return Run(workflow, self.script_engine)
 
     def _restored_specs(self, spec_json: str) -> tuple[Any, dict[str, Any]]:
-        if spec_json not in self._specs:
-            dct = json.loads(spec_json)
-            self._specs[spec_json] = (SERIALIZER.from_dict(dct["spec"]),
-                                      {name: SERIALIZER.from_dict(sub) for name, sub in dct["subprocess_specs"].items()})
-        return self._specs[spec_json]
+        if spec_json in self._specs:
+            self._specs.move_to_end(spec_json)
+            return self._specs[spec_json]
+        dct = json.loads(spec_json)
+        specs = (SERIALIZER.from_dict(dct["spec"]),
+                 {name: SERIALIZER.from_dict(sub) for name, sub in dct["subprocess_specs"].items()})
+        self._specs[spec_json] = specs
+        while len(self._specs) > self._spec_cache_size:
+            self._specs.popitem(last=False)  # an old version: restored again if one of its rows comes back
+        return specs

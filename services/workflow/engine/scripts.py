@@ -1,5 +1,7 @@
 """What BPMN scripts may call: working-day arithmetic, the clock, and ``emit``.
 
+Scripts run in the sandbox of sandbox.py: these helpers, plain data and nothing else.
+
 Documented for designers in workflows/README.md. Dates go in and out as ISO strings
 (the engine's serializer stores no ``date`` objects).
 """
@@ -12,8 +14,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
+from services.workflow.engine.sandbox import SandboxEnvironment
 from shared.calendar import WorkingCalendar, working_days_for
 from shared.clock import CHINA, Clock, today_in_china
 
@@ -63,7 +66,7 @@ def helpers(clock: Clock, calendar: WorkingCalendar, emit: Emit,
 
 
 class DubanScriptEngine(PythonScriptEngine):
-    """Runs BPMN scripts with the helpers, on the service's clock; collects emitted events."""
+    """Runs BPMN scripts in the sandbox with the helpers, on the service's clock; collects emitted events."""
 
     def __init__(self, clock: Clock, calendar: WorkingCalendar,
                  offences: Callable[[str, int], int] | None = None) -> None:
@@ -72,7 +75,7 @@ class DubanScriptEngine(PythonScriptEngine):
         self.emitted: list[tuple[str, dict[str, Any]]] = []
         self.offences = offences or (lambda unit, year: 0)
         env = helpers(clock, calendar, self._emit, lambda unit, year: self.offences(unit, year))
-        super().__init__(environment=TaskDataEnvironment(env))
+        super().__init__(environment=SandboxEnvironment(env))
 
     def _emit(self, kind: str, **fields: Any) -> None:
         self.emitted.append((kind, fields))
