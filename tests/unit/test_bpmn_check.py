@@ -97,12 +97,14 @@ def test_missing_assignee() -> None:
     only(problems_of((ASSIGNEE, "")), "Task_sign", "no 'assignee' property")
 
 
-@pytest.mark.parametrize("value", ["role:mayor", "unit:lead_unit:boss", "unit:1unit:head", "lead_unit"])
+@pytest.mark.parametrize("value", ["role:mayor", "unit:lead_unit:boss", "unit:1unit:head", "lead_unit", "leader:1x",
+                                   "leader:"])
 def test_bad_assignee(value: str) -> None:
     only(problems_of((ASSIGNEE, ASSIGNEE.replace("unit:lead_unit:liaison", value))), "Task_sign", value)
 
 
-@pytest.mark.parametrize("value", ["role:office", "role:leader", "role:secretary_general", "unit:case_unit:head"])
+@pytest.mark.parametrize("value", ["role:office", "role:leader", "role:secretary_general", "unit:case_unit:head",
+                                   "leader:leader"])
 def test_good_assignees(value: str) -> None:
     assert problems_of((ASSIGNEE, ASSIGNEE.replace("unit:lead_unit:liaison", value))) == []
 

@@ -176,7 +176,7 @@ def test_each_measure_from_opening_to_close(context: str, measure: str) -> None:
 
     decide = case.task()
     assert (decide.bpmn_id, decide.process, decide.assignee, decide.due) == (
-        "UserTask_decide_measure", "accountability", "role:leader", None)
+        "UserTask_decide_measure", "accountability", "leader:leader", None)
     assert decide.data["case_offence_count"] == 1  # the leader's form shows the unit's record
     emitted = case.complete("decide_measure", {"measure": measure, "comment": "研究决定"})
 

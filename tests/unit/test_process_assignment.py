@@ -53,7 +53,7 @@ def test_normal_item_gets_five_working_days_across_national_day_and_a_sign_remin
     d = ItemDriver()
     assert d.start() == []
     [task] = d.ready()
-    assert (task.kind, task.assignee) == ("approve_item", "role:leader")
+    assert (task.kind, task.assignee) == ("approve_item", "leader:leader")
 
     emitted = d.complete("approve_item", {"decision": "approve", "comment": "同意"})
     assert emitted == [
@@ -109,7 +109,7 @@ def test_a_special_plan_in_time_goes_to_the_secretary_general_then_the_leader_se
     plan = d.task("approve_plan")
     assert plan.assignee == "role:secretary_general"
     assert d.complete("approve_plan", {"decision": "approve", "comment": "同意开展"}) == []
-    assert d.task("approve_item").assignee == "role:leader"
+    assert d.task("approve_item").assignee == "leader:leader"
 
     emitted = d.complete("approve_item", {"decision": "approve", "due_date": "2025-11-28"})
     assert emitted[0] == ("item.approved", {"comment": "", "due_date": "2025-11-28", "due_date_estimated": False})

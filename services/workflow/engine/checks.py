@@ -27,7 +27,7 @@ BPMN, SPIFF = NS["bpmn"], NS["spiffworkflow"]
 # Task spec names SpiffWorkflow gives its own tasks (bpmn_process_spec.py, ProcessParser.py, TaskParser.py).
 RESERVED_IDS = ("Start", "End", "Root", "StartEventSplit", "StartEventJoin")
 RESERVED_SUFFIXES = (".EndJoin", ".BoundaryEventSplit", ".BoundaryEventJoin")
-ASSIGNEE = re.compile(r"role:(office|leader|secretary_general)|unit:([^:]+):(liaison|head)")
+ASSIGNEE = re.compile(r"role:(office|leader|secretary_general)|unit:([^:]+):(liaison|head)|leader:([^:]+)")
 # Text the engine runs in the sandbox: scripts (exec) and expressions (eval); timeDate has its own rule.
 SCRIPTS: dict[str, Mode] = {
     f"{{{BPMN}}}script": "exec", f"{{{SPIFF}}}preScript": "exec", f"{{{SPIFF}}}postScript": "exec",
@@ -190,9 +190,9 @@ def _check_user_task(task, report) -> None:
     match = ASSIGNEE.fullmatch(assignee or "")
     if assignee is None:
         report(task, "user task has no 'assignee' property")
-    elif match is None or (match.group(2) is not None and not _is_name(match.group(2))):
-        report(task, f"user task assignee '{assignee}' is not role:office|leader|secretary_general "
-                     "or unit:<variable>:liaison|head")
+    elif match is None or any(v is not None and not _is_name(v) for v in (match.group(2), match.group(4))):
+        report(task, f"user task assignee '{assignee}' is not role:office|leader|secretary_general, "
+                     "unit:<variable>:liaison|head or leader:<variable>")
     if due is not None and not _is_name(due):
         report(task, f"user task due '{due}' is not a variable name")
 

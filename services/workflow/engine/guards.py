@@ -45,10 +45,21 @@ INPLACE = {"+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": 
            "//=": operator.ifloordiv, "%=": operator.imod, "**=": operator.ipow, "|=": operator.ior,
            "&=": operator.iand, "^=": operator.ixor, "<<=": operator.ilshift, ">>=": operator.irshift}
 
+MAX_ITEMS = 10_000  # a range, a repeated list or string: a step works on an item's data, not on millions
+MAX_EXPONENT = 128
+
+
+def bounded_range(*args: int) -> range:
+    span = range(*args)
+    if len(span) > MAX_ITEMS:
+        raise AccessRefused(f"range of {len(span)} numbers: scripts may loop over at most {MAX_ITEMS}")
+    return span
+
+
 SAFE_BUILTINS: dict[str, Any] = {
-    "None": None, "True": True, "False": False,
+    "None": None, "True": True, "False": False, "range": bounded_range,
     **{f.__name__: f for f in (abs, all, any, bool, dict, enumerate, float, int, isinstance, len, list, max, min,
-                               range, round, sorted, str, sum, tuple, zip, divmod)},
+                               round, sorted, str, sum, tuple, zip, divmod)},
     **{e.__name__: e for e in (Exception, ArithmeticError, LookupError, KeyError, IndexError, NameError, TypeError,
                                ValueError, ZeroDivisionError)},
 }
@@ -78,12 +89,25 @@ def _kind(obj: Any) -> str:
     return type(obj).__name__
 
 
+PADDING = frozenset({"center", "ljust", "rjust", "zfill"})
+
+
 def guarded_getattr(obj: Any, name: str) -> Any:
     if type(name) is not str or name.startswith("_"):
         raise AccessRefused(f"attribute {name!r} is not available (no attribute starting with _)")
     if name not in ALLOWED_ATTRIBUTES.get(type(obj), ()):
         raise AccessRefused(f"attribute {name!r} of {_kind(obj)} is not available in scripts")
-    return getattr(obj, name)
+    method = getattr(obj, name)
+    return _bounded_padding(method) if name in PADDING else method
+
+
+def _bounded_padding(method: Callable[..., str]) -> Callable[..., str]:
+    def padded(width: int, *args: Any) -> str:
+        if isinstance(width, int) and width > MAX_ITEMS:
+            raise AccessRefused(f"a width of {width}: at most {MAX_ITEMS} in scripts")
+        return method(width, *args)
+
+    return padded
 
 
 def guarded_getitem(obj: Any, key: Any) -> Any:
@@ -107,7 +131,28 @@ def guarded_write(obj: Any) -> Any:
 def guarded_inplacevar(op: str, target: Any, value: Any) -> Any:
     if op not in INPLACE or type(target) not in DATA_TYPES:
         raise AccessRefused(f"'{op}' on {_kind(target)} is not available in scripts")
+    if op == "**=":
+        return guarded_pow(target, value)
+    if op == "*=":
+        return guarded_mul(target, value)
     return INPLACE[op](target, value)
+
+
+def guarded_pow(base: Any, exponent: Any) -> Any:
+    """``**`` with an exponent a deadline or a score needs, not one that fills the memory."""
+    if isinstance(exponent, int) and abs(exponent) > MAX_EXPONENT:
+        raise AccessRefused(f"exponent {exponent}: at most {MAX_EXPONENT} in scripts")
+    return base ** exponent
+
+
+def guarded_mul(a: Any, b: Any) -> Any:
+    """``*``; a repeated string, list or tuple holds at most ``MAX_ITEMS`` items."""
+    for sequence, times in ((a, b), (b, a)):
+        if isinstance(sequence, (str, list, tuple)) and isinstance(times, int):
+            if len(sequence) * times > MAX_ITEMS:
+                raise AccessRefused(f"a repeated {_kind(sequence)} of {len(sequence) * times} items: "
+                                    f"at most {MAX_ITEMS} in scripts")
+    return a * b
 
 
 def guarded_apply(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -121,6 +166,8 @@ GUARDS: dict[str, Any] = {
     "_write_": guarded_write,
     "_inplacevar_": guarded_inplacevar,
     "_apply_": guarded_apply,
+    "_pow_": guarded_pow,
+    "_mul_": guarded_mul,
     "_unpack_sequence_": guarded_unpack_sequence,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
 }

@@ -19,7 +19,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.exceptions import TaskNotFoundException, WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
@@ -154,9 +154,12 @@ class Run:
 
     # -- internals ----------------------------------------------------------------------
     def _ready_task(self, task_id: UUID) -> Any:
-        task = self.workflow.get_task_from_id(task_id)
+        try:
+            task = self.workflow.get_task_from_id(task_id)
+        except TaskNotFoundException:
+            task = None
         if task is None:
-            raise UnknownTask(str(task_id))
+            raise UnknownTask(f"task {task_id} not found")
         if task.state != TaskState.READY or not task.task_spec.manual:
             raise TaskNotReady(f"task {task_id} is {TaskState.get_name(task.state)}")
         return task

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import builtins
 import functools
+import re
 import traceback
 import types
 from typing import Any, Literal
@@ -98,6 +99,27 @@ class ScriptPolicy(RestrictingNodeTransformer):
 
     def visit_Global(self, node: ast.AST) -> Any:
         self.error(node, "global statements are not allowed in scripts")
+
+    def visit_While(self, node: ast.AST) -> Any:
+        self.error(node, "while loops are not allowed: a step must end (loop over data with for)")
+
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> Any:
+        """``f"{x:>8}"`` with a constant spec of a sensible width (a width is memory)."""
+        spec = node.format_spec
+        parts = spec.values if isinstance(spec, ast.JoinedStr) else []
+        if spec is not None and (not all(isinstance(p, ast.Constant) for p in parts)
+                                 or re.search(r"\d{5,}", "".join(str(p.value) for p in parts))):
+            self.error(node, "an f-string format spec must be a constant with a width under 10000")
+        return super().visit_FormattedValue(node)
+
+    def visit_BinOp(self, node: ast.BinOp) -> Any:
+        """``a ** b`` and ``a * b`` go through guards that bound the size of the result."""
+        node = self.node_contents_visit(node)
+        guard = {ast.Pow: "_pow_", ast.Mult: "_mul_"}.get(type(node.op))
+        if guard is None:
+            return node
+        name = ast.copy_location(ast.Name(guard, ast.Load()), node)
+        return ast.copy_location(ast.Call(func=name, args=[node.left, node.right], keywords=[]), node)
 
 
 def problems(source: str, mode: Mode) -> list[str]:
