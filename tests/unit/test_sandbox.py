@@ -276,3 +276,34 @@ def test_an_expression_gives_plain_data_only() -> None:
 def test_task_data_never_shadows_a_guard_in_an_expression() -> None:
     environment = SandboxEnvironment({})
     assert environment.evaluate("d.get('a')", {"d": {"a": 1}, "_getattr_": "forged"}) == 1
+
+
+@pytest.mark.parametrize(("script", "reason"), [
+    ("x = 0\nwhile True:\n    x += 1", "while loops are not allowed"),
+    ('x = f"{1:>100000}"', "format spec"),
+    ('w = 9\nx = f"{1:>{w}}"', "format spec"),
+])
+def test_a_script_that_would_not_end_or_would_fill_the_memory_is_refused_at_deploy(script: str, reason: str) -> None:
+    assert any(reason in p for p in script_problems(script))
+
+
+@pytest.mark.parametrize(("script", "reason"), [
+    ("x = 0\nfor i in range(10 ** 6):\n    x += 1", "range of 1000000 numbers"),
+    ("x = 2 ** 100000", "exponent 100000"),
+    ("x = 3\nx **= 1000", "exponent 1000"),
+    ("x = 'a' * 100000", "repeated str of 100000"),
+    ("x = [0] * 50000", "repeated list of 50000"),
+    ("x = ['a']\nx *= 20000", "repeated list of 20000"),
+    ("x = 'a'.ljust(10 ** 8)", "width of 100000000"),
+])
+def test_the_size_of_what_a_script_makes_is_bounded_at_run_time(script: str, reason: str) -> None:
+    with pytest.raises(ScriptError, match=reason):
+        SandboxEnvironment({}).execute(script, {})
+
+
+def test_bounded_operations_still_work_for_ordinary_sizes() -> None:
+    context: dict[str, object] = {}
+    SandboxEnvironment({}).execute('a = 2 ** 10\nb = "-" * 3\nc = [0] * 4\nd = sum(range(100))\n'
+                                   'e = "7".zfill(3)\nf = f"{5:03d}"\ng = 2.5 * 2', context)
+    assert (context["a"], context["b"], context["c"], context["d"], context["e"], context["f"], context["g"]) == (
+        1024, "---", [0, 0, 0, 0], 4950, "007", "005", 5.0)
