@@ -44,27 +44,29 @@ def run(args: argparse.Namespace) -> int:
     directory = load_directory(settings.org_file)  # the demo city; fail early if it is broken
     say(f"org directory: {settings.org_file} ({len(directory.units)} units, {len(directory.users)} users)")
     env = dict(os.environ)
-    nats = None
-    if not (os.environ.get("NATS_URL") or os.environ.get("DUBAN_NATS_URL")):
-        nats = NatsProcess(platform_nats(settings.data_dir / "nats", settings.bus_root, env))
-        say(f"embedded NATS with JetStream at {nats.start()}; a user per service "
-            f"(passwords in {nats.server.data_dir / 'passwords.json'})")
-        env["DUBAN_NATS_URL"] = nats.server.url
-    else:
-        say(f"using NATS at {settings.nats_url}")
-    say("database: " + (f"{settings.database_url}" if settings.database_url
-                         else f"SQLite files under {settings.data_dir}/"))
-    mail = None
-    if not os.environ.get("DUBAN_NOTIFICATION_SMTP_HOST"):
-        mail = MailSink(settings.data_dir / "mail")
-        env["DUBAN_NOTIFICATION_SMTP_HOST"], env["DUBAN_NOTIFICATION_SMTP_PORT"] = "127.0.0.1", str(mail.start())
-        say(f"e-mail goes to a local SMTP server on port {env['DUBAN_NOTIFICATION_SMTP_PORT']}: "
-            f"Maildir {mail.mail_dir}")
-    ports = {name: args.base_port + i for i, name in enumerate(SERVICES)}
+    nats: NatsProcess | None = None
+    mail: MailSink | None = None
     children: dict[str, ServiceProcess] = {}
+    credentials: dict[str, dict[str, str]] = {name: {} for name in SERVICES}
     try:
+        if not (os.environ.get("NATS_URL") or os.environ.get("DUBAN_NATS_URL")):
+            server, credentials = platform_nats(settings.data_dir / "nats", settings.bus_root)
+            nats = NatsProcess(server)
+            say(f"embedded NATS with JetStream at {nats.start()}; a user per service "
+                f"(passwords in {server.data_dir / 'passwords.json'})")
+            env["DUBAN_NATS_URL"] = server.url
+        else:
+            say(f"using NATS at {settings.nats_url}")
+        say("database: " + (f"{settings.database_url}" if settings.database_url
+                             else f"SQLite files under {settings.data_dir}/"))
+        if not os.environ.get("DUBAN_NOTIFICATION_SMTP_HOST"):
+            mail = MailSink(settings.data_dir / "mail")
+            env["DUBAN_NOTIFICATION_SMTP_HOST"], env["DUBAN_NOTIFICATION_SMTP_PORT"] = "127.0.0.1", str(mail.start())
+            say(f"e-mail goes to a local SMTP server on port {env['DUBAN_NOTIFICATION_SMTP_PORT']}: "
+                f"Maildir {mail.mail_dir}")
+        ports = {name: args.base_port + i for i, name in enumerate(SERVICES)}
         for name in SERVICES:
-            child_env = {**env, f"DUBAN_{name.upper()}_PORT": str(ports[name]),
+            child_env = {**env, **credentials[name], f"DUBAN_{name.upper()}_PORT": str(ports[name]),
                          f"DUBAN_{name.upper()}_HOST": args.host}
             children[name] = ServiceProcess(name, [sys.executable, "-m", f"services.{name}"], child_env)
             say(f"{name} started ({children[name].start()})")
@@ -83,15 +85,16 @@ def run(args: argparse.Namespace) -> int:
         say("stopped")
 
 
-def platform_nats(data_dir: Path, root: str, env: dict[str, str]) -> EmbeddedNats:
-    """The embedded server with the platform's users; each service's user and password go into ``env``."""
+def platform_nats(data_dir: Path, root: str) -> tuple[EmbeddedNats, dict[str, dict[str, str]]]:
+    """The embedded server with the platform's users, and each service's own user and password
+    (``DUBAN_<SERVICE>_NATS_USER``/``_NATS_PASSWORD``: a service never sees another's)."""
     passwords = load_or_create_passwords(data_dir / "passwords.json")
-    for service in SERVICES:
-        env[f"DUBAN_{service.upper()}_NATS_USER"] = user_for(service)
-        env[password_variable(service)] = passwords[service]
+    credentials = {service: {f"DUBAN_{service.upper()}_NATS_USER": user_for(service),
+                             password_variable(service): passwords[service]} for service in SERVICES}
     port, monitor_port = remembered_ports(data_dir)
-    return EmbeddedNats(data_dir, port=port, monitor_port=monitor_port,
-                        config=server_config(Topology(root=root), hashed(passwords)))
+    server = EmbeddedNats(data_dir, port=port, monitor_port=monitor_port,
+                          config=server_config(Topology(root=root), hashed(passwords)))
+    return server, credentials
 
 
 def wait_until_healthy(urls: dict[str, str], children: dict[str, ServiceProcess]) -> bool:

@@ -194,6 +194,7 @@ def _render(value: object, depth: int) -> str:
 def load_or_create_passwords(path: Path) -> dict[str, str]:
     """The services' passwords kept in ``path`` (mode 0600), generated on first use."""
     if path.exists():
+        path.chmod(0o600)  # the owner's only, even if someone loosened it
         stored = json.loads(path.read_text())
         if set(stored) >= set(SERVICES):
             return {service: stored[service] for service in SERVICES}

@@ -86,7 +86,9 @@ class _OwnInboxBroker(NatsBroker):
     """FastStream 0.7.8's pull subscribers take their inbox prefix from ``subscriber(inbox_prefix=…)``
     (default ``_INBOX.``), not from the connection: here every subscriber gets the user's."""
 
-    _pull_inbox: bytes
+    def __init__(self, *args: Any, pull_inbox: bytes, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pull_inbox = pull_inbox
 
     def subscriber(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         kwargs.setdefault("inbox_prefix", self._pull_inbox)
@@ -96,7 +98,6 @@ class _OwnInboxBroker(NatsBroker):
 def nats_broker(settings: CommonSettings, name: str, **extra: Any) -> NatsBroker:
     """The FastStream broker of a service, connected as its NATS user."""
     connection = nats_connection(settings, name)
-    broker = _OwnInboxBroker(connection.url, name=name, inbox_prefix=connection.inbox_prefix,
-                             security=connection.security(), **extra)
-    broker._pull_inbox = f"{connection.inbox_prefix}.".encode()
-    return broker
+    return _OwnInboxBroker(connection.url, name=name, inbox_prefix=connection.inbox_prefix,
+                           security=connection.security(), pull_inbox=f"{connection.inbox_prefix}.".encode(),
+                           **extra)

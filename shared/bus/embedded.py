@@ -124,7 +124,8 @@ class EmbeddedNats:
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise EmbeddedNatsError(f"nats-server exited with {self.process.returncode}; see {self.data_dir}/nats-server.log")
+                raise EmbeddedNatsError(f"nats-server exited with {self.process.returncode}; "
+                                        f"see {self.data_dir}/nats-server.log")
             if ports_file.exists() and ports_file.stat().st_size:
                 ports = json.loads(ports_file.read_text())
                 self.url, self.monitoring_url = ports["nats"][0], ports["monitoring"][0]

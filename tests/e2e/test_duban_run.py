@@ -85,7 +85,7 @@ def test_duban_run_brings_up_the_platform_and_stops_cleanly(tmp_path: Path) -> N
             "ledger.db", "notification.db", "reporting.db", "workflow.db"]
         tokens = Tokens(env, tmp_path)
         assert_an_item_reaches_the_mailbox_and_the_ledger(urls, tokens, tmp_path)
-        assert_the_embedded_nats_admits_only_the_services(tmp_path / "var" / "nats")
+        assert_the_embedded_nats_admits_only_the_services(tmp_path / "var" / "nats", tmp_path / "stderr.txt")
         assert_a_killed_service_and_a_killed_nats_come_back(urls, tokens, tmp_path, tmp_path / "stderr.txt")
     finally:
         process.send_signal(signal.SIGINT)
@@ -97,9 +97,18 @@ def test_duban_run_brings_up_the_platform_and_stops_cleanly(tmp_path: Path) -> N
     assert not list((tmp_path / "var" / "nats" / "ports").glob("*.ports")), "embedded NATS still running"
 
 
-def assert_the_embedded_nats_admits_only_the_services(nats_dir: Path) -> None:
-    """Its passwords are the owner's only, and a client without a service's user is refused."""
+def assert_the_embedded_nats_admits_only_the_services(nats_dir: Path, log: Path) -> None:
+    """Its passwords are the owner's only, each service is given its own, and a client without
+    a service's user is refused."""
     assert stat.S_IMODE((nats_dir / "passwords.json").stat().st_mode) == 0o600
+    passwords = json.loads((nats_dir / "passwords.json").read_text())
+    started = re.findall(r"(\w+) started \(pid (\d+)\)", log.read_text())
+    assert sorted(service for service, _ in started) == sorted(passwords)
+    for service, pid in started:
+        environ = dict(line.split("=", 1) for line in Path(f"/proc/{pid}/environ").read_text().split("\0") if line)
+        given = {k: v for k, v in environ.items() if k.endswith("_NATS_PASSWORD")}
+        assert given == {f"DUBAN_{service.upper()}_NATS_PASSWORD": passwords[service]}, service
+        assert environ[f"DUBAN_{service.upper()}_NATS_USER"] == service
     assert stat.S_IMODE((nats_dir / "nats-server.conf").stat().st_mode) == 0o600
     url = f"nats://127.0.0.1:{json.loads((nats_dir / 'ports.json').read_text())['client']}"
     with pytest.raises(nats.errors.Error, match="Authorization Violation"):

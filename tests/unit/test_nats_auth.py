@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import re
+import socket
 import stat
 import subprocess
 import tomllib
@@ -22,7 +23,7 @@ from shared.bus.auth import (
     server_config,
 )
 from shared.bus.connection import NatsSettingsError, nats_broker, nats_connection
-from shared.bus.embedded import NATS_IMAGE, NATS_SERVER_VERSION, nats_server_binary
+from shared.bus.embedded import NATS_IMAGE, NATS_SERVER_VERSION, nats_server_binary, remembered_ports
 from shared.bus.topology import Topology
 from shared.contracts.registry import MESSAGES
 from shared.contracts.subjects import BULLETIN_PUBLISHED, CMD_OPEN_ACCOUNTABILITY, ITEM_ASSIGNED
@@ -154,3 +155,13 @@ def test_the_brokers_subscribers_pull_into_the_users_inbox() -> None:
     broker = nats_broker(CommonSettings(nats_user="reporting", nats_password="pw"), "test")
     subscriber = broker.subscriber("t.events.>", stream="T_EVENTS", durable="reporting", pull_sub=True)
     assert subscriber.extra_options["inbox_prefix"] == b"_INBOX.reporting."
+
+
+def test_the_embedded_servers_ports_are_chosen_once_and_kept_unless_taken(tmp_path: Path) -> None:
+    first = remembered_ports(tmp_path)
+    assert remembered_ports(tmp_path) == first
+    with socket.socket() as squatter:  # another program took the client port meanwhile
+        squatter.bind(("127.0.0.1", first[0]))
+        squatter.listen()
+        moved = remembered_ports(tmp_path)
+    assert moved[0] != first[0] and remembered_ports(tmp_path) == moved
