@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from faststream.nats import NatsBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.bus.connection import nats_broker
 from shared.bus.consumer import BatchConsumer, BatchHandler, Handler, RetryPolicy, subscribe
 from shared.bus.publisher import JetStreamPublisher
 from shared.bus.topology import Topology, ensure_streams
@@ -117,7 +118,7 @@ def build_runtime(settings: ServiceSettings, clock: Clock | None = None) -> Runt
         directory=directory,
         authenticator=Authenticator(TokenVerifier.from_settings(settings), directory),
         engine=create_engine(settings.db_url),
-        broker=NatsBroker(settings.nats_url, name=f"duban-{settings.service}", graceful_timeout=10.0,
-                          logger=logging.getLogger(f"duban.{settings.service}.bus"), log_level=logging.DEBUG),
+        broker=nats_broker(settings, f"duban-{settings.service}", graceful_timeout=10.0,
+                           logger=logging.getLogger(f"duban.{settings.service}.bus"), log_level=logging.DEBUG),
         topology=Topology(root=settings.bus_root, events_max_bytes=settings.bus_events_max_bytes),
     )

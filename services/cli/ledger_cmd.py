@@ -13,12 +13,11 @@ import argparse
 import asyncio
 import sys
 
-import nats
-
 from services.ledger.config import LedgerSettings
 from services.ledger.rebuild import RebuildReport, rebuild
 from services.ledger.service import projection_for
 from services.ledger.store import LedgerStore
+from shared.bus.connection import connect
 from shared.bus.topology import Topology
 from shared.calendar import load_calendar
 from shared.clock import SystemClock
@@ -42,7 +41,7 @@ async def run_rebuild(settings: LedgerSettings, batch: int) -> RebuildReport:
     await asyncio.to_thread(upgrade, settings.db_url, settings.service)
     store = LedgerStore(projection_for(load_directory(settings.org_file), load_calendar(settings.calendar_dir)))
     engine = create_engine(settings.db_url)
-    connection = await nats.connect(settings.nats_url, name="duban-ledger-rebuild")
+    connection = await connect(settings, "duban-ledger-rebuild")  # as the ledger's NATS user
     try:
         return await rebuild(engine, connection.jetstream(), Topology(root=settings.bus_root), store, SystemClock(),
                              batch_size=batch)

@@ -1,9 +1,12 @@
 """``duban run``: the whole platform on this machine, one process per service.
 
-Starts an embedded NATS server (unless ``NATS_URL``/``DUBAN_NATS_URL`` is set), uses
-SQLite under ``./var`` (unless ``DATABASE_URL`` is set), a local SMTP server that keeps
-mail in ``./var/mail`` (unless ``DUBAN_NOTIFICATION_SMTP_HOST`` is set), starts the four services,
-waits until they answer, prints where they are, and stops everything on Ctrl-C.
+Starts an embedded NATS server (unless ``NATS_URL``/``DUBAN_NATS_URL`` is set) with one user
+per service (passwords generated once, kept in ``<data dir>/nats/passwords.json``, mode 0600)
+on a port chosen once and remembered, uses SQLite under ``./var`` (unless ``DATABASE_URL``
+is set), a local SMTP server that keeps mail in ``./var/mail`` (unless
+``DUBAN_NOTIFICATION_SMTP_HOST`` is set), starts the four services, waits until they answer,
+prints where they are, restarts whatever crashes (services and NATS) with back-off, and
+stops everything on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -11,18 +14,20 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 
 from services.cli.mail_sink import MailSink
-from shared.bus.embedded import EmbeddedNats
+from services.cli.supervisor import NatsProcess, ServiceProcess, Supervisor
+from shared.bus.auth import SERVICES, hashed, load_or_create_passwords, password_variable, server_config, user_for
+from shared.bus.embedded import EmbeddedNats, remembered_ports
+from shared.bus.topology import Topology
 from shared.identity import load_directory
 from shared.settings import CommonSettings
 
-SERVICES = ("workflow", "ledger", "notification", "reporting")
 START_TIMEOUT = 60.0
 
 
@@ -39,34 +44,38 @@ def run(args: argparse.Namespace) -> int:
     directory = load_directory(settings.org_file)  # the demo city; fail early if it is broken
     say(f"org directory: {settings.org_file} ({len(directory.units)} units, {len(directory.users)} users)")
     env = dict(os.environ)
-    nats = None
-    if not (os.environ.get("NATS_URL") or os.environ.get("DUBAN_NATS_URL")):
-        nats = EmbeddedNats(settings.data_dir / "nats")
-        env["DUBAN_NATS_URL"] = nats.start()
-        say(f"embedded NATS with JetStream at {env['DUBAN_NATS_URL']} (data in {nats.data_dir})")
-    else:
-        say(f"using NATS at {settings.nats_url}")
-    say("database: " + (f"{settings.database_url}" if settings.database_url
-                         else f"SQLite files under {settings.data_dir}/"))
-    mail = None
-    if not os.environ.get("DUBAN_NOTIFICATION_SMTP_HOST"):
-        mail = MailSink(settings.data_dir / "mail")
-        env["DUBAN_NOTIFICATION_SMTP_HOST"], env["DUBAN_NOTIFICATION_SMTP_PORT"] = "127.0.0.1", str(mail.start())
-        say(f"e-mail goes to a local SMTP server on port {env['DUBAN_NOTIFICATION_SMTP_PORT']}: "
-            f"Maildir {mail.mail_dir}")
-    ports = {name: args.base_port + i for i, name in enumerate(SERVICES)}
-    children: dict[str, subprocess.Popen[bytes]] = {}
+    nats: NatsProcess | None = None
+    mail: MailSink | None = None
+    children: dict[str, ServiceProcess] = {}
+    credentials: dict[str, dict[str, str]] = {name: {} for name in SERVICES}
     try:
+        if not (os.environ.get("NATS_URL") or os.environ.get("DUBAN_NATS_URL")):
+            server, credentials = platform_nats(settings.data_dir / "nats", settings.bus_root)
+            nats = NatsProcess(server)
+            say(f"embedded NATS with JetStream at {nats.start()}; a user per service "
+                f"(passwords in {server.data_dir / 'passwords.json'})")
+            env["DUBAN_NATS_URL"] = server.url
+        else:
+            say(f"using NATS at {settings.nats_url}")
+        say("database: " + (f"{settings.database_url}" if settings.database_url
+                             else f"SQLite files under {settings.data_dir}/"))
+        if not os.environ.get("DUBAN_NOTIFICATION_SMTP_HOST"):
+            mail = MailSink(settings.data_dir / "mail")
+            env["DUBAN_NOTIFICATION_SMTP_HOST"], env["DUBAN_NOTIFICATION_SMTP_PORT"] = "127.0.0.1", str(mail.start())
+            say(f"e-mail goes to a local SMTP server on port {env['DUBAN_NOTIFICATION_SMTP_PORT']}: "
+                f"Maildir {mail.mail_dir}")
+        ports = {name: args.base_port + i for i, name in enumerate(SERVICES)}
         for name in SERVICES:
-            child_env = {**env, f"DUBAN_{name.upper()}_PORT": str(ports[name]),
+            child_env = {**env, **credentials[name], f"DUBAN_{name.upper()}_PORT": str(ports[name]),
                          f"DUBAN_{name.upper()}_HOST": args.host}
-            children[name] = subprocess.Popen([sys.executable, "-m", f"services.{name}"], env=child_env,
-                                              start_new_session=True)
+            children[name] = ServiceProcess(name, [sys.executable, "-m", f"services.{name}"], child_env)
+            say(f"{name} started ({children[name].start()})")
         urls = {name: f"http://{args.host}:{port}" for name, port in ports.items()}
         if not wait_until_healthy(urls, children):
             return 1
         print_banner(urls)
-        return supervise(children)
+        supervise([*([nats] if nats else []), *children.values()])
+        return 0
     finally:
         stop(children)
         if nats:
@@ -76,14 +85,26 @@ def run(args: argparse.Namespace) -> int:
         say("stopped")
 
 
-def wait_until_healthy(urls: dict[str, str], children: dict[str, subprocess.Popen[bytes]]) -> bool:
+def platform_nats(data_dir: Path, root: str) -> tuple[EmbeddedNats, dict[str, dict[str, str]]]:
+    """The embedded server with the platform's users, and each service's own user and password
+    (``DUBAN_<SERVICE>_NATS_USER``/``_NATS_PASSWORD``: a service never sees another's)."""
+    passwords = load_or_create_passwords(data_dir / "passwords.json")
+    credentials = {service: {f"DUBAN_{service.upper()}_NATS_USER": user_for(service),
+                             password_variable(service): passwords[service]} for service in SERVICES}
+    port, monitor_port = remembered_ports(data_dir)
+    server = EmbeddedNats(data_dir, port=port, monitor_port=monitor_port,
+                          config=server_config(Topology(root=root), hashed(passwords)))
+    return server, credentials
+
+
+def wait_until_healthy(urls: dict[str, str], children: dict[str, ServiceProcess]) -> bool:
     deadline = time.monotonic() + START_TIMEOUT
     pending = dict(urls)
     with httpx.Client(timeout=2.0) as client:
         while pending and time.monotonic() < deadline:
             for name, url in list(pending.items()):
-                if children[name].poll() is not None:
-                    say(f"{name} exited with {children[name].returncode} while starting")
+                if (code := children[name].exit_code()) is not None:
+                    say(f"{name} exited with {code} while starting")
                     return False
                 try:
                     ready = client.get(f"{url}/readyz")
@@ -112,7 +133,8 @@ def print_banner(urls: dict[str, str]) -> None:
     print("\n".join(lines), flush=True)
 
 
-def supervise(children: dict[str, subprocess.Popen[bytes]]) -> int:
+def supervise(children: list[NatsProcess | ServiceProcess]) -> None:
+    """Restart what crashes until Ctrl-C or SIGTERM."""
     stopping = {"signal": 0}
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -120,26 +142,18 @@ def supervise(children: dict[str, subprocess.Popen[bytes]]) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    while not stopping["signal"]:
-        for name, child in children.items():
-            if child.poll() is not None:
-                say(f"{name} exited with {child.returncode}; stopping the others")
-                return 1
-        time.sleep(0.5)  # a supervisor's heartbeat, not business time
-    return 0
+    supervisor = Supervisor(say)
+    for child in children:
+        supervisor.watch(child)
+    supervisor.run(lambda: bool(stopping["signal"]))
 
 
-def stop(children: dict[str, subprocess.Popen[bytes]]) -> None:
+def stop(children: dict[str, ServiceProcess]) -> None:
     for child in children.values():
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
+        child.stop()
     for name, child in children.items():
-        try:
-            child.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            say(f"{name} did not stop in time; killing it")
-            child.kill()
-            child.wait()
+        if not child.wait(timeout=15):
+            say(f"{name} did not stop in time; killed it")
 
 
 def say(text: str) -> None:

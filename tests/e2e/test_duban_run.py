@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
+import json
 import os
+import re
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -15,6 +19,9 @@ from pathlib import Path
 from typing import TypeVar
 
 import httpx
+import nats
+import nats.errors
+import pytest
 
 from tests.support.services import REPO
 from tests.support.workflow_client import ITEM
@@ -76,7 +83,10 @@ def test_duban_run_brings_up_the_platform_and_stops_cleanly(tmp_path: Path) -> N
         assert httpx.get(f"{urls[1]}/me", timeout=5).status_code == 401
         assert sorted(p.name for p in (tmp_path / "var").glob("*.db")) == [
             "ledger.db", "notification.db", "reporting.db", "workflow.db"]
-        assert_an_item_reaches_the_mailbox_and_the_ledger(urls, env, tmp_path)
+        tokens = Tokens(env, tmp_path)
+        assert_an_item_reaches_the_mailbox_and_the_ledger(urls, tokens, tmp_path)
+        assert_the_embedded_nats_admits_only_the_services(tmp_path / "var" / "nats", tmp_path / "stderr.txt")
+        assert_a_killed_service_and_a_killed_nats_come_back(urls, tokens, tmp_path, tmp_path / "stderr.txt")
     finally:
         process.send_signal(signal.SIGINT)
         code = process.wait(timeout=60)
@@ -85,6 +95,80 @@ def test_duban_run_brings_up_the_platform_and_stops_cleanly(tmp_path: Path) -> N
         with socket.socket() as s:
             assert s.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open after Ctrl-C"
     assert not list((tmp_path / "var" / "nats" / "ports").glob("*.ports")), "embedded NATS still running"
+
+
+def assert_the_embedded_nats_admits_only_the_services(nats_dir: Path, log: Path) -> None:
+    """Its passwords are the owner's only, each service is given its own, and a client without
+    a service's user is refused."""
+    assert stat.S_IMODE((nats_dir / "passwords.json").stat().st_mode) == 0o600
+    passwords = json.loads((nats_dir / "passwords.json").read_text())
+    started = re.findall(r"(\w+) started \(pid (\d+)\)", log.read_text())
+    assert sorted(service for service, _ in started) == sorted(passwords)
+    for service, pid in started:
+        environ = dict(line.split("=", 1) for line in Path(f"/proc/{pid}/environ").read_text().split("\0") if line)
+        given = {k: v for k, v in environ.items() if k.endswith("_NATS_PASSWORD")}
+        assert given == {f"DUBAN_{service.upper()}_NATS_PASSWORD": passwords[service]}, service
+        assert environ[f"DUBAN_{service.upper()}_NATS_USER"] == service
+    assert stat.S_IMODE((nats_dir / "nats-server.conf").stat().st_mode) == 0o600
+    url = f"nats://127.0.0.1:{json.loads((nats_dir / 'ports.json').read_text())['client']}"
+    with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+        asyncio.run(nats.connect(url, allow_reconnect=False, max_reconnect_attempts=0))
+
+
+def assert_a_killed_service_and_a_killed_nats_come_back(urls: list[str], tokens: Tokens, cwd: Path,
+                                                        log: Path) -> None:
+    """SIGKILL the ledger: it is restarted and answers again. SIGKILL NATS: it is restarted on the
+    same port and data directory, and a new item still goes through to the ledger."""
+    [ledger_pid] = re.findall(r"ledger started \(pid (\d+)\)", log.read_text())
+    os.kill(int(ledger_pid), signal.SIGKILL)
+    polled(lambda: "ledger restarted" in log.read_text(), "the killed ledger was not restarted")
+    assert "ledger exited with -9" in log.read_text()
+    polled(lambda: _ready(f"{urls[1]}/readyz"), "the restarted ledger does not answer", timeout=60)
+
+    [ports_file] = (cwd / "var" / "nats" / "ports").glob("nats-server_*.ports")
+    nats_url = json.loads(ports_file.read_text())["nats"][0]
+    os.kill(int(ports_file.stem.rsplit("_", 1)[1]), signal.SIGKILL)
+    polled(lambda: "embedded NATS restarted" in log.read_text(), "the killed NATS was not restarted")
+    [ports_file] = polled(lambda: list((cwd / "var" / "nats" / "ports").glob("nats-server_*.ports")),
+                          "the restarted NATS wrote no ports file")
+    assert json.loads(ports_file.read_text())["nats"][0] == nats_url  # same port for the services
+    register_and_approve(urls[0], tokens, "清理背街小巷垃圾")
+    polled(lambda: "清理背街小巷垃圾" in [row["title"] for row in httpx.get(
+        f"{urls[1]}/items", headers=tokens("office"), timeout=5).json()["items"]],
+        "an item registered after the NATS restart did not reach the ledger", timeout=60)
+
+
+def _ready(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+class Tokens:
+    """Bearer headers from ``duban token`` (one process per user, then remembered)."""
+
+    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+        self.env, self.cwd, self.headers = env, cwd, dict[str, dict[str, str]]()
+
+    def __call__(self, user: str) -> dict[str, str]:
+        if user not in self.headers:
+            token = subprocess.run([str(BIN / "duban"), "token", "--user", user], env=self.env, cwd=self.cwd,
+                                   capture_output=True, text=True, check=True).stdout.strip()
+            self.headers[user] = {"Authorization": f"Bearer {token}"}
+        return self.headers[user]
+
+
+def register_and_approve(workflow: str, tokens: Tokens, title: str) -> None:
+    created = httpx.post(f"{workflow}/items", json={**ITEM, "title": title}, headers=tokens("office"), timeout=10)
+    assert created.status_code == 201, created.text
+    item_id = created.json()["id"]
+    tasks = polled(lambda: [t for t in httpx.get(f"{workflow}/tasks", headers=tokens("leader"),
+                                                  timeout=5).json()["items"] if t["item_id"] == item_id],
+                   "the leader got no approval task")
+    done = httpx.post(f"{workflow}/tasks/{tasks[0]['id']}/complete", json={"data": {"decision": "approve"}},
+                      headers=tokens("leader"), timeout=10)
+    assert done.status_code == 200, done.text
 
 
 def polled(probe: Callable[[], T], failure: str, timeout: float = 30) -> T:
@@ -96,20 +180,9 @@ def polled(probe: Callable[[], T], failure: str, timeout: float = 30) -> T:
     return found
 
 
-def assert_an_item_reaches_the_mailbox_and_the_ledger(urls: list[str], env: dict[str, str], cwd: Path) -> None:
+def assert_an_item_reaches_the_mailbox_and_the_ledger(urls: list[str], tokens: Tokens, cwd: Path) -> None:
     """Workflow → NATS → notification → the local SMTP server of ``duban run``, and → ledger."""
-    def headers(user: str) -> dict[str, str]:
-        token = subprocess.run([str(BIN / "duban"), "token", "--user", user], env=env, cwd=cwd,
-                               capture_output=True, text=True, check=True).stdout.strip()
-        return {"Authorization": f"Bearer {token}"}
-
-    created = httpx.post(f"{urls[0]}/items", json={**ITEM, "title": "整治城区道路积水点"}, headers=headers("office"),
-                         timeout=10)
-    assert created.status_code == 201, created.text
-    [task] = httpx.get(f"{urls[0]}/tasks", headers=headers("leader"), timeout=5).json()["items"]
-    done = httpx.post(f"{urls[0]}/tasks/{task['id']}/complete", json={"data": {"decision": "approve"}},
-                      headers=headers("leader"), timeout=10)
-    assert done.status_code == 200, done.text
+    register_and_approve(urls[0], tokens, "整治城区道路积水点")
     mail_dir = cwd / "var" / "mail" / "new"
 
     def mails_to(address: str) -> list[email.message.EmailMessage]:
@@ -120,6 +193,6 @@ def assert_an_item_reaches_the_mailbox_and_the_ledger(urls: list[str], env: dict
                    "no mail reached the lead unit through the local SMTP server")
     assert "整治城区道路积水点" in mails[0].get_body(preferencelist=("plain",)).get_content()
     # … and into the ledger (台帐), assigned with a green light
-    [row] = polled(lambda: httpx.get(f"{urls[1]}/items", headers=headers("office"), timeout=5).json()["items"],
+    [row] = polled(lambda: httpx.get(f"{urls[1]}/items", headers=tokens("office"), timeout=5).json()["items"],
                    "the item did not reach the ledger")
     assert (row["title"], row["status"], row["light"]) == ("整治城区道路积水点", "assigned", "green")

@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from shared.bus.embedded import EmbeddedNats
+from shared.bus.embedded import NATS_IMAGE, EmbeddedNats
 from shared.storage.database import sync_url
 
 
@@ -42,7 +42,7 @@ def nats_server(tmp_dir: Path) -> Iterator[str]:
     elif docker_available():
         from testcontainers.community.nats import NatsContainer
 
-        with NatsContainer("nats:2.11-alpine", jetstream=True) as container:
+        with NatsContainer(NATS_IMAGE, jetstream=True) as container:
             yield container.nats_uri()
     else:
         with EmbeddedNats(tmp_dir) as server:

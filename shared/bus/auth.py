@@ -1,0 +1,207 @@
+"""Who may do what on the bus: one NATS user per service, permissions derived from the contracts.
+
+A service may publish exactly the subjects of the contracts that name it among their
+``producers``, dead letters, and the JetStream API calls it needs: declaring the streams
+(info, create, update: never delete or purge), creating, reading and pulling from its own
+durable consumers, and acking what they deliver. It may subscribe only to its own inbox
+(``_INBOX.<user>.>``), where JetStream replies and pulled messages arrive. Everything else
+is refused by the server, and a client without a known user cannot connect at all.
+
+``server_config`` renders the NATS server's ``authorization`` block (and a ``tls`` block)
+for a topology: ``duban run``'s embedded server, ``duban nats config`` and
+``deploy/nats/auth.conf`` are all made by it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import bcrypt
+
+from shared.bus.topology import Topology
+from shared.contracts.registry import MESSAGES
+from shared.contracts.subjects import DEAD_LETTER_PREFIX
+
+SERVICES = ("workflow", "ledger", "notification", "reporting")
+BCRYPT_COST = 11  # as `nats server passwd`; the server checks a hash once per connection
+JS_API = "$JS.API"
+
+StreamKind = Literal["events", "commands"]
+
+
+@dataclass(frozen=True)
+class Durable:
+    """A durable pull consumer a service creates on one of the streams."""
+
+    name: str
+    stream: StreamKind
+
+
+# The durable consumers of each service (grep `runtime.consume(`): a service may create,
+# read and pull from these only. Adding a consumer means adding it here.
+DURABLES: Mapping[str, tuple[Durable, ...]] = {
+    "workflow": (Durable("workflow-open-accountability", "commands"),),
+    "ledger": (Durable("ledger", "events"),),
+    "notification": (Durable("notification", "events"), Durable("notification-send", "commands")),
+    "reporting": (Durable("reporting", "events"),),
+}
+# Streams a service reads with ephemeral consumers of generated names: `duban ledger rebuild`
+# (services/ledger/rebuild.py) replays the events stream. Other services' durables stay out of reach.
+EPHEMERAL_READERS: Mapping[str, tuple[StreamKind, ...]] = {"ledger": ("events",)}
+
+
+def user_for(service: str) -> str:
+    """The NATS user of a service: its name."""
+    if service not in SERVICES:
+        raise ValueError(f"unknown service {service!r}")
+    return service
+
+
+def inbox_prefix(user: str | None) -> str:
+    """Where a connection's replies arrive (nats-py appends ``.<nuid>``)."""
+    return f"_INBOX.{user}" if user else "_INBOX"
+
+
+def password_variable(service: str) -> str:
+    """The environment variable that holds a service's NATS password (the service reads it too)."""
+    return f"DUBAN_{user_for(service).upper()}_NATS_PASSWORD"
+
+
+@dataclass(frozen=True)
+class Permissions:
+    publish: tuple[str, ...]
+    subscribe: tuple[str, ...]
+    publish_deny: tuple[str, ...] = ()
+
+    def as_config(self) -> dict[str, object]:
+        publish: dict[str, object] = {"allow": list(self.publish)}
+        if self.publish_deny:
+            publish["deny"] = list(self.publish_deny)
+        return {"publish": publish, "subscribe": {"allow": list(self.subscribe)}}
+
+
+def produced_subjects(service: str) -> list[str]:
+    """The canonical subjects whose contracts name ``service`` as a producer."""
+    return sorted(subject for subject, model in MESSAGES.items() if service in model.producers)
+
+
+def _stream(topology: Topology, kind: StreamKind) -> str:
+    return topology.events_stream if kind == "events" else topology.commands_stream
+
+
+def _consumer_calls(stream: str, consumer: str) -> list[str]:
+    """Create (with or without a filter subject), read and pull from one consumer."""
+    api = f"{JS_API}.CONSUMER"
+    return [f"{api}.CREATE.{stream}.{consumer}", f"{api}.CREATE.{stream}.{consumer}.>",
+            f"{api}.DURABLE.CREATE.{stream}.{consumer}", f"{api}.INFO.{stream}.{consumer}",
+            f"{api}.MSG.NEXT.{stream}.{consumer}"]
+
+
+def permissions_for(service: str, topology: Topology) -> Permissions:
+    user = user_for(service)
+    allow = [topology.subject(subject) for subject in produced_subjects(service)]
+    allow.append(topology.subject(f"{DEAD_LETTER_PREFIX}.>"))
+    streams = [topology.events_stream, topology.commands_stream, topology.dead_letter_stream]
+    allow += [f"{JS_API}.STREAM.{action}.{name}" for name in streams for action in ("INFO", "CREATE", "UPDATE")]
+    for durable in DURABLES[service]:
+        stream = _stream(topology, durable.stream)
+        allow += _consumer_calls(stream, durable.name)
+        allow.append(f"$JS.ACK.{stream}.{durable.name}.>")
+    deny: list[str] = []
+    for kind in EPHEMERAL_READERS.get(service, ()):
+        stream = _stream(topology, kind)
+        allow += _consumer_calls(stream, "*")
+        deny += [call for other, durables in DURABLES.items() if other != service
+                 for durable in durables if durable.stream == kind
+                 for call in _consumer_calls(stream, durable.name)]
+    return Permissions(publish=tuple(allow), subscribe=(f"{inbox_prefix(user)}.>",), publish_deny=tuple(deny))
+
+
+# --- the server's configuration ---------------------------------------------------------------
+@dataclass(frozen=True)
+class EnvRef:
+    """A ``$NAME`` reference: the NATS server reads the value from its environment."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class ServerTls:
+    """The server's certificate; ``ca_file`` with ``verify`` also asks clients for theirs."""
+
+    cert_file: Path
+    key_file: Path
+    ca_file: Path | None = None
+    verify: bool = False
+
+    def as_config(self) -> dict[str, object]:
+        block: dict[str, object] = {"cert_file": str(self.cert_file), "key_file": str(self.key_file)}
+        if self.ca_file:
+            block["ca_file"] = str(self.ca_file)
+        if self.verify:
+            block["verify"] = True
+        return block
+
+
+Password = str | EnvRef
+
+
+def env_passwords() -> dict[str, Password]:
+    """Every service's password as a reference to ``DUBAN_<SERVICE>_NATS_PASSWORD``."""
+    return {service: EnvRef(password_variable(service)) for service in SERVICES}
+
+
+def hashed(passwords: Mapping[str, str], cost: int = BCRYPT_COST) -> dict[str, Password]:
+    """Bcrypt hashes of plain passwords: the server config never holds a password itself."""
+    return {service: bcrypt.hashpw(password.encode(), bcrypt.gensalt(cost)).decode()
+            for service, password in passwords.items()}
+
+
+def server_config(topology: Topology, passwords: Mapping[str, Password], tls: ServerTls | None = None) -> str:
+    """The ``authorization`` (and ``tls``) blocks of a NATS server config for this topology."""
+    users = [{"user": user_for(service), "password": passwords[service],
+              "permissions": permissions_for(service, topology).as_config()} for service in SERVICES]
+    config: dict[str, object] = {"authorization": {"users": users}}
+    if tls:
+        config["tls"] = tls.as_config()
+    header = (f"# Duban's NATS users and permissions for the subject root {topology.root!r}.\n"
+              "# Generated by `duban nats config` (shared/bus/auth.py); do not edit by hand.\n")
+    return header + "\n".join(f"{key}: {_render(value, 0)}" for key, value in config.items()) + "\n"
+
+
+def _render(value: object, depth: int) -> str:
+    """NATS config syntax (JSON-like); an ``EnvRef`` is written as an unquoted ``$NAME``."""
+    pad, inner = "  " * depth, "  " * (depth + 1)
+    if isinstance(value, EnvRef):
+        return f"${value.name}"
+    if isinstance(value, dict):
+        lines = [f"{inner}{key}: {_render(item, depth + 1)}" for key, item in value.items()]
+        return "{\n" + "\n".join(lines) + f"\n{pad}}}"
+    if isinstance(value, list):
+        if len(value) == 1 and isinstance(value[0], str):
+            return f"[{json.dumps(value[0])}]"
+        return "[\n" + "\n".join(f"{inner}{_render(item, depth + 1)}" for item in value) + f"\n{pad}]"
+    return json.dumps(value)  # strings are quoted, so "$JS.…" and bcrypt hashes stay literal
+
+
+# --- the passwords `duban run` generates --------------------------------------------------------
+def load_or_create_passwords(path: Path) -> dict[str, str]:
+    """The services' passwords kept in ``path`` (mode 0600), generated on first use."""
+    if path.exists():
+        path.chmod(0o600)  # the owner's only, even if someone loosened it
+        stored = json.loads(path.read_text())
+        if set(stored) >= set(SERVICES):
+            return {service: stored[service] for service in SERVICES}
+    passwords = {service: secrets.token_urlsafe(24) for service in SERVICES}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        json.dump(passwords, file, indent=2)
+    return passwords

@@ -1,0 +1,103 @@
+"""How a process connects to NATS: its user and password, TLS, and its own inbox prefix.
+
+One place builds the options, for the services' FastStream broker (``nats_broker``) and for
+plain nats-py connections of the CLI (``connect``). The inbox prefix matters: each NATS user
+may subscribe only to ``_INBOX.<user>.>`` (shared/bus/auth.py), where JetStream's replies
+and pulled messages arrive.
+"""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass
+from typing import Any
+
+import nats
+from faststream.nats import NatsBroker
+from faststream.nats.security import NatsSecurity, NatsUserPassword
+
+from shared.bus.auth import inbox_prefix
+from shared.settings import CommonSettings
+
+
+class NatsSettingsError(ValueError):
+    """NATS credentials or TLS files that cannot make a connection."""
+
+
+@dataclass(frozen=True)
+class NatsConnection:
+    url: str
+    name: str
+    user: str | None = None
+    password: str | None = None
+    tls: ssl.SSLContext | None = None
+
+    @property
+    def inbox_prefix(self) -> str:
+        return inbox_prefix(self.user)
+
+    def options(self) -> dict[str, Any]:
+        """Keyword arguments of ``nats.connect``."""
+        options: dict[str, Any] = {"servers": self.url, "name": self.name, "inbox_prefix": self.inbox_prefix}
+        if self.user:
+            options.update(user=self.user, password=self.password)
+        if self.tls:
+            options["tls"] = self.tls
+        return options
+
+    def security(self) -> NatsSecurity | None:
+        if self.user:
+            return NatsUserPassword(self.user, self.password or "", ssl_context=self.tls)
+        return NatsSecurity(ssl_context=self.tls) if self.tls else None
+
+
+def nats_connection(settings: CommonSettings, name: str) -> NatsConnection:
+    """The connection ``settings`` describe (``nats_user``/``nats_password``, ``nats_tls_*``)."""
+    if bool(settings.nats_user) != bool(settings.nats_password):
+        raise NatsSettingsError("set both the NATS user and its password (DUBAN_<SERVICE>_NATS_USER and "
+                                "DUBAN_<SERVICE>_NATS_PASSWORD), or neither")
+    return NatsConnection(url=settings.nats_url, name=name, user=settings.nats_user,
+                          password=settings.nats_password, tls=tls_context(settings))
+
+
+def tls_context(settings: CommonSettings) -> ssl.SSLContext | None:
+    """TLS when a CA or a client certificate is configured: the server is verified against
+    ``nats_tls_ca`` (the system's CAs without it) and its host name; the client certificate
+    is presented where the server asks for one."""
+    if not (settings.nats_tls_ca or settings.nats_tls_cert):
+        return None
+    if bool(settings.nats_tls_cert) != bool(settings.nats_tls_key):
+        raise NatsSettingsError("a NATS client certificate needs its key (DUBAN_NATS_TLS_CERT and DUBAN_NATS_TLS_KEY)")
+    try:
+        context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=settings.nats_tls_ca)
+        if settings.nats_tls_cert:
+            context.load_cert_chain(settings.nats_tls_cert, settings.nats_tls_key)
+    except (OSError, ssl.SSLError) as error:
+        raise NatsSettingsError(f"NATS TLS files: {error}") from error
+    return context
+
+
+async def connect(settings: CommonSettings, name: str, **extra: Any) -> nats.NATS:
+    """A nats-py connection with this process's credentials (the CLI's)."""
+    return await nats.connect(**nats_connection(settings, name).options(), **extra)
+
+
+class _OwnInboxBroker(NatsBroker):
+    """FastStream 0.7.8's pull subscribers take their inbox prefix from ``subscriber(inbox_prefix=…)``
+    (default ``_INBOX.``), not from the connection: here every subscriber gets the user's."""
+
+    def __init__(self, *args: Any, pull_inbox: bytes, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pull_inbox = pull_inbox
+
+    def subscriber(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        kwargs.setdefault("inbox_prefix", self._pull_inbox)
+        return super().subscriber(*args, **kwargs)
+
+
+def nats_broker(settings: CommonSettings, name: str, **extra: Any) -> NatsBroker:
+    """The FastStream broker of a service, connected as its NATS user."""
+    connection = nats_connection(settings, name)
+    return _OwnInboxBroker(connection.url, name=name, inbox_prefix=connection.inbox_prefix,
+                           security=connection.security(), pull_inbox=f"{connection.inbox_prefix}.".encode(),
+                           **extra)
