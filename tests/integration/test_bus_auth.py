@@ -45,6 +45,7 @@ from shared.bus.embedded import EmbeddedNats, nats_server_binary
 from shared.bus.topology import Topology, ensure_streams
 from shared.contracts.base import Message
 from shared.contracts.commands import OpenAccountability, SendNotification
+from shared.contracts.registry import PRODUCER_HEADER
 from shared.contracts.subjects import CMD_OPEN_ACCOUNTABILITY, CMD_SEND_NOTIFICATION, EVENTS_WILDCARD
 from shared.settings import CommonSettings
 from tests.support import infra
@@ -123,7 +124,8 @@ def command_for(durable: str) -> tuple[str, Message]:
 async def publish(server: Secured, service: str, message: Message) -> None:
     async with server.client(service) as client:
         ack = await client.jetstream().publish(server.topology.subject(message.subject), message.to_json(),
-                                               headers={"Nats-Msg-Id": message.msg_id}, timeout=2)
+                                               headers={"Nats-Msg-Id": message.msg_id, PRODUCER_HEADER: service},
+                                               timeout=2)
         assert ack.seq >= 1
 
 
