@@ -41,6 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = CommonSettings()
+    say(f"{settings.env} mode (DUBAN_ENV)" + (": for a laptop, not for a city's data (deploy/README.md)"
+                                             if settings.env != "production" else ""))
     directory = load_directory(settings.org_file)  # the demo city; fail early if it is broken
     say(f"org directory: {settings.org_file} ({len(directory.units)} units, {len(directory.users)} users)")
     env = dict(os.environ)
@@ -73,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         urls = {name: f"http://{args.host}:{port}" for name, port in ports.items()}
         if not wait_until_healthy(urls, children):
             return 1
-        print_banner(urls)
+        print_banner(urls, settings.env)
         supervise([*([nats] if nats else []), *children.values()])
         return 0
     finally:
@@ -119,8 +121,8 @@ def wait_until_healthy(urls: dict[str, str], children: dict[str, ServiceProcess]
     return not pending
 
 
-def print_banner(urls: dict[str, str]) -> None:
-    lines = ["", "Duban is running:"]
+def print_banner(urls: dict[str, str], env: str = "development") -> None:
+    lines = ["", f"Duban is running ({env} mode):"]
     lines += [f"  {name:<13} {url}   (API docs: {url}/docs)" for name, url in urls.items()]
     lines += [
         "",

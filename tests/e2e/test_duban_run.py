@@ -71,6 +71,7 @@ def test_duban_run_brings_up_the_platform_and_stops_cleanly(tmp_path: Path) -> N
                                    stdout=sink, stderr=(tmp_path / "stderr.txt").open("wb"))
     try:
         banner = read_until(process, output, "Press Ctrl-C to stop.", timeout=90)
+        assert "Duban is running (development mode):" in banner
         urls = [f"http://127.0.0.1:{base + i}" for i in range(4)]
         for url in urls:
             assert url in banner
