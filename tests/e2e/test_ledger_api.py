@@ -219,3 +219,42 @@ async def test_statistics_per_unit(ledger: Any, nats_url: str, topology: Topolog
     assert [r["unit"] for r in mine["units"]] == ["tiedong"] and mine["units"][0]["assigned"] == 1
     bad = await client.get("/stats", params={"from": "2026-04-01", "to": "2026-03-01"}, headers=auth("office"))
     assert bad.status_code == 422 and "after" in bad.json()["detail"]
+
+
+HOSTILE = {  # what a unit may have typed (or what was stored before the edges checked it)
+    "title": "=HYPERLINK(\"http://evil.example\",\"点击\")\x0b第二行\x01\x1f",
+    "progress": "+cmd|' /C calc'!A0\x0b已完成\ufffe",
+    "code": "@SUM(1+1)",
+}
+
+
+async def test_text_a_unit_typed_exports_as_text_for_everyone(ledger: Any, nats_url: str,
+                                                              topology: Topology) -> None:
+    client, app = ledger
+    old, business, heating = stories()
+    await publish_all(nats_url, topology, events_of(old, business, heating), concurrency=1)
+    await eventually(lambda: items(client), lambda got: got["total"] == 3)
+    async with app.state.runtime.engine.begin() as connection:
+        t = tables.items
+        nul = "\x00" if connection.dialect.name == "sqlite" else ""  # PostgreSQL text cannot hold NUL
+        await connection.execute(t.update().where(t.c.item_id == business.item_id).values(
+            **{**HOSTILE, "title": HOSTILE["title"] + nul}))
+        await connection.execute(t.update().where(t.c.item_id == heating.item_id).values(
+            title="-2+3", progress="#N/A"))
+
+    for user in ("office", "zjj-liaison", "fgw-liaison"):
+        answer = await client.get("/items/export.xlsx", params={"sort": "code"}, headers=auth(user))
+        assert answer.status_code == 200, (user, answer.text)
+        sheet = load_workbook(io.BytesIO(answer.content)).active
+        row = next(r for r in sheet.iter_rows(min_row=2) if r[1].value == "@SUM(1+1)")
+        assert [c.data_type for c in row[1:7]] == ["s"] * 6
+        assert row[2].value == "=HYPERLINK(\"http://evil.example\",\"点击\")\n第二行"
+        assert (row[9].data_type, row[9].value) == ("s", "+cmd|' /C calc'!A0\n已完成")
+        assert not any(c.data_type == "f" for r in sheet.iter_rows() for c in r)
+    office = load_workbook(io.BytesIO((await client.get("/items/export.xlsx", params={"sort": "code"},
+                                                        headers=auth("office"))).content)).active
+    heating_row = next(r for r in office.iter_rows(min_row=2) if r[1].value == heating.code)
+    assert [(c.data_type, c.value) for c in (heating_row[2], heating_row[9])] == [("s", "-2+3"), ("s", "#N/A")]
+    # the list and the item still show what was stored: the export alone turns it into cell text
+    listed = (await client.get(f"/items/{business.item_id}", headers=auth("office"))).json()
+    assert listed["title"].startswith(HOSTILE["title"])
