@@ -258,3 +258,26 @@ async def test_text_a_unit_typed_exports_as_text_for_everyone(ledger: Any, nats_
     # the list and the item still show what was stored: the export alone turns it into cell text
     listed = (await client.get(f"/items/{business.item_id}", headers=auth("office"))).json()
     assert listed["title"].startswith(HOSTILE["title"])
+
+
+async def test_extreme_parameters_are_refused_or_answered_never_a_server_error(ledger: Any) -> None:
+    client, _ = ledger
+    refused = [("/items", {"page": 2**64}), ("/items", {"page": 0}), ("/items", {"page_size": 501}),
+               ("/items", {"due_to": 0}), ("/items", {"assigned_from": "1700000000"}),
+               ("/items", {"q": "\x00"}), ("/items", {"unit": "zjj\x00"}), ("/items", {"leader": "a b"}),
+               ("/items/export.xlsx", {"due_from": 0}), ("/items/export.xlsx", {"q": "进展\x00"}),
+               ("/stats", {"from": "0001-01-01", "to": "9999-12-31"}),
+               ("/stats", {"from": "0001-01-01", "to": "0001-01-01"}),
+               ("/stats", {"from": "9999-12-31", "to": "9999-12-31"}), ("/stats", {"from": "9999-12-31"}),
+               ("/stats", {"to": "0001-01-01"}), ("/stats", {"from": 0})]
+    for path, params in refused:
+        answer = await client.get(path, params=params, headers=auth("office"))
+        assert answer.status_code == 422 and answer.json()["detail"], (path, params, answer.text)
+    answered = [("/items", {"due_from": "0001-01-01", "due_to": "9999-12-31", "page": 100_000}),
+                ("/items/export.xlsx", {"assigned_from": "0001-01-01", "assigned_to": "9999-12-31"}),
+                ("/stats", {"from": "1900-01-01", "to": "1909-12-31"}),
+                ("/stats", {"from": "9989-01-01", "to": "9998-12-31"})]
+    for path, params in answered:
+        answer = await client.get(path, params=params, headers=auth("zjj-liaison"))
+        assert answer.status_code == 200, (path, params, answer.text)
+    assert (await client.get("/items", params={"page": 100_000}, headers=auth("office"))).json()["items"] == []
