@@ -461,3 +461,22 @@ async def test_rows_stored_before_the_rules_are_sent_and_shown_clean_with_no_bad
                 assert (body["title"], body["text"], body["link"]) == ("【通知】报送 材料", "潘磊同志：\n请报送。", None)
                 [email_row] = await rows(app, channel="email")
                 assert mail["Message-ID"] == f"<delivery-{email_row.id}.{event_id}@example.gov.cn>"
+
+
+async def test_ids_that_fit_no_column_are_refused_never_a_server_error(
+        nats_url: str, database_url: str, topology: Topology, tmp_path: Path, clock: SettableClock) -> None:
+    app = notification_app(nats_url, database_url, topology, tmp_path, clock, org_file(tmp_path))
+    async with serving(app) as client:
+        for path in ("/inbox/{}/read", "/deliveries/{}/retry"):
+            for bad in (2**63, 2**64, 10**30, 0, -1):
+                answer = await client.post(path.format(bad), headers=auth("office"))
+                assert answer.status_code == 422 and answer.json()["detail"][0]["loc"][0] == "path", (path, bad)
+            largest = await client.post(path.format(2**63 - 1), headers=auth("office"))
+            assert largest.status_code == 404 and largest.json()["detail"]
+        for params in ({"limit": 201}, {"limit": 2**64}, {"unread_only": "perhaps"}):
+            assert (await client.get("/inbox", params=params, headers=auth("office"))).status_code == 422
+        assert (await client.get("/deliveries", params={"limit": 2**64}, headers=auth("office"))).status_code == 422
+        documented = (await client.get("/openapi.json")).json()["paths"]
+        assert set(documented["/deliveries/{delivery_id}/retry"]["post"]["responses"]) == {
+            "200", "401", "403", "404", "409", "422"}
+        assert set(documented["/inbox/{message_id}/read"]["post"]["responses"]) == {"200", "401", "404", "422"}
