@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.notification import store
 from services.notification.channels import Outgoing, Sender
+from services.notification.clean import plain_text
 from shared.clock import Clock
 from shared.waiting import first_of
 
@@ -97,7 +98,7 @@ class Dispatcher:
 
     async def _failed(self, outgoing: Outgoing, attempt: int, error: Exception) -> None:
         retry_at = self.budget.retry_at(attempt, self.clock.now())
-        reason = f"{type(error).__name__}: {error}" if str(error) else repr(error)
+        reason = plain_text(f"{type(error).__name__}: {error}" if str(error) else repr(error))
         log.warning("delivery failed", extra={"delivery": str(outgoing.id), "channel": outgoing.channel,
                                                "attempt": attempt, "error": reason, "gave_up": retry_at is None})
         async with self.engine.begin() as connection:

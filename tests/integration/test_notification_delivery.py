@@ -398,7 +398,8 @@ async def _value(value: Any) -> Any:
 
 
 # --- what one unit typed cannot break another's mail ---------------------------------------------------
-TITLE_WITH_BREAKS = "推进老旧小区改造\r二期\u2028工程\u2029（第\x85一批）\r\nBcc: everyone@example.gov.cn"
+# (NUL too: PostgreSQL text cannot hold it, so it must not reach the tables)
+TITLE_WITH_BREAKS = "推进老旧小区改造\r二期\u2028工程\u2029（第\x85\x00一批）\r\nBcc: everyone@example.gov.cn"
 CLEAN_SUBJECT = "【督办交办】督办〔2026〕1号 推进老旧小区改造 二期 工程 （第 一批） Bcc: everyone@example.gov.cn"
 
 
