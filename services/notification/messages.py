@@ -44,11 +44,6 @@ def date_cn(value: dt.date | None) -> str:
     return "" if value is None else f"{value.year}年{value.month}月{value.day}日"
 
 
-def oneline(value: str) -> str:
-    """A title is one line (and an e-mail subject): line breaks and controls as one space."""
-    return one_line(value)
-
-
 def clean_item(item: ItemInfo) -> ItemInfo:
     """The item with a one-line title and code, as this service keeps and shows it."""
     return dataclasses.replace(item, title=one_line(item.title), code=one_line(item.code))
@@ -76,7 +71,7 @@ class Renderer:
             finalize=_printed,
         )
         self.env.filters["date_cn"] = date_cn
-        self.env.filters["oneline"] = oneline
+        self.env.filters["oneline"] = one_line  # a title is one line (and an e-mail subject)
         self.env.filters["unit_name"] = self.unit_name
         self.env.globals["unit_name"] = self.unit_name
         self.env.globals["task_name"] = task_name

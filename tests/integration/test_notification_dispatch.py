@@ -135,8 +135,11 @@ async def test_a_few_workers_send_at_once_and_no_more(engine: AsyncEngine) -> No
             await gate.wait()
             in_flight[0] -= 1
 
+    async def flying() -> int:
+        return in_flight[0]
+
     round_ = asyncio.create_task(dispatcher(engine, clock, Gated(), workers=2).dispatch_once())
-    await eventually(lambda: asyncio.sleep(0, in_flight[0]), lambda n: n == 2)
+    await eventually(flying, lambda n: n == 2)
     leased = {i for i, (_, at) in (await states(engine)).items() if at != NOW}
     assert len(leased) == 2 and leased < set(ids)  # the other three are not claimed while two are in flight
     gate.set()
