@@ -101,7 +101,8 @@ async def test_the_list_filters_sorts_pages_and_guards_units(ledger: Any, nats_u
     client, _ = ledger
     old, business, heating = stories()
     await publish_all(nats_url, topology, events_of(old, business, heating), concurrency=1)
-    await eventually(lambda: items(client), lambda got: got["total"] == 3)
+    await consumed(nats_url, topology)  # every event applied (3 items is not enough: item 3's assignment)
+    assert (await items(client))["total"] == 3
 
     listed = await items(client)
     assert [(i["code"], i["light"], i["status"]) for i in listed["items"]] == [
@@ -165,7 +166,8 @@ async def test_an_item_shows_its_timeline_in_chinese(ledger: Any, nats_url: str,
 async def test_the_excel_export_matches_the_list(ledger: Any, nats_url: str, topology: Topology) -> None:
     client, _ = ledger
     await publish_all(nats_url, topology, events_of(*stories()), concurrency=1)
-    await eventually(lambda: items(client), lambda got: got["total"] == 3)
+    await consumed(nats_url, topology)  # every event applied (3 items is not enough: item 3's assignment)
+    assert (await items(client))["total"] == 3
     listed = (await items(client, sort="-light"))["items"]
     answer = await client.get("/items/export.xlsx", params={"sort": "-light"}, headers=auth("office"))
     assert answer.status_code == 200
@@ -208,7 +210,8 @@ async def test_the_same_event_delivered_twice_makes_one_entry(ledger: Any, nats_
 async def test_statistics_per_unit(ledger: Any, nats_url: str, topology: Topology) -> None:
     client, _ = ledger
     await publish_all(nats_url, topology, events_of(*stories()), concurrency=1)
-    await eventually(lambda: items(client), lambda got: got["total"] == 3)
+    await consumed(nats_url, topology)  # every event applied (3 items is not enough: item 3's assignment)
+    assert (await items(client))["total"] == 3
     answer = await client.get("/stats", params={"from": "2026-03-01", "to": "2026-03-31"}, headers=auth("leader"))
     assert answer.status_code == 200
     rows = {r["unit"]: r for r in answer.json()["units"]}
@@ -233,7 +236,8 @@ async def test_text_a_unit_typed_exports_as_text_for_everyone(ledger: Any, nats_
     client, app = ledger
     old, business, heating = stories()
     await publish_all(nats_url, topology, events_of(old, business, heating), concurrency=1)
-    await eventually(lambda: items(client), lambda got: got["total"] == 3)
+    await consumed(nats_url, topology)  # every event applied (3 items is not enough: item 3's assignment)
+    assert (await items(client))["total"] == 3
     async with app.state.runtime.engine.begin() as connection:
         t = tables.items
         nul = "\x00" if connection.dialect.name == "sqlite" else ""  # PostgreSQL text cannot hold NUL
