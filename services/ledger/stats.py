@@ -17,12 +17,30 @@ from shared.clock import CHINA
 from shared.contracts import subjects
 
 COUNTS = ("assigned", "closed", "on_time", "overdue", "returned", "reopened")
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(9998, 12, 31)  # a period's first and last possible days
+LONGEST_DAYS = 3660  # about ten years
+
+
+class BadPeriod(ValueError):
+    """The asked period cannot be counted (its message is for the person who asked)."""
 
 
 @dataclass(frozen=True)
 class Period:
     start: dt.date
     end: dt.date  # inclusive
+
+    @classmethod
+    def of(cls, start: dt.date | None, end: dt.date | None, *, today: dt.date) -> Period:
+        """The period asked for; by default from the first of this year to ``today``."""
+        period = cls(start or dt.date(today.year, 1, 1), end or today)
+        if period.start > period.end:
+            raise BadPeriod(f"统计起始日期 {period.start} 晚于截止日期 {period.end}（from is after to）")
+        if period.start < EARLIEST or period.end > LATEST:
+            raise BadPeriod(f"统计区间须在 {EARLIEST} 至 {LATEST} 之间")
+        if (period.end - period.start).days > LONGEST_DAYS:
+            raise BadPeriod("统计区间不能超过十年")
+        return period
 
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
         """The period as UTC instants: Beijing midnight of the first day to after the last."""

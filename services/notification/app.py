@@ -34,7 +34,8 @@ def create_app(settings: NotificationSettings | None = None, deps: Runtime | Non
         runtime.engine, runtime.clock, senders or senders_for(settings),
         RetryBudget(settings.delivery_max_attempts, tuple(settings.delivery_backoff_seconds)),
         send_timeout=max(settings.smtp_timeout, settings.webhook_timeout) + 1.0,
-        batch=settings.delivery_batch, idle_interval=settings.dispatch_interval_seconds)
+        batch=settings.delivery_batch, workers=settings.delivery_workers,
+        idle_interval=settings.dispatch_interval_seconds)
     recorder = NotificationRecorder(runtime.engine, runtime.clock, runtime.directory,
                                     Renderer(runtime.directory, settings.console_url), dispatcher.wake)
     runtime.consume("notification", EVENTS_WILDCARD, recorder, batch_handler=recorder.record_batch)

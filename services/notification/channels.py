@@ -12,6 +12,12 @@ Webhook body (a JSON POST, UTF-8; an SMS gateway or IM robot adapts it)::
      "title": "【督办交办】…", "text": "…", "link": "http://…/items/…"}
 
 Any 2xx answer is success; anything else (or no answer within the timeout) is retried.
+
+Both channels send the same cleaned values (``clean.served``: a one-line title, a body
+without control characters, an http(s) link or none), and every mail header is one line.
+A mail's ``Message-ID`` is made from the delivery id (and its event id, unique across
+databases), so every retry of one delivery carries the same one and a mail client that
+got the first copy drops the repeat.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ from uuid import UUID
 
 import aiosmtplib
 import httpx
+
+from services.notification.clean import one_line, served
 
 
 @dataclass(frozen=True)
@@ -43,8 +51,11 @@ class Outgoing:
 
     @classmethod
     def from_row(cls, row: Any) -> Outgoing:
-        return cls(row.id, row.event_id, row.channel, row.address, row.recipient, row.event_kind, row.item_code,
-                   row.title, row.body, row.link)
+        """The stored delivery, cleaned as it may be sent (rows stored before the rules too)."""
+        title, body, link = served(row.title, row.body, row.link)
+        code = one_line(row.item_code) if row.item_code else None
+        return cls(row.id, row.event_id, row.channel, row.address, row.recipient, row.event_kind, code,
+                   title, body, link)
 
 
 class Sender(Protocol):
@@ -67,13 +78,14 @@ class SmtpSender:
     sender_name: str = "督查督办平台"
 
     def message(self, outgoing: Outgoing) -> EmailMessage:
-        if not outgoing.address:
-            raise NoAddress(f"{outgoing.recipient} has no e-mail address")
+        address = one_line(outgoing.address or "")
+        if not address or " " in address:
+            raise NoAddress(f"{outgoing.recipient} has no usable e-mail address")
         mail = EmailMessage()
-        mail["From"] = formataddr((self.sender_name, self.sender))
-        mail["To"] = outgoing.address
-        mail["Subject"] = outgoing.title
-        mail["Message-ID"] = f"<{outgoing.event_id}.{outgoing.id}@{self.sender.split('@', 1)[1]}>"  # same on retries
+        mail["From"] = formataddr((one_line(self.sender_name), one_line(self.sender)))
+        mail["To"] = address
+        mail["Subject"] = one_line(outgoing.title)
+        mail["Message-ID"] = message_id(outgoing, self.sender)
         mail.set_content(outgoing.body, charset="utf-8")
         return mail
 
@@ -81,6 +93,12 @@ class SmtpSender:
         await aiosmtplib.send(self.message(outgoing), hostname=self.host, port=self.port,
                               username=self.username, password=self.password, start_tls=self.starttls,
                               timeout=self.timeout)
+
+
+def message_id(outgoing: Outgoing, sender: str) -> str:
+    """``<delivery-42.<event uuid>@sender.domain>``: the same on every attempt of delivery 42."""
+    domain = one_line(sender).rpartition("@")[2] or "duban.invalid"
+    return f"<delivery-{outgoing.id}.{outgoing.event_id}@{domain}>"
 
 
 def webhook_body(outgoing: Outgoing) -> dict[str, Any]:

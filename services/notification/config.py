@@ -28,7 +28,8 @@ class NotificationSettings(ServiceSettings):
     delivery_max_attempts: int = Field(5, ge=1)
     delivery_backoff_seconds: list[float] = Field(default_factory=lambda: [60.0, 300.0, 900.0, 3600.0],
                                                   min_length=1)
-    delivery_batch: int = Field(50, ge=1)  # deliveries sent at once by one dispatch
+    delivery_batch: int = Field(50, ge=1)  # deliveries sent by one dispatch round at most
+    delivery_workers: int = Field(4, ge=1, le=64)  # deliveries in flight at once (each sent, then recorded)
     dispatch_interval_seconds: float = Field(5.0, gt=0)  # how often due retries are looked for
 
     @field_validator("smtp_username", "smtp_password")

@@ -5,20 +5,31 @@ A template renders plain text: its first line is the title, the rest is the body
 ``free_message``), ``item`` (``ItemInfo`` or None), ``recipient`` (the directory
 ``User``), ``link``, the filters ``date_cn`` and ``oneline``, ``unit_name`` (a function and
 a filter giving a unit's short name) and ``task_name`` (a task kind's Chinese name).
+
+Whatever a template prints is cleaned (``clean.plain_text``: no control characters), the
+item's title and code are one line, the title is one line of at most the column's length,
+and a link is there only when it is http(s) (``clean.web_link``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 import jinja2
 
+from services.notification.clean import one_line, plain_text, web_link
 from services.notification.rules import ItemInfo, task_name
+from services.notification.tables import deliveries
 from shared.contracts.base import Message
 from shared.contracts.commands import SendNotification
 from shared.identity.directory import OrgDirectory, User
+
+
+TITLE_MAX = deliveries.c.title.type.length
 
 
 @dataclass(frozen=True)
@@ -33,9 +44,19 @@ def date_cn(value: dt.date | None) -> str:
     return "" if value is None else f"{value.year}年{value.month}月{value.day}日"
 
 
-def oneline(value: str) -> str:
-    """Whitespace runs (line breaks too) as one space: a title is one line (and an e-mail subject)."""
-    return " ".join(value.split())
+def clean_item(item: ItemInfo) -> ItemInfo:
+    """The item with a one-line title and code, as this service keeps and shows it."""
+    return dataclasses.replace(item, title=one_line(item.title), code=one_line(item.code))
+
+
+def short_title(title: str) -> str:
+    title = one_line(title)
+    return title if len(title) <= TITLE_MAX else title[:TITLE_MAX - 1] + "…"
+
+
+def _printed(value: Any) -> Any:
+    """Jinja's ``finalize``: every printed string without control characters."""
+    return plain_text(value) if isinstance(value, str) else value
 
 
 class Renderer:
@@ -47,9 +68,10 @@ class Renderer:
             undefined=jinja2.StrictUndefined,
             autoescape=False,  # plain text for the inbox, e-mail and webhooks
             keep_trailing_newline=False,
+            finalize=_printed,
         )
         self.env.filters["date_cn"] = date_cn
-        self.env.filters["oneline"] = oneline
+        self.env.filters["oneline"] = one_line  # a title is one line (and an e-mail subject)
         self.env.filters["unit_name"] = self.unit_name
         self.env.globals["unit_name"] = self.unit_name
         self.env.globals["task_name"] = task_name
@@ -61,7 +83,7 @@ class Renderer:
     def link_for(self, event: Message) -> str | None:
         """Where the console shows what the event is about (a free message: its own link)."""
         if isinstance(event, SendNotification):
-            return event.link
+            return web_link(event.link)
         task_id: UUID | None = getattr(event, "task_id", None)
         if task_id is not None:
             return f"{self.console_url}/tasks/{task_id}"
@@ -77,6 +99,6 @@ class Renderer:
     def render(self, template: str, event: Message, item: ItemInfo | None, recipient: User) -> Rendered:
         link = self.link_for(event)
         text = self.env.get_template(f"{template}.j2").render(
-            event=event, item=item, recipient=recipient, link=link).strip()
+            event=event, item=clean_item(item) if item else None, recipient=recipient, link=link).strip()
         title, _, body = text.partition("\n")
-        return Rendered(title=title.strip(), body=body.strip(), link=link)
+        return Rendered(title=short_title(title), body=plain_text(body).strip(), link=link)

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.notification import store, tables
-from services.notification.messages import Renderer
+from services.notification.messages import Renderer, clean_item
 from services.notification.rules import ItemInfo, Notice, item_after, notices_for
 from shared.clock import Clock
 from shared.contracts.base import Event, Message
@@ -82,7 +82,8 @@ class NotificationRecorder:
             return []
         item_id = getattr(message, "item_id", None)
         known = await store.load_item(connection, item_id) if item_id else None
-        item = item_after(message, known)
+        after = item_after(message, known)
+        item = clean_item(after) if after is not None else None  # one line, and no NUL for PostgreSQL
         if item is not None and item != known:
             await store.save_item(connection, item, now)
         notices = notices_for(message, item, self.directory)

@@ -48,17 +48,16 @@ async def add_deliveries(connection: AsyncConnection, rows: Sequence[dict[str, A
     return added
 
 
-async def claim_due(connection: AsyncConnection, now: dt.datetime, lease_until: dt.datetime,
-                    limit: int) -> list[Row[Any]]:
-    """Take up to ``limit`` pending deliveries due by ``now``: they are not due again before
-    ``lease_until`` (a dispatcher that dies mid-send leaves them to be tried again then)."""
+async def claim_next(connection: AsyncConnection, now: dt.datetime, lease_until: dt.datetime) -> Row[Any] | None:
+    """Take the pending delivery due first by ``now``, if any: it is not due again before
+    ``lease_until`` (a dispatcher that dies mid-send leaves it to be tried again then)."""
     due = (select(deliveries.c.id)
            .where(deliveries.c.status == PENDING, deliveries.c.next_attempt_at <= now)
-           .order_by(deliveries.c.next_attempt_at).limit(limit)
+           .order_by(deliveries.c.next_attempt_at, deliveries.c.id).limit(1)
            .with_for_update(skip_locked=True))
     statement = (update(deliveries).where(deliveries.c.id.in_(due))
                  .values(next_attempt_at=lease_until).returning(*deliveries.c))
-    return list((await connection.execute(statement)).all())
+    return (await connection.execute(statement)).first()
 
 
 async def record_sent(connection: AsyncConnection, delivery_id: int, attempts: int, now: dt.datetime) -> None:

@@ -104,7 +104,8 @@ async def test_the_list_filters_sorts_pages_and_guards_units(ledger: Any, nats_u
     client, _ = ledger
     old, business, heating = stories()
     await publish_all(nats_url, topology, events_of(old, business, heating), concurrency=1)
-    await eventually(lambda: items(client), lambda got: got["total"] == 3)
+    await consumed(nats_url, topology)  # every event applied (3 items is not enough: item 3's assignment)
+    assert (await items(client))["total"] == 3
 
     listed = await items(client)
     assert [(i["code"], i["light"], i["status"]) for i in listed["items"]] == [
@@ -168,7 +169,8 @@ async def test_an_item_shows_its_timeline_in_chinese(ledger: Any, nats_url: str,
 async def test_the_excel_export_matches_the_list(ledger: Any, nats_url: str, topology: Topology) -> None:
     client, _ = ledger
     await publish_all(nats_url, topology, events_of(*stories()), concurrency=1)
-    await eventually(lambda: items(client), lambda got: got["total"] == 3)
+    await consumed(nats_url, topology)  # every event applied (3 items is not enough: item 3's assignment)
+    assert (await items(client))["total"] == 3
     listed = (await items(client, sort="-light"))["items"]
     answer = await client.get("/items/export.xlsx", params={"sort": "-light"}, headers=auth("office"))
     assert answer.status_code == 200
@@ -211,7 +213,8 @@ async def test_the_same_event_delivered_twice_makes_one_entry(ledger: Any, nats_
 async def test_statistics_per_unit(ledger: Any, nats_url: str, topology: Topology) -> None:
     client, _ = ledger
     await publish_all(nats_url, topology, events_of(*stories()), concurrency=1)
-    await eventually(lambda: items(client), lambda got: got["total"] == 3)
+    await consumed(nats_url, topology)  # every event applied (3 items is not enough: item 3's assignment)
+    assert (await items(client))["total"] == 3
     answer = await client.get("/stats", params={"from": "2026-03-01", "to": "2026-03-31"}, headers=auth("leader"))
     assert answer.status_code == 200
     rows = {r["unit"]: r for r in answer.json()["units"]}
@@ -222,3 +225,72 @@ async def test_statistics_per_unit(ledger: Any, nats_url: str, topology: Topolog
     assert [r["unit"] for r in mine["units"]] == ["tiedong"] and mine["units"][0]["assigned"] == 1
     bad = await client.get("/stats", params={"from": "2026-04-01", "to": "2026-03-01"}, headers=auth("office"))
     assert bad.status_code == 422 and "after" in bad.json()["detail"]
+
+
+HOSTILE = {  # what a unit may have typed (or what was stored before the edges checked it)
+    "title": "=HYPERLINK(\"http://evil.example\",\"点击\")\x0b第二行\x01\x1f",
+    "progress": "+cmd|' /C calc'!A0\x0b已完成\ufffe",
+    "code": "@SUM(1+1)",
+}
+
+
+async def test_text_a_unit_typed_exports_as_text_for_everyone(ledger: Any, nats_url: str,
+                                                              topology: Topology) -> None:
+    client, app = ledger
+    old, business, heating = stories()
+    await publish_all(nats_url, topology, events_of(old, business, heating), concurrency=1)
+    await consumed(nats_url, topology)  # every event applied (3 items is not enough: item 3's assignment)
+    assert (await items(client))["total"] == 3
+    async with app.state.runtime.engine.begin() as connection:
+        t = tables.items
+        nul = "\x00" if connection.dialect.name == "sqlite" else ""  # PostgreSQL text cannot hold NUL
+        await connection.execute(t.update().where(t.c.item_id == business.item_id).values(
+            **{**HOSTILE, "title": HOSTILE["title"] + nul}))
+        await connection.execute(t.update().where(t.c.item_id == heating.item_id).values(
+            title="-2+3", progress="#N/A"))
+
+    for user in ("office", "zjj-liaison", "fgw-liaison"):
+        answer = await client.get("/items/export.xlsx", params={"sort": "code"}, headers=auth(user))
+        assert answer.status_code == 200, (user, answer.text)
+        sheet = load_workbook(io.BytesIO(answer.content)).active
+        row = next(r for r in sheet.iter_rows(min_row=2) if r[1].value == "@SUM(1+1)")
+        assert [c.data_type for c in row[1:7]] == ["s"] * 6
+        assert row[2].value == "=HYPERLINK(\"http://evil.example\",\"点击\")\n第二行"
+        assert (row[9].data_type, row[9].value) == ("s", "+cmd|' /C calc'!A0\n已完成")
+        assert not any(c.data_type == "f" for r in sheet.iter_rows() for c in r)
+    office = load_workbook(io.BytesIO((await client.get("/items/export.xlsx", params={"sort": "code"},
+                                                        headers=auth("office"))).content)).active
+    heating_row = next(r for r in office.iter_rows(min_row=2) if r[1].value == heating.code)
+    assert [(c.data_type, c.value) for c in (heating_row[2], heating_row[9])] == [("s", "-2+3"), ("s", "#N/A")]
+    # the list and the item still show what was stored: the export alone turns it into cell text
+    listed = (await client.get(f"/items/{business.item_id}", headers=auth("office"))).json()
+    assert listed["title"].startswith(HOSTILE["title"])
+
+
+async def test_extreme_parameters_are_refused_or_answered_never_a_server_error(ledger: Any) -> None:
+    client, _ = ledger
+    refused = [("/items", {"page": 2**64}), ("/items", {"page": 0}), ("/items", {"page_size": 501}),
+               ("/items", {"due_to": 0}), ("/items", {"assigned_from": "1700000000"}),
+               ("/items", {"q": "\x00"}), ("/items", {"unit": "zjj\x00"}), ("/items", {"leader": "a b"}),
+               ("/items/export.xlsx", {"due_from": 0}), ("/items/export.xlsx", {"q": "进展\x00"}),
+               ("/stats", {"from": "0001-01-01", "to": "9999-12-31"}),
+               ("/stats", {"from": "0001-01-01", "to": "0001-01-01"}),
+               ("/stats", {"from": "9999-12-31", "to": "9999-12-31"}), ("/stats", {"from": "9999-12-31"}),
+               ("/stats", {"to": "0001-01-01"}), ("/stats", {"from": 0})]
+    for path, params in refused:
+        answer = await client.get(path, params=params, headers=auth("office"))
+        assert answer.status_code == 422 and answer.json()["detail"], (path, params, answer.text)
+    answered = [("/items", {"due_from": "0001-01-01", "due_to": "9999-12-31", "page": 100_000}),
+                ("/items/export.xlsx", {"assigned_from": "0001-01-01", "assigned_to": "9999-12-31"}),
+                ("/stats", {"from": "1900-01-01", "to": "1909-12-31"}),
+                ("/stats", {"from": "9989-01-01", "to": "9998-12-31"})]
+    for path, params in answered:
+        answer = await client.get(path, params=params, headers=auth("zjj-liaison"))
+        assert answer.status_code == 200, (path, params, answer.text)
+    assert (await client.get("/items", params={"page": 100_000}, headers=auth("office"))).json()["items"] == []
+    documented = (await client.get("/openapi.json")).json()["paths"]
+    ledger_paths = {"/items": {"200", "401", "422"}, "/items/export.xlsx": {"200", "401", "422"},
+                    "/items/{item_id}": {"200", "401", "404", "422"}, "/stats": {"200", "401", "422"}}
+    assert {path: set(documented[path]["get"]["responses"]) for path in ledger_paths} == ledger_paths
+    error = documented["/items/{item_id}"]["get"]["responses"]["404"]["content"]["application/json"]["schema"]
+    assert error == {"$ref": "#/components/schemas/ErrorBody"}

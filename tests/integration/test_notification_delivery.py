@@ -261,9 +261,11 @@ async def test_after_the_retry_budget_a_delivery_is_failed_and_listed_for_the_of
         app = notification_app(nats_url, database_url, topology, tmp_path, clock, org, smtp_port=free_port())
         async with serving(app) as client:
             await publish_item(app)
-            await eventually(lambda: one_row(app, "email"), lambda r: r.attempts == 1)
             # one failing channel holds back no other: the webhook went out on the first try
-            assert (await one_row(app, "webhook")).status == "sent" and len(hook.received) == 1
+            first = await eventually(lambda: rows(app, recipient="zjj-liaison"), lambda got: [
+                (r.channel, r.attempts, r.status) for r in got if r.channel != "inbox"] == [
+                ("email", 1, "pending"), ("webhook", 1, "sent")])
+            assert len(first) == 3 and len(hook.received) == 1
             for backoff in BACKOFF:
                 clock.advance(dt.timedelta(seconds=backoff))
                 assert await app.state.dispatcher.dispatch_once() == 1
@@ -401,3 +403,89 @@ async def test_a_new_task_of_the_office_or_a_leader_is_a_to_do_notice(
 
 async def _value(value: Any) -> Any:
     return value
+
+
+# --- what one unit typed cannot break another's mail ---------------------------------------------------
+# (NUL too: PostgreSQL text cannot hold it, so it must not reach the tables)
+TITLE_WITH_BREAKS = "推进老旧小区改造\r二期\u2028工程\u2029（第\x85\x00一批）\r\nBcc: everyone@example.gov.cn"
+CLEAN_SUBJECT = "【督办交办】督办〔2026〕1号 推进老旧小区改造 二期 工程 （第 一批） Bcc: everyone@example.gov.cn"
+
+
+async def test_a_title_with_line_breaks_is_mailed_with_a_clean_one_line_subject(
+        nats_url: str, database_url: str, topology: Topology, tmp_path: Path, clock: SettableClock) -> None:
+    port = free_port()
+    async with WebhookReceiver([]).running() as hook:
+        org = org_file(tmp_path, zjj_liaison={"channels": ["inbox", "email", "webhook"], "webhook": hook.url})
+        app = notification_app(nats_url, database_url, topology, tmp_path, clock, org, smtp_port=port)
+        with smtp_server(port) as mailbox:
+            async with serving(app) as client:
+                registered, assignment = item_events()
+                registered = item_registered(item_id=registered.item_id, lead_unit="zjj", co_units=["tiedong"],
+                                             title=TITLE_WITH_BREAKS)
+                for event in (registered, assignment):
+                    await app.state.runtime.publisher.publish(event)
+                await drained(app, 2)
+                await eventually(lambda: rows(app, recipient="zjj-liaison"),
+                                 lambda got: [r.status for r in got] == ["sent"] * 3)
+                [mail] = mailbox.mails
+                assert mail["Subject"] == CLEAN_SUBJECT and mail["Bcc"] is None
+                assert len(mail.get_all("Subject")) == 1
+                [(_, body)] = hook.received
+                assert body["title"] == CLEAN_SUBJECT
+                assert "\r" not in body["text"] and "\u2028" not in body["text"] and "\x85" not in body["text"]
+                [message] = (await client.get("/inbox", headers=auth("zjj-liaison"))).json()["items"]
+                assert message["title"] == CLEAN_SUBJECT
+                async with app.state.runtime.engine.connect() as connection:
+                    [item] = (await connection.execute(select(items))).all()
+                assert item.title == "推进老旧小区改造 二期 工程 （第 一批） Bcc: everyone@example.gov.cn"
+
+
+async def test_rows_stored_before_the_rules_are_sent_and_shown_clean_with_no_bad_link(
+        nats_url: str, database_url: str, topology: Topology, tmp_path: Path, clock: SettableClock) -> None:
+    port = free_port()
+    async with WebhookReceiver([]).running() as hook:
+        org = org_file(tmp_path, zjj_liaison={"channels": ["inbox", "email", "webhook"], "webhook": hook.url})
+        app = notification_app(nats_url, database_url, topology, tmp_path, clock, org, smtp_port=port)
+        with smtp_server(port) as mailbox:
+            async with serving(app) as client:
+                event_id, link = uuid.uuid4(), "javascript:alert(document.cookie)"
+                stored = {"event_id": event_id, "recipient": "zjj-liaison", "event_kind": "notification.send",
+                          "template": "free_message", "item_id": None, "item_code": None,
+                          "title": "【通知】报送\r\n材料\u2028", "body": f"潘磊同志：\n请报送。\r\n详情：{link}",
+                          "link": link, "attempts": 0, "last_error": None, "created_at": NOW, "read_at": None}
+                async with app.state.runtime.engine.begin() as connection:
+                    await connection.execute(deliveries.insert(), [
+                        {**stored, "channel": "inbox", "address": None, "status": "sent", "next_attempt_at": None,
+                         "sent_at": NOW},
+                        *({**stored, "channel": channel, "address": address, "status": "pending",
+                           "next_attempt_at": NOW, "sent_at": None}
+                          for channel, address in (("email", "zjj-liaison@example.gov.cn"), ("webhook", hook.url)))])
+                await app.state.dispatcher.dispatch_once()  # (or the service's own loop, just started, sends them)
+                await eventually(lambda: rows(app, status="sent"), lambda got: len(got) == 3)
+                [message] = (await client.get("/inbox", headers=auth("zjj-liaison"))).json()["items"]
+                assert (message["title"], message["text"], message["link"]) == ("【通知】报送 材料", "潘磊同志：\n请报送。", None)
+                [mail] = mailbox.mails
+                assert mail["Subject"] == "【通知】报送 材料" and "javascript" not in mail.get_content()
+                [(_, body)] = hook.received
+                assert (body["title"], body["text"], body["link"]) == ("【通知】报送 材料", "潘磊同志：\n请报送。", None)
+                [email_row] = await rows(app, channel="email")
+                assert mail["Message-ID"] == f"<delivery-{email_row.id}.{event_id}@example.gov.cn>"
+
+
+async def test_ids_that_fit_no_column_are_refused_never_a_server_error(
+        nats_url: str, database_url: str, topology: Topology, tmp_path: Path, clock: SettableClock) -> None:
+    app = notification_app(nats_url, database_url, topology, tmp_path, clock, org_file(tmp_path))
+    async with serving(app) as client:
+        for path in ("/inbox/{}/read", "/deliveries/{}/retry"):
+            for bad in (2**63, 2**64, 10**30, 0, -1):
+                answer = await client.post(path.format(bad), headers=auth("office"))
+                assert answer.status_code == 422 and answer.json()["detail"][0]["loc"][0] == "path", (path, bad)
+            largest = await client.post(path.format(2**63 - 1), headers=auth("office"))
+            assert largest.status_code == 404 and largest.json()["detail"]
+        for params in ({"limit": 201}, {"limit": 2**64}, {"unread_only": "perhaps"}):
+            assert (await client.get("/inbox", params=params, headers=auth("office"))).status_code == 422
+        assert (await client.get("/deliveries", params={"limit": 2**64}, headers=auth("office"))).status_code == 422
+        documented = (await client.get("/openapi.json")).json()["paths"]
+        assert set(documented["/deliveries/{delivery_id}/retry"]["post"]["responses"]) == {
+            "200", "401", "403", "404", "409", "422"}
+        assert set(documented["/inbox/{message_id}/read"]["post"]["responses"]) == {"200", "401", "404", "422"}
