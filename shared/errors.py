@@ -8,6 +8,7 @@ with ``responses=errors(404, 409)`` so the OpenAPI says it too.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -40,9 +41,11 @@ DESCRIPTIONS = {
 }
 
 
-def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` for a route: each status with the ``ErrorBody`` shape."""
-    return {status: {"model": ErrorBody, "description": DESCRIPTIONS[status]} for status in statuses}
+def errors(*statuses: int, described: Mapping[int, str] | None = None) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for a route: each status with the ``ErrorBody`` shape, described
+    generically or in the route's own words (``described``)."""
+    found = {status: DESCRIPTIONS[status] for status in statuses} | dict(described or {})
+    return {status: {"model": ErrorBody, "description": text} for status, text in found.items()}
 
 
 def detail_of(error: BaseException) -> Any:

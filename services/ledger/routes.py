@@ -14,6 +14,7 @@ from services.ledger.light import Light
 from services.ledger.queries import SORT_KEYS, ItemFilter
 from services.ledger.service import ItemNotFound, LedgerService
 from shared.contracts.enums import ItemStatus, Source
+from shared.errors import errors
 from shared.identity import PrincipalDep
 from shared.params import IsoDate, Page
 
@@ -23,18 +24,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # PostgreSQL refuses NUL in a parameter)
 Name = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\s\x00-\x1f\x7f]+$")]
 SearchText = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
-
-
-class ErrorBody(BaseModel):
-    """Every error answer: ``detail`` is a sentence, or a list of ``{loc, msg, type}`` for a 422."""
-
-    detail: str | list[dict[str, Any]]
-
-
-def errors(codes: dict[int, str]) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` for the error statuses an operation answers (and 401 without a token)."""
-    described = {401: "没有或无效的令牌 (no or invalid bearer token)", **codes}
-    return {code: {"model": ErrorBody, "description": text} for code, text in described.items()}
 
 
 class ItemQuery(BaseModel):
@@ -77,7 +66,7 @@ class PageQuery(ItemQuery):
 def ledger_router(service: LedgerService) -> APIRouter:
     router = APIRouter(tags=["ledger"])
 
-    @router.get("/items", responses=errors({422: "参数不合法 (a filter, the sort or the page is invalid)"}))
+    @router.get("/items", responses=errors(described={422: "参数不合法 (a filter, the sort or the page is invalid)"}))
     async def list_items(query: Annotated[PageQuery, Query()], principal: PrincipalDep) -> dict[str, Any]:
         """The ledger (台帐): the items the caller may see, filtered, sorted and paged."""
         offset = (query.page - 1) * query.page_size
@@ -87,7 +76,7 @@ def ledger_router(service: LedgerService) -> APIRouter:
 
     @router.get("/items/export.xlsx", response_class=Response,
                 responses={200: {"content": {XLSX: {}}, "description": "督办事项台帐 (Excel)"},
-                           **errors({422: "参数不合法 (a filter or the sort is invalid)"})})
+                           **errors(described={422: "参数不合法 (a filter or the sort is invalid)"})})
     async def export_items(query: Annotated[ItemQuery, Query()], principal: PrincipalDep) -> Response:
         """The ledger as an Excel workbook, with the list's filters and order."""
         found, _ = await service.items(query.to_filter(), principal, sort=query.sort)
@@ -95,7 +84,7 @@ def ledger_router(service: LedgerService) -> APIRouter:
         return Response(export.workbook(found), media_type=XLSX,
                         headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
-    @router.get("/items/{item_id}", responses=errors({404: "事项不存在或无权查看 (no such item for the caller)",
+    @router.get("/items/{item_id}", responses=errors(described={404: "事项不存在或无权查看 (no such item for the caller)",
                                                       422: "事项编号不是 UUID (the id is not a UUID)"}))
     async def get_item(item_id: uuid.UUID, principal: PrincipalDep) -> dict[str, Any]:
         """One item of the ledger with its timeline (时间, 类型, 操作人, 内容)."""
@@ -104,7 +93,7 @@ def ledger_router(service: LedgerService) -> APIRouter:
         except ItemNotFound as error:
             raise HTTPException(404, detail=str(error)) from None
 
-    @router.get("/stats", responses=errors({422: "统计区间不合法 (a date is invalid, from is after to, outside "
+    @router.get("/stats", responses=errors(described={422: "统计区间不合法 (a date is invalid, from is after to, outside "
                                                  "1900-01-01..9998-12-31 or longer than ten years)"}))
     async def unit_stats(principal: PrincipalDep,
                          start: Annotated[IsoDate | None, Query(alias="from")] = None,

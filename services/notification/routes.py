@@ -6,26 +6,14 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
-from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.notification import store
 from services.notification.clean import one_line, served
 from shared.clock import Clock
+from shared.errors import errors
 from shared.identity import PrincipalDep, Role, require_roles
 from shared.params import RowId
-
-
-class ErrorBody(BaseModel):
-    """Every error answer: ``detail`` is a sentence, or a list of ``{loc, msg, type}`` for a 422."""
-
-    detail: str | list[dict[str, Any]]
-
-
-def errors(codes: dict[int, str]) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` for the error statuses an operation answers (and 401 without a token)."""
-    described = {401: "没有或无效的令牌 (no or invalid bearer token)", **codes}
-    return {code: {"model": ErrorBody, "description": text} for code, text in described.items()}
 
 
 OFFICE_ONLY = "仅限督察室 (the office only)"
@@ -49,7 +37,7 @@ def delivery_view(row: Any) -> dict[str, Any]:
 def inbox_router(engine: AsyncEngine, clock: Clock) -> APIRouter:
     router = APIRouter(tags=["inbox"])
 
-    @router.get("/inbox", responses=errors({422: "参数不合法 (limit or unread_only is invalid)"}))
+    @router.get("/inbox", responses=errors(described={422: "参数不合法 (limit or unread_only is invalid)"}))
     async def my_inbox(principal: PrincipalDep, unread_only: bool = False,
                        limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict[str, Any]:
         """The caller's own messages (站内信), newest first, and how many are unread."""
@@ -58,7 +46,7 @@ def inbox_router(engine: AsyncEngine, clock: Clock) -> APIRouter:
         return {"items": [message_view(row) for row in rows], "unread": unread}
 
     @router.post("/inbox/{message_id}/read",
-                 responses=errors({404: "没有这条消息 (no such message of the caller)",
+                 responses=errors(described={404: "没有这条消息 (no such message of the caller)",
                                    422: "消息编号不合法 (the id is not a positive 64-bit integer)"}))
     async def read(message_id: RowId, principal: PrincipalDep) -> dict[str, Any]:
         """Mark one of the caller's messages read; someone else's is not found."""
@@ -76,7 +64,7 @@ def deliveries_router(engine: AsyncEngine, clock: Clock, wake: Callable[[], None
     office = [Depends(require_roles(Role.office))]
 
     @router.get("/deliveries", dependencies=office,
-                responses=errors({403: OFFICE_ONLY, 422: "参数不合法 (status or limit is invalid)"}))
+                responses=errors(described={403: OFFICE_ONLY, 422: "参数不合法 (status or limit is invalid)"}))
     async def deliveries(status: Literal["pending", "sent", "failed"] = "failed",
                          limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
         """E-mail and webhook deliveries by status (督察室 only): ``failed`` ones need a look."""
@@ -85,7 +73,7 @@ def deliveries_router(engine: AsyncEngine, clock: Clock, wake: Callable[[], None
         return {"items": [delivery_view(row) for row in rows], "total": len(rows)}
 
     @router.post("/deliveries/{delivery_id}/retry", dependencies=office,
-                 responses=errors({403: OFFICE_ONLY, 404: "没有这条投递 (no such e-mail or webhook delivery)",
+                 responses=errors(described={403: OFFICE_ONLY, 404: "没有这条投递 (no such e-mail or webhook delivery)",
                                    409: "投递未失败，不能重发 (the delivery is pending or sent, not failed)",
                                    422: "投递编号不合法 (the id is not a positive 64-bit integer)"}))
     async def retry(delivery_id: RowId) -> dict[str, Any]:

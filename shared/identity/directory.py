@@ -91,9 +91,10 @@ class User(_Model):
     unit: str | None = None
     title: str | None = None
     secretary_general: bool = False
-    email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+$")
+    email: str | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
     phone: str | None = None
-    webhook: str | None = Field(None, pattern=r"^https?://\S+$", description="SMS gateway / IM robot URL")
+    webhook: str | None = Field(None, max_length=500, pattern=r"^https?://\S+$",
+                                description="SMS gateway / IM robot URL")
     channels: list[Channel] = Field(default_factory=lambda: ["inbox"])
 
     @model_validator(mode="after")

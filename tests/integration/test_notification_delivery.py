@@ -423,7 +423,7 @@ async def test_a_title_with_line_breaks_is_mailed_with_a_clean_one_line_subject(
                 registered = item_registered(item_id=registered.item_id, lead_unit="zjj", co_units=["tiedong"],
                                              title=TITLE_WITH_BREAKS)
                 for event in (registered, assignment):
-                    await app.state.runtime.publisher.publish(event)
+                    await workflow_publisher(app).publish(event)
                 await drained(app, 2)
                 await eventually(lambda: rows(app, recipient="zjj-liaison"),
                                  lambda got: [r.status for r in got] == ["sent"] * 3)
