@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from services.workflow import queries
 from services.workflow.forms import InvalidForm, validate_form
 from services.workflow.service import WorkflowService
-from shared.clock import today_in_china
 from shared.contracts.base import Comment, OptionalText, Title, UnitId, Username, check_units
 from shared.contracts.enums import Cadence, Source, Urgency
 from shared.errors import errors

@@ -8,17 +8,14 @@ The item: lead unit zjj, co-unit tiedong, responsible leader ``leader`` (a vice-
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
-from services.workflow.app import create_app
-from services.workflow.config import WorkflowSettings
-from shared.bus.topology import Topology
 from shared.clock import CHINA, SettableClock
-from tests.support.services import NOW, REPO, auth, runtime_for, serving, settings_for
+from tests.support.services import REPO, auth, serving
 from tests.support.workflow_client import ITEM, complete, do
 
 WORKFLOWS = REPO / "workflows"
@@ -29,15 +26,8 @@ everyone else has been refused."""
 
 
 @pytest.fixture
-def clock() -> SettableClock:
-    return SettableClock(NOW)
-
-
-@pytest.fixture
-def app(nats_url: str, database_url: str, topology: Topology, tmp_path: Path, clock: SettableClock) -> Any:
-    settings = settings_for(WorkflowSettings, nats_url=nats_url, database_url=database_url, topology=topology,
-                            data_dir=tmp_path, workflows_dir=WORKFLOWS)
-    return create_app(settings, deps=runtime_for(settings, clock))
+def app(make_workflow_app: Callable[..., Any]) -> Any:
+    return make_workflow_app(WORKFLOWS)
 
 
 def headers(user: str | None) -> dict[str, str]:

@@ -71,9 +71,14 @@ def test_no_server_error_and_no_schema_violation(running: Platform, service: str
                                                  tmp_path: Path) -> None:
     command = [str(SCHEMATHESIS), "--config-file", str(CONFIG), "--no-color", "run",
                f"{running.urls[service]}/openapi.json", "--checks", "all", "--max-examples", str(EXAMPLES),
-               "--seed", "8", "--workers", "2", "--request-timeout", "30",
+               "--seed", "8",
+               # one worker: with two, Hypothesis's lambda descriptions race in CPython 3.11's AST
+               # constructor ("AST constructor recursion depth mismatch"), a Runtime Error of the tool
+               "--workers", "1", "--request-timeout", "30",
                "-H", f"Authorization: Bearer {token(user)}", "--report", "junit", "--report-dir", str(tmp_path)]
     done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600)
     summary = done.stdout[-6000:]
+    if done.returncode:  # the whole report, for a look afterwards
+        (tmp_path / "schemathesis.txt").write_text(done.stdout + done.stderr)
     assert done.returncode == 0, f"schemathesis found problems in {service} as {user}:\n{summary}"
     assert "generated" in summary and " passed" in summary

@@ -8,32 +8,23 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from services.workflow.app import create_app
-from services.workflow.config import WorkflowSettings
 from shared.bus.topology import Topology
 from shared.clock import CHINA, SettableClock
 from tests.support.eventually import eventually
-from tests.support.services import NOW, REPO, auth, runtime_for, serving, settings_for
+from tests.support.services import REPO, auth, serving
 from tests.support.workflow_client import ITEM, complete, stream_subjects, the_task
 
 FLOWS = REPO / "tests" / "fixtures" / "flows"
 
 
 @pytest.fixture
-def clock() -> SettableClock:
-    return SettableClock(NOW)
-
-
-@pytest.fixture
-def app(nats_url: str, database_url: str, topology: Topology, tmp_path: Path, clock: SettableClock) -> Any:
-    settings = settings_for(WorkflowSettings, nats_url=nats_url, database_url=database_url, topology=topology,
-                            data_dir=tmp_path, workflows_dir=FLOWS)
-    return create_app(settings, deps=runtime_for(settings, clock))
+def app(make_workflow_app: Callable[..., Any]) -> Any:
+    return make_workflow_app(FLOWS)
 
 
 async def test_an_item_from_registration_to_closing(app: Any, nats_url: str, topology: Topology) -> None:

@@ -4,17 +4,15 @@ answered with a reason, and leaves an incident; a failing timer is parked, the o
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from services.workflow.app import create_app
-from services.workflow.config import WorkflowSettings
 from shared.bus.topology import Topology
 from shared.clock import CHINA, SettableClock
 from tests.support.eventually import eventually
-from tests.support.services import NOW, REPO, auth, runtime_for, serving, settings_for
+from tests.support.services import REPO, auth, serving
 from tests.support.workflow_client import ITEM, complete, do, stream_subjects
 
 FLOWS = REPO / "tests" / "fixtures" / "flows"
@@ -28,15 +26,8 @@ AFTER_THE_DEADLINE = dt.datetime(2026, 3, 6, 0, 0, 1, tzinfo=CHINA)
 
 
 @pytest.fixture
-def clock() -> SettableClock:
-    return SettableClock(NOW)
-
-
-@pytest.fixture
-def app(nats_url: str, database_url: str, topology: Topology, tmp_path: Path, clock: SettableClock) -> Any:
-    settings = settings_for(WorkflowSettings, nats_url=nats_url, database_url=database_url, topology=topology,
-                            data_dir=tmp_path, workflows_dir=FLOWS, timer_sweep_seconds=3600.0)
-    return create_app(settings, deps=runtime_for(settings, clock))
+def app(make_workflow_app: Callable[..., Any]) -> Any:
+    return make_workflow_app(FLOWS, timer_sweep_seconds=3600.0)
 
 
 async def test_a_failing_step_changes_nothing_and_a_failing_timer_holds_back_no_other(

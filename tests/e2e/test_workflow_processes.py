@@ -6,35 +6,25 @@ from __future__ import annotations
 
 import json
 import uuid
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import nats
 import pytest
 
-from services.workflow.app import create_app
-from services.workflow.config import WorkflowSettings
 from shared.bus.topology import Topology
-from shared.clock import SettableClock
 from shared.contracts.commands import OpenAccountability
 from shared.contracts.registry import PRODUCER_HEADER
 from tests.support.eventually import eventually
-from tests.support.services import NOW, REPO, auth, runtime_for, serving, settings_for
+from tests.support.services import NOW, REPO, auth, serving
 from tests.support.workflow_client import ITEM, complete, do, stream_messages, stream_subjects
 
 WORKFLOWS = REPO / "workflows"
 
 
 @pytest.fixture
-def clock() -> SettableClock:
-    return SettableClock(NOW)
-
-
-@pytest.fixture
-def app(nats_url: str, database_url: str, topology: Topology, tmp_path: Path, clock: SettableClock) -> Any:
-    settings = settings_for(WorkflowSettings, nats_url=nats_url, database_url=database_url, topology=topology,
-                            data_dir=tmp_path, workflows_dir=WORKFLOWS)
-    return create_app(settings, deps=runtime_for(settings, clock))
+def app(make_workflow_app: Callable[..., Any]) -> Any:
+    return make_workflow_app(WORKFLOWS)
 
 
 async def test_an_item_runs_from_registration_to_closing_and_every_event_reaches_the_bus_once(
