@@ -1,4 +1,4 @@
-"""Who may do what in the workflow service: every endpoint × every role, with the leader
+"""Who may do what: every endpoint of the workflow, ledger and notification services × every role, with the leader
 dimension (the item's leader, another leader, the mayor, the secretary-general, a delegate).
 
 The item: lead unit zjj, co-unit tiedong, responsible leader ``leader`` (a vice-mayor).
@@ -9,13 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from services.ledger.app import create_app as create_ledger
+from services.ledger.config import LedgerSettings
+from services.notification.app import create_app as create_notification
+from services.notification.config import NotificationSettings
+from shared.bus.topology import Topology
 from shared.clock import CHINA, SettableClock
-from tests.support.services import REPO, auth, serving
+from shared.settings import ServiceSettings
+from tests.support.eventually import eventually
+from tests.support.services import REPO, auth, runtime_for, serving, settings_for
 from tests.support.workflow_client import ITEM, complete, do
 
 WORKFLOWS = REPO / "workflows"
@@ -153,3 +161,40 @@ async def test_the_measure_of_an_items_case_is_decided_by_its_leader(app: Any, c
         [decide] = (await client.get("/tasks", headers=auth("leader"))).json()["items"]
         assert (await complete(client, "mayor", decide, {"measure": "interview"})).status_code == 403
         assert (await complete(client, "leader", decide, {"measure": "criticism"})).status_code == 200
+
+
+async def test_the_ledger_and_notification_endpoints_for_every_role(
+        make_workflow_app: Callable[..., Any], nats_url: str, database_url: str, topology: Topology,
+        tmp_path: Path, clock: SettableClock) -> None:
+    """The same item seen through the ledger (台帐) and the notification service, by every role.
+    Deliveries: only the office lists them or sends one again (none has failed: 404)."""
+    def app_of(cls: type[ServiceSettings], create: Callable[..., Any]) -> Any:
+        settings = settings_for(cls, nats_url=nats_url, database_url=database_url, topology=topology,
+                                data_dir=tmp_path)
+        return create(settings, deps=runtime_for(settings, clock))
+
+    ledger_app, notification_app = app_of(LedgerSettings, create_ledger), app_of(NotificationSettings,
+                                                                                 create_notification)
+    async with (serving(make_workflow_app(WORKFLOWS)) as workflow, serving(ledger_app) as ledger,
+                serving(notification_app) as notification):
+        item = (await workflow.post("/items", json=ITEM, headers=auth("office"))).json()
+        await do(workflow, "leader", "approve_item", {"decision": "approve"})
+        await eventually(lambda: ledger.get(f"/items/{item['id']}", headers=auth("office")),
+                         lambda answer: answer.status_code == 200 and answer.json()["status"] == "assigned")
+        assert await statuses(ledger, "GET", "/items") == expect(200)
+        assert await statuses(ledger, "GET", f"/items/{item['id']}") == expect(200, tiexi_liaison=404)
+        assert await statuses(ledger, "GET", "/items/export.xlsx") == expect(200)
+        assert await statuses(ledger, "GET", "/stats") == expect(200)
+        listed = {user: (await ledger.get("/items", headers=auth(user))).json()["total"] for user in USERS if user}
+        assert listed == {**{user: 1 for user in listed}, "tiexi-liaison": 0}
+        units = (await ledger.get("/stats", headers=auth("tiexi-liaison"))).json()["units"]
+        assert [row["unit"] for row in units] == ["tiexi"]
+
+        inbox = await eventually(lambda: notification.get("/inbox", headers=auth("zjj-liaison")),
+                                 lambda answer: answer.json()["unread"] >= 1)
+        message = inbox.json()["items"][0]
+        assert await statuses(notification, "GET", "/inbox") == expect(200)
+        assert await statuses(notification, "POST", f"/inbox/{message['id']}/read") == expect(
+            404, zjj_liaison=200)
+        assert await statuses(notification, "GET", "/deliveries") == expect(403, office=200)
+        assert await statuses(notification, "POST", "/deliveries/1/retry") == expect(403, office=404)
