@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.workflow import incidents, tables
-from services.workflow.emitted import to_event
 from services.workflow.deployment import DeployLimits
+from services.workflow.emitted import to_event
 from services.workflow.engine.checks import Problem, check_documents
 from services.workflow.engine.definitions import Definitions
 from services.workflow.engine.runner import Emitted, Engine, NotWaiting, Run, UserTask
@@ -31,20 +31,14 @@ from services.workflow.refusals import (
     RejectedDefinitions,
     StepFailed,
 )
+from services.workflow.step_effects import Offences, case_of, record_cases, sync_open_tasks
 from services.workflow.store import DefinitionStore, InstanceRow, InstanceStore
 from shared.bus.publisher import JetStreamPublisher
 from shared.calendar import WorkingCalendar
-from shared.clock import CHINA, Clock, today_in_china
+from shared.clock import Clock, today_in_china
 from shared.contracts.base import Event
 from shared.contracts.commands import OpenAccountability
-from shared.contracts.events import (
-    AccountabilityClosed,
-    AccountabilityMeasureDecided,
-    AccountabilityOpened,
-    ItemRegistered,
-    TaskCompleted,
-    TaskCreated,
-)
+from shared.contracts.events import ItemRegistered, TaskCompleted
 from shared.lru import Lru
 from shared.storage.inbox import record_once
 from shared.storage.outbox import Outbox, OutboxRelay
@@ -62,23 +56,6 @@ class StepOf:
     row: InstanceRow | None = None
 
 
-class Offences:
-    """Accountability cases per (unit, year), read once per transaction for the
-    ``offences_this_year`` script helper (scripts run synchronously inside a step)."""
-
-    def __init__(self, counts: dict[tuple[str, int], int]) -> None:
-        self.counts = counts
-
-    def __call__(self, unit: str, year: int) -> int:
-        return self.counts.get((unit, year), 0)
-
-    @classmethod
-    async def load(cls, connection: AsyncConnection, year: int) -> Offences:
-        t = tables.cases
-        rows = await connection.execute(select(t.c.unit, func.count()).where(t.c.year == year).group_by(t.c.unit))
-        return cls({(unit, year): n for unit, n in rows})
-
-
 def registration(form: dict[str, Any], *, item_id: uuid.UUID, code: str, now: dt.datetime,
                  actor: str) -> ItemRegistered:
     """The ``item.registered`` event of a registration form, or ``InvalidRegistration``."""
@@ -88,25 +65,6 @@ def registration(form: dict[str, Any], *, item_id: uuid.UUID, code: str, now: dt
                                               "actor": actor}, strict=False)
     except ValidationError as error:
         raise InvalidRegistration(error) from None
-
-
-def assignee_of(task: UserTask) -> tuple[str, str | None, str | None]:
-    """(role, unit, user) of a task's ``assignee`` property: ``role:office`` -> (office, None,
-    None); ``unit:lead_unit:liaison`` -> (liaison, <the unit>, None); ``leader:leader`` ->
-    (leader, None, <the leader named by the variable>)."""
-    kind, _, rest = task.assignee.partition(":")
-    if kind == "unit":
-        variable, _, role = rest.partition(":")
-        return role, task.data.get(variable), None
-    if kind == "leader":
-        return "leader", None, task.data.get(rest) or None
-    return rest, None, None
-
-
-def case_of(task: UserTask) -> uuid.UUID | None:
-    """The accountability case a task belongs to, if it is one of a case's tasks."""
-    case_id = task.data.get("case_id") if task.process == "accountability" else None
-    return uuid.UUID(case_id) if case_id else None
 
 
 @dataclass
@@ -392,7 +350,7 @@ class WorkflowService:
         now = self.clock.now()
         events = list(extra) + [to_event(kind, fields, item_id=row.item_id, actor=actor, occurred_at=now)
                                 for kind, fields in emitted]
-        events += await self._sync_open_tasks(connection, row, run, before, actor)
+        events += await sync_open_tasks(connection, row, run, before, actor, now)
         state, timer, done = self.engine.dump(run), run.next_timer_due(), run.completed
         if new:
             row.state = state
@@ -402,48 +360,8 @@ class WorkflowService:
         changes = item_changes(events)
         if changes and row.item_id is not None:
             await connection.execute(update(tables.items).where(tables.items.c.id == row.item_id).values(**changes))
-        await self._record_cases(connection, row, events, offences)
+        await record_cases(connection, row, events, offences, now)
         await self.outbox.stage(connection, *events)
-
-    async def _record_cases(self, connection: AsyncConnection, row: InstanceRow, events: list[Event],
-                            offences: Offences) -> None:
-        """Keep the accountability cases the escalation rule counts."""
-        t, now = tables.cases, self.clock.now()
-        for event in events:
-            if isinstance(event, AccountabilityOpened):
-                year = event.occurred_at.astimezone(CHINA).year
-                await connection.execute(insert(t).values(
-                    case_id=event.case_id, unit=event.unit, year=year, trigger=event.trigger.value,
-                    item_id=event.item_id, bulletin_id=event.bulletin_id, instance_id=row.id, opened_at=now))
-                offences.counts[(event.unit, year)] = offences(event.unit, year) + 1
-            elif isinstance(event, AccountabilityMeasureDecided):
-                await connection.execute(update(t).where(t.c.case_id == event.case_id).values(
-                    measure=event.measure.value))
-            elif isinstance(event, AccountabilityClosed):
-                await connection.execute(update(t).where(t.c.case_id == event.case_id).values(closed_at=now))
-
-    async def _sync_open_tasks(self, connection: AsyncConnection, row: InstanceRow, run: Run,
-                               before: list[UserTask], actor: str) -> list[Event]:
-        now, ready = self.clock.now(), run.ready_tasks()
-        gone = {t.id for t in before} - {t.id for t in ready}
-        if gone:
-            await connection.execute(delete(tables.open_tasks).where(tables.open_tasks.c.id.in_(gone)))
-        known = {t.id for t in before}
-        created = []
-        for task in ready:
-            if task.id in known:
-                continue
-            role, unit, user = assignee_of(task)
-            due = dt.date.fromisoformat(task.due) if task.due else None
-            await connection.execute(insert(tables.open_tasks).values(
-                id=task.id, instance_id=row.id, item_id=row.item_id, kind=task.kind, bpmn_id=task.bpmn_id,
-                name=task.name, assignee_role=role, assignee_unit=unit, assignee_user=user, due_date=due,
-                created_at=now))
-            created.append(TaskCreated(occurred_at=now, actor=actor, task_id=task.id, task_kind=task.kind,
-                                       item_id=row.item_id, case_id=case_of(task), assignee_unit=unit,
-                                       assignee_role=role, due_date=due))
-        return created
-
 
 def build_service(db: AsyncEngine, clock: Clock, calendar: WorkingCalendar, publisher: JetStreamPublisher,
                   limits: DeployLimits | None = None) -> WorkflowService:
