@@ -7,8 +7,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-Comment = Annotated[str, Field(default="", max_length=2000)]
-Text = Annotated[str, Field(min_length=1, max_length=20000)]
+from shared.contracts.base import Comment as ContractComment
+from shared.contracts.base import FileRef, Text
+
+Comment = Annotated[ContractComment, Field(default="")]
+"""The contract's comment (control characters dropped at the edge), empty unless given."""
 
 
 class Form(BaseModel):
@@ -31,7 +34,7 @@ class Sign(Form):
 class Report(Form):
     report_type: Literal["progress", "completion"]
     content: Text
-    attachments: list[Annotated[str, Field(min_length=1, max_length=500)]] = []
+    attachments: list[FileRef] = Field(default_factory=list, max_length=50)
 
 
 class ExtensionDecision(Form):

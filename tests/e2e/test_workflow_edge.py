@@ -181,3 +181,15 @@ async def test_a_deployment_is_bounded_and_a_file_can_be_removed(nats_url: str, 
         assert (await client.delete("/definitions/files/assignment.bpmn", headers=auth("office"))).status_code == 403
         versions = (await client.get("/definitions", headers=admin)).json()["items"]
         assert [(v["version"], v["active"]) for v in versions] == [(1, True), (2, False)]
+
+
+async def test_a_form_drops_control_characters_at_the_edge(client: httpx.AsyncClient) -> None:
+    created = (await client.post("/items", json=ITEM, headers=auth("office"))).json()
+    for user, kind, data in [("leader", "approve_item", {"decision": "approve", "comment": "同意\x00"}),
+                             ("zjj-liaison", "sign", {"comment": "\x01已签收\x7f"}),
+                             ("zjj-liaison", "report", {"report_type": "progress", "content": "=进展\x0b第二行\x00"})]:
+        [task] = [t for t in (await client.get("/tasks", headers=auth(user))).json()["items"] if t["kind"] == kind]
+        answer = await client.post(f"/tasks/{task['id']}/complete", json={"data": data}, headers=auth(user))
+        assert answer.status_code == 200, answer.text
+    history = (await client.get(f"/items/{created['id']}/state", headers=auth("office"))).json()["history"]
+    assert [h["data"].get("comment", h["data"].get("content")) for h in history] == ["同意", "已签收", "=进展\n第二行"]
