@@ -184,7 +184,8 @@ class WorkflowService:
                 emitted = run.complete(task_id, {kind: data})
                 task = next(t for t in before if t.id == task_id)
                 completed = TaskCompleted(occurred_at=self.clock.now(), actor=actor, task_id=task_id,
-                                          task_kind=kind, item_id=row.item_id, case_id=case_of(task), data=data)
+                                          task_kind=kind, task_name=task.name, item_id=row.item_id,
+                                          case_id=case_of(task), data=data, on_behalf_of=on_behalf_of)
                 await connection.execute(insert(tables.task_history).values(
                     task_id=task_id, instance_id=row.id, item_id=row.item_id, kind=kind, bpmn_id=task.bpmn_id,
                     actor=actor, data=data, completed_at=self.clock.now(), on_behalf_of=on_behalf_of))

@@ -94,6 +94,6 @@ async def sync_open_tasks(connection: AsyncConnection, row: InstanceRow, run: Ru
             name=task.name, assignee_role=role, assignee_unit=unit, assignee_user=user, due_date=due,
             created_at=now))
         created.append(TaskCreated(occurred_at=now, actor=actor, task_id=task.id, task_kind=task.kind,
-                                   item_id=row.item_id, case_id=case_of(task), assignee_unit=unit,
-                                   assignee_role=role, due_date=due))
+                                   task_name=task.name, item_id=row.item_id, case_id=case_of(task),
+                                   assignee_unit=unit, assignee_role=role, assignee_user=user, due_date=due))
     return created

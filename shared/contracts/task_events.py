@@ -8,7 +8,7 @@ from uuid import UUID
 from pydantic import Field
 
 from shared.contracts import subjects
-from shared.contracts.base import Event, Identifier, JsonObject, UnitId
+from shared.contracts.base import Event, Identifier, JsonObject, Title, UnitId, Username
 
 
 class TaskEvent(Event):
@@ -20,6 +20,9 @@ class TaskEvent(Event):
 
     task_id: UUID
     task_kind: Identifier
+    task_name: Title | None = None
+    """The name the designer gave the task in the BPMN (what people read); None only in
+    events written before it was carried."""
     item_id: UUID | None = None
     case_id: UUID | None = None
 
@@ -31,6 +34,8 @@ class TaskCreated(TaskEvent):
 
     assignee_unit: UnitId | None
     assignee_role: Identifier
+    assignee_user: Username | None = None
+    """The one user the task is for (the item's leader), when the BPMN names one."""
     due_date: dt.date | None = None
 
 
@@ -40,3 +45,5 @@ class TaskCompleted(TaskEvent):
     subject = subjects.TASK_COMPLETED
 
     data: JsonObject = Field(default_factory=dict)
+    on_behalf_of: Username | None = None
+    """The leader whose task a delegate completed."""
