@@ -41,8 +41,6 @@ from sqlalchemy import event, func, insert, select  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
 from services.workflow import tables  # noqa: E402
-from services.workflow.engine.scripts import DubanScriptEngine  # noqa: E402
-from shared.calendar import load_calendar  # noqa: E402
 from shared.clock import SettableClock  # noqa: E402
 from shared.contracts.subjects import DEADLINE_REMINDER  # noqa: E402
 from shared.storage.database import create_engine  # noqa: E402
@@ -121,12 +119,12 @@ async def run_once(url: str, instances: int, due: int, batch: int) -> dict[str, 
     db = create_engine(url)
     clock = SettableClock(START)
     phases = Phases()
-    service = build_service(db, clock, TimedEngine(DubanScriptEngine(clock, load_calendar(None)), phases))
+    service = build_service(db, clock, TimedEngine(clock, phases))
     try:
-        await service.install(load_definitions(), source="bench", actor="bench")
+        await service.versions.install(load_definitions(), source="bench", actor="bench")
         item_id, _ = await service.register_item(dict(ITEM), "office")
         for kind, actor, form in STEPS[:2]:  # approve, sign: now waiting for the report
-            await service.complete_task(await open_task(db, item_id, kind), form, kind, actor)
+            await service.complete_task(await open_task(db, item_id, kind), form, actor)
         row = await waiting_row(db, item_id)
         now = row["next_timer_at"] + LATE_BY
         clock.set(now)

@@ -2,7 +2,7 @@
 
 One lifecycle is a normal, non-major item on the real processes of ``workflows/``:
 register -> approve_item -> sign -> completion report -> review accept -> closed
-(4 user tasks, 15 events). It is run N times
+(4 user tasks, 19 events). It is run N times
 
 - ``raw``: the SpiffWorkflow engine in memory (``Engine.start``, ``Run.complete``), nothing
   serialized;
@@ -52,14 +52,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 from services.workflow import tables  # noqa: E402
 from services.workflow.engine.definitions import Definitions  # noqa: E402
 from services.workflow.engine.runner import Engine, Run  # noqa: E402
-from services.workflow.engine.scripts import DubanScriptEngine  # noqa: E402
+from services.workflow import service as workflow_service  # noqa: E402
 from services.workflow.service import WorkflowService  # noqa: E402
-from services.workflow.store import DefinitionStore, InstanceStore  # noqa: E402
 from shared.calendar import load_calendar  # noqa: E402
 from shared.clock import CHINA, SettableClock  # noqa: E402
 from shared.storage.database import create_engine  # noqa: E402
 from shared.storage.migrations import upgrade  # noqa: E402
-from shared.storage.outbox import Outbox, OutboxRelay  # noqa: E402
 from tests.support.infra import postgres_schema  # noqa: E402
 
 WORKFLOWS = ROOT / "workflows"
@@ -76,7 +74,8 @@ STEPS: list[tuple[str, str, dict[str, Any]]] = [
                                "attachments": ["验收报告.pdf"]}),
     ("review", "office", {"decision": "accept", "comment": "情况属实"}),
 ]
-EVENTS_PER_LIFECYCLE = 15  # registered, approved, assigned, signed, submitted, accepted, closed, 4+4 task.*
+EVENTS_PER_LIFECYCLE = 19  # registered, approved, assigned, signed, submitted, accepted, closed, 4+4 task.*,
+#                           4 item.progressed (assigned, in progress, reported, closed)
 
 
 def load_definitions() -> Definitions:
@@ -152,8 +151,8 @@ class TimedRun(Run):
 class TimedEngine(Engine):
     """The service's Engine, with the time of each phase added up (a few µs of overhead)."""
 
-    def __init__(self, script_engine: DubanScriptEngine, phases: Phases) -> None:
-        super().__init__(script_engine)
+    def __init__(self, clock: SettableClock, phases: Phases) -> None:
+        super().__init__(clock, load_calendar(None))
         self.phases = phases
 
     def _timed(self, run: Run) -> Run:
@@ -161,25 +160,25 @@ class TimedEngine(Engine):
         run.phases = self.phases  # type: ignore[attr-defined]
         return run
 
-    def start(self, definitions: Definitions, process_id: str, data: dict[str, Any]) -> Any:
+    def start(self, definitions: Definitions, process_id: str, data: dict[str, Any], offences: Any = None) -> Any:
         with self.phases.timing("engine steps"):
-            run, emitted = super().start(definitions, process_id, data)
+            run, emitted = super().start(definitions, process_id, data, offences)
         return self._timed(run), emitted
 
     def dump(self, run: Run) -> str:
         with self.phases.timing("dump (serialize)"):
             return super().dump(run)
 
-    def restore(self, spec_json: str, state: str) -> Run:
+    def restore(self, spec_json: str, state: str, offences: Any = None) -> Run:
         with self.phases.timing("restore (deserialize)"):
-            return self._timed(super().restore(spec_json, state))
+            return self._timed(super().restore(spec_json, state, offences))
 
 
 # -- the raw engine -------------------------------------------------------------------------------
 def raw_lifecycles(definitions: Definitions, n: int, *, serialize: bool) -> dict[str, Any]:
     clock = SettableClock(START)
     phases = Phases()
-    engine = TimedEngine(DubanScriptEngine(clock, load_calendar(None)), phases)
+    engine = TimedEngine(clock, phases)
     spec_json = definitions.spec_json("assignment")
     sizes: list[int] = []
     started = time.perf_counter()
@@ -203,10 +202,8 @@ def raw_lifecycles(definitions: Definitions, n: int, *, serialize: bool) -> dict
 # -- through the service ----------------------------------------------------------------------------
 def build_service(db: AsyncEngine, clock: SettableClock, engine: Engine | None = None) -> WorkflowService:
     """Wired as services/workflow/app.py does, minus the bus: the relay is built, not run."""
-    outbox = Outbox(tables.outbox, clock)
-    relay = OutboxRelay(db, outbox, publisher=None)  # type: ignore[arg-type]  # never relays here
-    engine = engine or Engine(DubanScriptEngine(clock, load_calendar(None)))
-    return WorkflowService(db, engine, clock, outbox, relay, DefinitionStore(), InstanceStore())
+    return workflow_service.build_service(db, clock, load_calendar(None), publisher=None,  # type: ignore[arg-type]
+                                          engine=engine)
 
 
 async def open_task(db: AsyncEngine, item_id: uuid.UUID, kind: str) -> uuid.UUID:
@@ -219,7 +216,7 @@ async def open_task(db: AsyncEngine, item_id: uuid.UUID, kind: str) -> uuid.UUID
 async def one_lifecycle(service: WorkflowService, db: AsyncEngine) -> uuid.UUID:
     item_id, _ = await service.register_item(dict(ITEM), "office")
     for kind, actor, form in STEPS:
-        await service.complete_task(await open_task(db, item_id, kind), form, kind, actor)
+        await service.complete_task(await open_task(db, item_id, kind), form, actor)
     return item_id
 
 
@@ -228,9 +225,9 @@ async def service_lifecycles(url: str, definitions: Definitions, n: int, profile
     db = create_engine(url)
     clock = SettableClock(START)
     phases = Phases()
-    service = build_service(db, clock, TimedEngine(DubanScriptEngine(clock, load_calendar(None)), phases))
+    service = build_service(db, clock, TimedEngine(clock, phases))
     try:
-        await service.install(definitions, source="bench", actor="bench")
+        await service.versions.install(definitions, source="bench", actor="bench")
         await one_lifecycle(service, db)  # warm-up: connections, spec cache, statement cache
         sql = SqlTimer(db, phases)
         phases.seconds.clear()

@@ -1,8 +1,9 @@
 """The traffic light (红黄绿灯), computed against a given day. Pure.
 
 - none: closed (已办结) or rejected (不予立项);
-- red (红灯): reopened (再督查), or the current deadline is past while the unit works on
-  the item, or the current deadline was found overdue or reported late;
+- red (红灯): reopened (再督查), or the workflow found the item overdue (``item.progressed``:
+  signing or the current report deadline passed), or the deadline is past while the unit
+  works on the item (the light turns red at midnight, before the timer sweep says so);
 - yellow (黄灯): the unit works on the item and today is within one working day of the
   deadline (from ``yellow_from`` on), or a reminder was sent for the current deadline, or
   the unit was reminded to sign and has not signed;
@@ -38,21 +39,15 @@ class Light(StrEnum):
         return {"green": 1, "yellow": 2, "red": 3}[self.value]
 
 
-def is_overdue(state: ItemState, today: dt.date) -> bool:
-    """The current deadline has passed while the unit works, or was found overdue."""
-    if state.status in FINISHED or state.due_date is None:
-        return False
-    if state.overdue_for is not None and state.overdue_for == state.due_date:
-        return True
-    if state.late_at is not None and (state.due_at is None or state.late_at > state.due_at):
-        return True  # reported late for the current deadline
-    return state.status in ACTIVE and today > state.due_date
+def past_due(state: ItemState, today: dt.date) -> bool:
+    """The unit works on the item and its deadline is behind it."""
+    return state.status in ACTIVE and state.due_date is not None and today > state.due_date
 
 
 def light_of(state: ItemState, today: dt.date) -> Light | None:
     if state.status in FINISHED:
         return None
-    if state.reopened or is_overdue(state, today):
+    if state.reopened or state.overdue or past_due(state, today):
         return Light.RED
     if state.status in ACTIVE:
         near = state.yellow_from is not None and today >= state.yellow_from

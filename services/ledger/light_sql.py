@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ColumnElement, and_, case, literal, not_, or_
+from sqlalchemy import ColumnElement, and_, case, literal, or_
 
 from services.ledger.light import Light
 from services.ledger.state import ACTIVE, FINISHED
@@ -15,11 +15,14 @@ _active = t.c.status.in_([s.value for s in ACTIVE])
 _finished = t.c.status.in_([s.value for s in FINISHED])
 
 
-def overdue_sql(today: dt.date) -> ColumnElement[bool]:
-    """``light.is_overdue`` in SQL."""
-    return and_(not_(_finished), t.c.due_date.is_not(None),
-                or_(t.c.overdue_for == t.c.due_date, and_(_active, t.c.due_date < literal(today)),
-                    and_(t.c.late_at.is_not(None), or_(t.c.due_at.is_(None), t.c.late_at > t.c.due_at))))
+def overdue_sql() -> ColumnElement[bool]:
+    """Overdue as the workflow found it (``item.progressed``)."""
+    return t.c.overdue.is_(True)
+
+
+def _past_due(today: dt.date) -> ColumnElement[bool]:
+    """``light.past_due`` in SQL."""
+    return and_(_active, t.c.due_date.is_not(None), t.c.due_date < literal(today))
 
 
 def _yellow(today: dt.date) -> ColumnElement[bool]:
@@ -32,7 +35,7 @@ def light_sql(today: dt.date) -> ColumnElement[str | None]:
     """``light.light_of`` in SQL: 'red', 'yellow', 'green' or NULL."""
     return case(
         (_finished, None),
-        (or_(t.c.reopened.is_(True), overdue_sql(today)), Light.RED.value),
+        (or_(t.c.reopened.is_(True), overdue_sql(), _past_due(today)), Light.RED.value),
         (_yellow(today), Light.YELLOW.value),
         else_=Light.GREEN.value,
     )

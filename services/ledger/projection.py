@@ -1,10 +1,13 @@
 """The pure core of the ledger: an event and the current row give the new row and a
 timeline entry. No I/O, no clock.
 
+Status, deadline and overdue come from ``item.progressed`` alone (the workflow service
+derives them, in one place); the ledger never works them out again from other events.
+
 Tolerant of reordering within an item: each field is driven by the event's own data and
-``occurred_at`` (a due date older than the one applied is ignored, a status change older
-than the current status is ignored, counters only count), and an event that arrives
-before ``item.registered`` fills a placeholder row that the registration completes.
+``occurred_at`` (a progress snapshot older than the one applied is ignored, counters only
+count), and an event that arrives before ``item.registered`` fills a placeholder row that
+the registration completes.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from services.ledger.texts import UnitName, text_of
 from shared.clock import CHINA
 from shared.contracts import events as ev
 from shared.contracts.base import Message
-from shared.contracts.enums import DeadlineKind, ItemStatus, ReportType
+from shared.contracts.enums import DeadlineKind
 
 YellowFrom = Callable[[dt.date], dt.date]
 """The first day of the yellow light for a due date (the working day before it)."""
@@ -45,96 +48,51 @@ class Projection:
 
     def _fields(self, s: ItemState, m: Message) -> ItemState:
         match m:
+            case ev.ItemProgressed():  # status, deadline and overdue: the workflow's, never derived here
+                if s.status_at is not None and m.occurred_at < s.status_at:
+                    return s  # an older snapshot arrived late
+                return replace(s, status=m.status.value, status_reason=m.status_reason, status_at=m.occurred_at,
+                               due_date=m.due_date, overdue=m.overdue,
+                               overdue_deadline=m.overdue_deadline.value if m.overdue_deadline else None,
+                               yellow_from=self.yellow_from(m.due_date) if m.due_date else None)
             case ev.ItemRegistered():
                 s = replace(s, placeholder=False, code=m.code, title=m.title, source=m.source.value,
                             urgency=m.urgency.value, leader=m.leader, major=m.major, public=m.public,
                             livelihood=m.livelihood, registered_at=m.occurred_at)
-                s = _units(s, m.lead_unit, m.co_units, m.occurred_at)
-                s = _status(s, ItemStatus.REGISTERED, m.occurred_at)
-                return self._due(s, m.due_date, m.occurred_at, estimated=False) if m.due_date else s
-            case ev.ItemApproved():
-                return self._due(s, m.due_date, m.occurred_at, estimated=m.due_date_estimated)
-            case ev.ItemRejected():
-                return _status(s, ItemStatus.REJECTED, m.occurred_at)
+                return _units(s, m.lead_unit, m.co_units, m.occurred_at)
             case ev.ItemAssigned():
                 s = _units(s, m.lead_unit, m.co_units, m.occurred_at)
-                s = replace(s, assigned_on=s.assigned_on or china_date(m.occurred_at))
-                s = self._due(s, m.due_date, m.occurred_at, estimated=m.due_date_estimated)
-                return _status(s, ItemStatus.ASSIGNED, m.occurred_at)
-            case ev.ItemSigned():
-                return _status(s, ItemStatus.IN_PROGRESS, m.occurred_at)
+                return replace(s, assigned_on=s.assigned_on or china_date(m.occurred_at))
             case ev.ReportSubmitted():
                 s = replace(s, rounds=max(s.rounds, m.round))
                 if s.progress_at is None or m.occurred_at >= s.progress_at:
                     s = replace(s, progress=m.content, progress_at=m.occurred_at, reported_on=china_date(m.occurred_at))
-                if m.late and (s.late_at is None or m.occurred_at > s.late_at):
-                    s = replace(s, late_at=m.occurred_at)
-                return _status(s, ItemStatus.REPORTED, m.occurred_at)
+                return s
             case ev.ReportReturned():
-                s = replace(s, rounds=max(s.rounds, m.round), returned_count=s.returned_count + 1)
-                s = self._due(s, m.new_due_date, m.occurred_at)
-                return _status(s, ItemStatus.IN_PROGRESS, m.occurred_at)
-            case ev.ReportAccepted():
-                return _accepted(s, m)
+                return replace(s, rounds=max(s.rounds, m.round), returned_count=s.returned_count + 1)
             case ev.DeadlineReminder():
                 if m.deadline is DeadlineKind.SIGN:
                     return replace(s, sign_reminded=True)
                 if m.deadline is DeadlineKind.REPORT:
-                    s = self._due(s, m.due_date, m.occurred_at, only_if_unset=True)
                     return replace(s, reminded_for=_later(s.reminded_for, m.due_date))
                 return s
-            case ev.DeadlineOverdue():
-                if m.deadline is DeadlineKind.REPORT:
-                    s = self._due(s, m.due_date, m.occurred_at, only_if_unset=True)
-                    return replace(s, overdue_for=_later(s.overdue_for, m.due_date))
-                return s
-            case ev.ExtensionDecided():
-                return self._due(s, m.new_due_date, m.occurred_at) if m.new_due_date else s
             case ev.ItemClosed():
                 if s.closed_at is None or m.occurred_at >= s.closed_at:
                     s = replace(s, closed_on=m.closed_on, on_time=m.on_time, closed_at=m.occurred_at)
-                return _status(s, ItemStatus.CLOSED, m.occurred_at)
+                return s
             case ev.ItemReopened():
-                s = replace(s, reopened=True, reopened_count=s.reopened_count + 1)
-                s = self._due(s, m.new_due_date, m.occurred_at)
-                return _status(s, ItemStatus.IN_PROGRESS, m.occurred_at)
-            case ev.TaskCreated() if m.task_kind == "report" and m.due_date is not None:
-                return self._due(s, m.due_date, m.occurred_at)  # the next period's deadline
+                return replace(s, reopened=True, reopened_count=s.reopened_count + 1)
         return s
-
-    def _due(self, s: ItemState, due: dt.date, at: dt.datetime, *, estimated: bool = False,
-             only_if_unset: bool = False) -> ItemState:
-        """Apply a deadline unless a later event already set one."""
-        if only_if_unset and s.due_date is not None:
-            return s
-        if s.due_at is not None and at < s.due_at:
-            return s
-        return replace(s, due_date=due, due_estimated=estimated, yellow_from=self.yellow_from(due), due_at=at)
 
 
 def china_date(moment: dt.datetime) -> dt.date:
     return moment.astimezone(CHINA).date()
 
 
-def _status(s: ItemState, status: ItemStatus, at: dt.datetime) -> ItemState:
-    """Change the status unless a later event already changed it (reordering)."""
-    if s.status_at is not None and at < s.status_at:
-        return s
-    return replace(s, status=status.value, status_at=at)
-
-
 def _units(s: ItemState, lead: str, co: list[str], at: dt.datetime) -> ItemState:
     if s.units_at is not None and at < s.units_at:
         return s
     return replace(s, lead_unit=lead, co_units=tuple(co), units_at=at)
-
-
-def _accepted(s: ItemState, m: ev.ReportAccepted) -> ItemState:
-    if m.report_type is ReportType.PROGRESS:  # the next dispatch period begins
-        return _status(s, ItemStatus.IN_PROGRESS, m.occurred_at)
-    if s.major or s.livelihood or s.public:  # a revisit (回访复核) comes before closing
-        return _status(s, ItemStatus.REVISITING, m.occurred_at)
-    return s  # item.closed follows
 
 
 def _later(current: dt.date | None, new: dt.date) -> dt.date:

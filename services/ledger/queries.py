@@ -51,7 +51,7 @@ def conditions(f: ItemFilter, principal: Principal, today: dt.date) -> list[Colu
     if f.light is not None:
         where.append(light_sql(today) == f.light.value)
     if f.overdue is not None:
-        where.append(overdue_sql(today) if f.overdue else ~overdue_sql(today))
+        where.append(overdue_sql() if f.overdue else ~overdue_sql())
     for column, value in ((t.c.source, f.source), (t.c.leader, f.leader)):
         if value:
             where.append(column == value)

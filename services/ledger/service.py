@@ -15,6 +15,7 @@ from services.ledger.queries import ItemFilter
 from services.ledger.state import ItemState
 from services.ledger.store import LedgerStore
 from services.ledger.views import Namer, item_view, timeline_view
+from shared.calendar.deadline_rules import reminder_day
 from shared.calendar import WorkingCalendar
 from shared.clock import Clock, today_in_china
 from shared.contracts.base import Message
@@ -23,7 +24,7 @@ from shared.identity import OrgDirectory, Principal
 
 def projection_for(directory: OrgDirectory, calendar: WorkingCalendar) -> Projection:
     namer = Namer(directory)
-    return Projection(unit_name=namer.unit, yellow_from=lambda due: calendar.add_working_days(due, -1).date)
+    return Projection(unit_name=namer.unit, yellow_from=lambda due: reminder_day(calendar, due))
 
 
 class ItemNotFound(LookupError):
@@ -55,7 +56,7 @@ class LedgerService:
         return today_in_china(self.clock)
 
     def _view(self, state: ItemState, today: dt.date) -> dict[str, Any]:
-        return item_view(state, today, self.namer, self.calendar.working_days_between)
+        return item_view(state, today, self.namer, self.calendar)
 
     async def items(self, f: ItemFilter, principal: Principal, *, sort: str, offset: int = 0,
                     limit: int | None = None) -> tuple[list[dict[str, Any]], int]:

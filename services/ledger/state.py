@@ -35,17 +35,17 @@ class ItemState:
     public: bool = False
     livelihood: bool = False
     registered_at: dt.datetime | None = None
+    # status, status_reason, due_date and overdue as the workflow derived them (item.progressed)
     status: str = ItemStatus.REGISTERED.value
-    status_at: dt.datetime | None = None
-    assigned_on: dt.date | None = None
+    status_reason: str | None = None
+    status_at: dt.datetime | None = None  # when the item.progressed applied occurred
     due_date: dt.date | None = None
-    due_estimated: bool = False
+    overdue: bool = False
+    overdue_deadline: str | None = None  # sign | report
     yellow_from: dt.date | None = None  # first day of the yellow light: the working day before due_date
-    due_at: dt.datetime | None = None  # when the event that set due_date occurred
+    assigned_on: dt.date | None = None
     sign_reminded: bool = False
     reminded_for: dt.date | None = None  # the due date a report reminder was sent for
-    overdue_for: dt.date | None = None  # the due date found overdue
-    late_at: dt.datetime | None = None  # when the latest late report was submitted
     reopened: bool = False
     progress: str = ""
     progress_at: dt.datetime | None = None

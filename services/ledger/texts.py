@@ -79,4 +79,7 @@ def text_of(message: Message, unit_name: UnitName) -> str | None:
             return f"问责措施：{message.measure.label}{escalated}{_with(message.comment)}"
         case ev.AccountabilityClosed():
             return f"问责结案：{message.measure.label}"
+        case ev.TaskCompleted():  # every completed task, by the name the designer gave it
+            on_behalf = f"（代{message.on_behalf_of}）" if message.on_behalf_of else ""
+            return f"完成「{message.task_name or message.task_kind}」{on_behalf}"
     return None

@@ -6,8 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from services.ledger.light import Light, WorkingDaysBetween, light_of, overdue_days
+from services.ledger.light import Light, light_of, overdue_days
 from services.ledger.state import ItemState
+from shared.calendar import WorkingCalendar
+from shared.calendar.deadline_rules import is_estimated
 from shared.contracts.enums import ItemStatus, Source, Urgency
 from shared.identity import OrgDirectory
 
@@ -38,8 +40,9 @@ def label(enum: type[Source] | type[Urgency] | type[ItemStatus], value: str | No
         return value or ""
 
 
-def item_view(state: ItemState, today: dt.date, namer: Namer, between: WorkingDaysBetween) -> dict[str, Any]:
+def item_view(state: ItemState, today: dt.date, namer: Namer, calendar: WorkingCalendar) -> dict[str, Any]:
     light: Light | None = light_of(state, today)
+    estimated = state.due_date is not None and is_estimated(calendar, state.due_date)
     closed = state.status == ItemStatus.CLOSED
     return {
         "id": state.item_id, "code": state.code, "title": state.title,
@@ -49,12 +52,13 @@ def item_view(state: ItemState, today: dt.date, namer: Namer, between: WorkingDa
         "co_units": list(state.co_units), "co_unit_names": [namer.unit(u) for u in state.co_units],
         "leader": state.leader, "leader_name": namer.user(state.leader),
         "flags": {"major": state.major, "public": state.public, "livelihood": state.livelihood},
-        "assigned_on": state.assigned_on, "due_date": state.due_date, "due_date_estimated": state.due_estimated,
+        "assigned_on": state.assigned_on, "due_date": state.due_date, "due_date_estimated": estimated,
         "status": state.status, "status_label": label(ItemStatus, state.status),
+        "status_reason": state.status_reason, "overdue": state.overdue, "overdue_deadline": state.overdue_deadline,
         "light": light.value if light else None, "light_label": light.label if light else "",
         "progress": state.progress, "closed_on": state.closed_on if closed else None, "on_time": state.on_time if closed else None,
         "rounds": state.rounds, "returned": state.returned_count, "reopened": state.reopened_count,
-        "overdue_days": overdue_days(state, today, between),
+        "overdue_days": overdue_days(state, today, calendar.working_days_between),
         "registered_at": state.registered_at, "updated_at": state.last_event_at,
     }
 

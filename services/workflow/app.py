@@ -44,7 +44,7 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
         problems = check_documents(documents)
         if problems:
             raise RuntimeError("BPMN files rejected:\n" + "\n".join(map(str, problems)))
-        version = await service.install(Definitions(documents), source="startup", actor="system")
+        version = await service.versions.install(Definitions(documents), source="startup", actor="system")
         log.info("process definitions installed", extra={"version": version, "files": sorted(documents)})
 
     async def sweep_timers(stop: asyncio.Event) -> None:
@@ -70,7 +70,7 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
         runtime,
         title="Duban workflow service (督办流程服务)",
         description="Runs the supervision processes (BPMN) and serves the org directory.",
-        routers=[units_router(runtime.directory), items_router(service, runtime.directory),
+        routers=[units_router(runtime.directory), items_router(service, runtime.directory, runtime.calendar),
                  definitions_router(service), incidents_router(service),
                  delegations_router(runtime.engine, runtime.clock, runtime.directory)],
         error_status=ERROR_STATUS,

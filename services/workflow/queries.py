@@ -11,6 +11,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.workflow import forms, tables
+from shared.calendar import WorkingCalendar
+from shared.calendar.deadline_rules import is_estimated
 from shared.identity import Principal, Role
 
 
@@ -42,7 +44,9 @@ async def acting_for(db: AsyncEngine, principal: Principal, today: dt.date) -> s
     return set(rows.scalars())
 
 
-async def item(db: AsyncEngine, item_id: uuid.UUID) -> dict[str, Any] | None:
+async def item(db: AsyncEngine, item_id: uuid.UUID, calendar: WorkingCalendar) -> dict[str, Any] | None:
+    """The item as its process has it (``progress.py``); a deadline in a year the official
+    calendar does not cover yet is marked estimated (worked out now, so loading the year fixes it)."""
     t = tables.items
     async with db.connect() as connection:
         row = (await connection.execute(select(t).where(t.c.id == item_id))).first()
@@ -56,7 +60,8 @@ async def item(db: AsyncEngine, item_id: uuid.UUID) -> dict[str, Any] | None:
         "status_reason": found["status_reason"],
         "source": found["source"], "urgency": found["urgency"], "lead_unit": found["lead_unit"],
         "co_units": found["co_units"], "leader": found["leader"], "due_date": found["due_date"],
-        "due_date_estimated": found["due_date_estimated"], "overdue": found["overdue"],
+        "due_date_estimated": found["due_date"] is not None and is_estimated(calendar, found["due_date"]),
+        "overdue": found["overdue"], "overdue_deadline": found["overdue_deadline"],
         "registered_at": found["registered_at"], "open_tasks": sorted(kinds),
     }
 
@@ -65,7 +70,8 @@ def task_view(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": row["id"], "item_id": row["item_id"], "kind": row["kind"], "name": row["name"],
         "assignee": {"role": row["assignee_role"], "unit": row["assignee_unit"], "user": row["assignee_user"]},
-        "due_date": row["due_date"], "created_at": row["created_at"], "form": forms.schema_of(row["kind"]),
+        "due_date": row["due_date"], "created_at": row["created_at"], "context": row.get("context"),
+        "form": forms.schema_of(row["kind"]),
     }
 
 

@@ -35,6 +35,15 @@ class IdempotencyKeyReused(ValueError):
     """The Idempotency-Key was already used by this caller for a different request."""
 
 
+class DeadlineInPast(ValueError):
+    """A new deadline (an approved extension, a requested one) that is not after today and
+    after the deadline it replaces."""
+
+
+class NotAssignee(PermissionError):
+    """The caller may see the task but is not the one to complete it."""
+
+
 class ExtensionRefused(RuntimeError):
     """No extension can be asked now: one request per deadline, and only while a report is due."""
 
@@ -72,6 +81,7 @@ ERROR_STATUS: dict[type[BaseException], int] = {
     NotFound: 404, UnknownTask: 404,
     TaskNotReady: 409, NotWaiting: 409, ConcurrentUpdate: 409, ExtensionRefused: 409,
     InvalidRegistration: 422, IdempotencyKeyReused: 422, RejectedDefinitions: 422, StepFailed: 422,
+    DeadlineInPast: 422, NotAssignee: 403,
     DeploymentTooLarge: 413,
     NoDefinitions: 503,
 }

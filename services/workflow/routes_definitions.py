@@ -42,13 +42,13 @@ def definitions_router(service: WorkflowService) -> APIRouter:
     @router.get("/definitions", dependencies=[readers], responses=errors(403))
     async def list_versions() -> dict[str, Any]:
         """Every deployed version; ``active`` marks the one new items start on."""
-        versions = await service.versions()
+        versions = await service.versions.listed()
         return {"items": versions, "total": len(versions)}
 
     @router.get("/definitions/{version}", dependencies=[readers], responses=errors(403, 404))
     async def get_version(version: SmallId) -> dict[str, Any]:
         """The BPMN documents of one version (to draw an instance's state on its diagram)."""
-        documents = await service.documents(version)
+        documents = await service.versions.documents(version)
         if documents is None:
             raise HTTPException(404, detail=f"definition version {version} not found")
         return {"version": version, "files": documents}
@@ -58,15 +58,15 @@ def definitions_router(service: WorkflowService) -> APIRouter:
         """Check and deploy; new items start on the new version, running ones keep theirs.
         A file that fails the checks (``duban bpmn check``) is refused and nothing changes.
         Limits: each file, the whole version and its number of files (413 past them)."""
-        version = await service.deploy({name: xml.encode() for name, xml in body.files.items()},
+        version = await service.versions.deploy({name: xml.encode() for name, xml in body.files.items()},
                                        principal.username, remove=frozenset(body.remove))
-        return await service.version_info(version)
+        return await service.versions.info(version)
 
     @router.delete("/definitions/files/{name}", dependencies=[admin], responses=errors(403, 422))
     async def remove_file(name: BpmnFileName, principal: PrincipalDep) -> dict[str, Any]:
         """A new version without this file (refused if the rest does not stand on its own,
         e.g. a process still calls one it defined)."""
-        version = await service.deploy({}, principal.username, remove=frozenset({name}))
-        return await service.version_info(version)
+        version = await service.versions.deploy({}, principal.username, remove=frozenset({name}))
+        return await service.versions.info(version)
 
     return router

@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.workflow import queries
 from services.workflow.forms import InvalidForm, validate_form
+from services.workflow.refusals import NotAssignee, NotFound
 from services.workflow.service import WorkflowService
+from shared.calendar import WorkingCalendar
 from shared.contracts.base import Comment, OptionalText, Title, UnitId, Username, check_units
 from shared.contracts.enums import Cadence, Source, Urgency
 from shared.errors import errors
@@ -63,7 +65,7 @@ class ExtensionBody(BaseModel):
     reason: Annotated[Comment, Field(min_length=1)]
 
 
-def items_router(service: WorkflowService, directory: OrgDirectory) -> APIRouter:
+def items_router(service: WorkflowService, directory: OrgDirectory, calendar: WorkingCalendar) -> APIRouter:
     router = APIRouter(tags=["items"])
     office = Depends(require_roles(Role.office))
 
@@ -85,7 +87,7 @@ def items_router(service: WorkflowService, directory: OrgDirectory) -> APIRouter
                                                         idempotency_key)
         if replayed:
             response.headers["Idempotent-Replayed"] = "true"
-        return await queries.item(service.db, item_id)  # type: ignore[return-value]
+        return await queries.item(service.db, item_id, calendar)  # type: ignore[return-value]
 
     @router.get("/items/{item_id}", responses=errors(404))
     async def get_item(item_id: uuid.UUID, principal: PrincipalDep) -> dict[str, Any]:
@@ -105,11 +107,8 @@ def items_router(service: WorkflowService, directory: OrgDirectory) -> APIRouter
         found = await visible_item(item_id, principal)
         if principal.unit != found["lead_unit"] or not principal.has_role(Role.liaison):
             raise HTTPException(403, detail="only the lead unit's liaison can ask for an extension")
-        if body.new_due_date <= service.today():
-            raise HTTPException(422, detail=f"new_due_date {body.new_due_date} is not after today")
-        payload = {"requested_due_date": body.new_due_date.isoformat(), "reason": body.reason,
-                   "unit": found["lead_unit"]}
-        await service.request_extension(item_id, payload, principal.username)
+        await service.request_extension(item_id, body.new_due_date, body.reason, found["lead_unit"],
+                                        principal.username)
         return await visible_item(item_id, principal)
 
     @router.get("/tasks")
@@ -136,22 +135,22 @@ def items_router(service: WorkflowService, directory: OrgDirectory) -> APIRouter
         delegators = await acting(principal)
         if not queries.is_assignee(principal, task, delegators):
             if task["item_id"] and not principal.sees_all and principal.unit is not None:
-                item = await queries.item(service.db, task["item_id"])
+                item = await queries.item(service.db, task["item_id"], calendar)
                 if item is None or not queries.can_see_item(principal, item):
-                    raise HTTPException(404, detail=f"task {task_id} not found")
-            raise HTTPException(403, detail="only the task's assignee can complete it")
+                    raise NotFound(f"task {task_id} not found")
+            raise NotAssignee("only the task's assignee can complete it")
         try:
             data = validate_form(task["kind"], body.data)
         except InvalidForm as error:
             raise HTTPException(422, detail=[{"loc": ["data", *e["loc"]], "msg": e["msg"]}
                                              for e in error.errors]) from None
         user = task["assignee_user"]
-        await service.complete_task(task_id, data, task["kind"], principal.username,
+        await service.complete_task(task_id, data, principal.username,
                                     on_behalf_of=user if user and user != principal.username else None)
         return {"id": task_id, "status": "completed"}
 
     async def visible_item(item_id: uuid.UUID, principal: Principal) -> dict[str, Any]:
-        found = await queries.item(service.db, item_id)
+        found = await queries.item(service.db, item_id, calendar)
         if found is None or not queries.can_see_item(principal, found):
             raise HTTPException(404, detail=f"item {item_id} not found")
         return found

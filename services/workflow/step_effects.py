@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.workflow import tables
 from services.workflow.engine.runner import Run, UserTask
 from services.workflow.store import InstanceRow
+from services.workflow.task_context import task_context
 from shared.clock import CHINA
 from shared.contracts.base import Event
 from shared.contracts.events import (
@@ -92,7 +93,7 @@ async def sync_open_tasks(connection: AsyncConnection, row: InstanceRow, run: Ru
         await connection.execute(insert(tables.open_tasks).values(
             id=task.id, instance_id=row.id, item_id=row.item_id, kind=task.kind, bpmn_id=task.bpmn_id,
             name=task.name, assignee_role=role, assignee_unit=unit, assignee_user=user, due_date=due,
-            created_at=now))
+            created_at=now, context=task_context(task)))
         created.append(TaskCreated(occurred_at=now, actor=actor, task_id=task.id, task_kind=task.kind,
                                    task_name=task.name, item_id=row.item_id, case_id=case_of(task),
                                    assignee_unit=unit, assignee_role=role, assignee_user=user, due_date=due))

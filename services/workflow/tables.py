@@ -60,8 +60,8 @@ items = Table(
     Column("status", String(20), nullable=False),
     Column("status_reason", Text, nullable=True),  # why it was rejected or reopened
     Column("due_date", Date, nullable=True),
-    Column("due_date_estimated", Boolean, nullable=False),
     Column("overdue", Boolean, nullable=False),
+    Column("overdue_deadline", String(20), nullable=True),  # sign | report (services/workflow/progress.py)
     Column("registered_by", String(64), nullable=False),
     Column("registered_at", UtcDateTime, nullable=False),
     Column("details", JSON, nullable=False),  # the rest of the registration form
@@ -82,6 +82,7 @@ open_tasks = Table(
     Column("due_date", Date, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("assignee_user", String(64), nullable=True, index=True),  # a named user (the item's leader)
+    Column("context", JSON, nullable=True),  # what the assignee needs to see (task_context.py)
 )
 Index("ix_workflow_open_tasks_assignee", open_tasks.c.assignee_role, open_tasks.c.assignee_unit)
 

@@ -35,6 +35,7 @@ from shared.contracts.events import (
     ItemApproved,
     ItemAssigned,
     ItemClosed,
+    ItemProgressed,
     ItemRegistered,
     ItemRejected,
     ItemReopened,
@@ -70,7 +71,7 @@ __all__ = [
     "canonical", "BadRoot", "subjects", "enums",
     # events
     "ItemRegistered", "ItemApproved", "ItemRejected", "ItemAssigned", "ItemSigned",
-    "ItemClosed", "ItemReopened", "ReportSubmitted", "ReportReturned", "ReportAccepted",
+    "ItemClosed", "ItemReopened", "ItemProgressed", "ReportSubmitted", "ReportReturned", "ReportAccepted",
     "DeadlineReminder", "DeadlineOverdue", "ExtensionRequested", "ExtensionDecided",
     "RevisitCompleted", "AccountabilityOpened", "AccountabilityMeasureDecided",
     "AccountabilityClosed", "TaskCreated", "TaskCompleted", "BulletinPublished",

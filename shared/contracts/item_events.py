@@ -18,7 +18,7 @@ from shared.contracts.base import (
     Username,
     check_units,
 )
-from shared.contracts.enums import Cadence, Source, Urgency
+from shared.contracts.enums import Cadence, DeadlineKind, ItemStatus, Source, Urgency
 
 
 class ItemRegistered(ItemEvent):
@@ -115,3 +115,19 @@ class ItemReopened(ItemEvent):
 
     reason: Text
     new_due_date: dt.date
+
+
+class ItemProgressed(ItemEvent):
+    """Where the item stands now, as the workflow service derives it from its process
+    (``services/workflow/progress.py``, the one rule): status, the deadline that runs and
+    whether it was found overdue. Sent after every step that changes one of them; other
+    services show these values and never derive them again."""
+
+    subject = subjects.ITEM_PROGRESSED
+
+    status: ItemStatus
+    status_reason: OptionalText | None = None
+    due_date: dt.date | None = None
+    overdue: bool
+    overdue_deadline: DeadlineKind | None = None
+    """Which deadline was found overdue (signing or the report), when ``overdue``."""

@@ -28,7 +28,7 @@ from tests.support.eventually import eventually
 from tests.support.services import REPO, TEST_SECRET
 from tests.support.item_story import ItemStory, projection
 
-ITEMS = 50  # 12 events each: 600 events
+ITEMS = 50  # 20 events each (12 and the progress the workflow sends between them): 1,000 events
 KILL_AFTER = 60
 
 
@@ -91,7 +91,8 @@ async def test_a_killed_consumer_loses_and_doubles_nothing(nats_url: str, databa
         rows = {r["item_id"]: ItemState.from_row(dict(r))
                 for r in (await connection.execute(select(tables.items))).mappings()}
     await engine.dispose()
-    assert sorted(timeline) == sorted(e.event_id for e in events)  # every event once
+    # every event that makes an entry, once (a change of progress makes none)
+    assert sorted(timeline) == sorted(e.event_id for e in events if e.kind != "item.progressed")
     for story in stories:  # counters and rounds would show an event applied twice
         expected = ItemState(story.item_id)
         for event in (e for e in events if e.item_id == story.item_id):

@@ -18,10 +18,11 @@ from shared.bus.topology import Topology
 from shared.clock import CHINA, SettableClock
 from shared.contracts.registry import parse_message
 from tests.e2e.test_workflow_api import ITEM, complete, the_task
+from tests.e2e.test_ledger_api import consumed
 from tests.support.eventually import eventually
 from tests.support.services import NOW, REPO, auth, runtime_for, serving, settings_for
 
-NOT_IN_TIMELINE = ("task.created", "task.completed")
+NOT_IN_TIMELINE = ("task.created", "item.progressed")  # every completed task is an entry
 
 
 async def item_events(js: JetStreamContext, topology: Topology, item_id: str) -> list[Any]:
@@ -51,9 +52,12 @@ async def test_an_item_from_the_workflow_service_through_the_ledger(
 
         async def row(item_id: str, last: str) -> dict[str, Any]:
             """The ledger's item once its timeline holds an entry of kind ``last``."""
-            answer = await eventually(lambda: lg.get(f"/items/{item_id}", headers=auth("office")),
-                                      lambda r: r.status_code == 200 and last in [e["kind"] for e in r.json()["timeline"]])
-            return answer.json()
+            await eventually(lambda: lg.get(f"/items/{item_id}", headers=auth("office")),
+                             lambda r: r.status_code == 200 and last in [e["kind"] for e in r.json()["timeline"]])
+            # and the rest of its step (the item.progressed after it): relayed, then consumed
+            await eventually(lambda: workflow.state.outbox.pending(workflow.state.service.db), lambda n: n == 0)
+            await consumed(nats_url, topology)
+            return (await lg.get(f"/items/{item_id}", headers=auth("office"))).json()
 
         async def light(item_id: str) -> str | None:
             return (await lg.get(f"/items/{item_id}", headers=auth("office"))).json()["light"]

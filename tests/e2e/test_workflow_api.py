@@ -66,7 +66,8 @@ async def test_an_item_from_registration_to_closing(app: Any, nats_url: str, top
 
         expected = {"item.registered": 1, "item.approved": 1, "item.assigned": 1, "item.signed": 1,
                     "report.submitted": 1, "report.accepted": 1, "item.closed": 1,
-                    "task.created": 4, "task.completed": 4}
+                    "task.created": 4, "task.completed": 4,
+                    "item.progressed": 4}  # assigned, in progress, reported, closed
         subjects = await eventually(lambda: stream_subjects(nats_url, topology), lambda got: got == expected)
         assert subjects == expected
 

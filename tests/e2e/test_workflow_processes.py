@@ -63,7 +63,8 @@ async def test_an_item_runs_from_registration_to_closing_and_every_event_reaches
 
         expected = {"item.registered": 1, "item.approved": 1, "item.assigned": 1, "item.signed": 1,
                     "extension.requested": 1, "extension.decided": 1, "report.submitted": 1,
-                    "report.accepted": 1, "item.closed": 1, "task.created": 5, "task.completed": 5}
+                    "report.accepted": 1, "item.closed": 1, "task.created": 5, "task.completed": 5,
+                    "item.progressed": 4}  # assigned, in progress, reported, closed
         subjects = await eventually(lambda: stream_subjects(nats_url, topology), lambda got: got == expected)
         assert subjects == expected
 

@@ -59,14 +59,14 @@ async def test_two_processes_fire_each_timer_once_and_lose_no_update(postgres_ur
         db = create_engine(url)
         service = build_service(db, SettableClock(NOW), load_calendar(None), publisher=None)  # type: ignore[arg-type]
         service.relay.wake = lambda: None  # type: ignore[method-assign]  # no relay: events stay in the outbox
-        await service.install(Definitions({p.name: p.read_bytes() for p in (REPO / "workflows").glob("*.bpmn")}),
+        await service.versions.install(Definitions({p.name: p.read_bytes() for p in (REPO / "workflows").glob("*.bpmn")}),
                               source="test", actor="test")
         for _ in range(ITEMS):
             await service.register_item({**ITEM, "urgency": "urgent"}, "office")
         for task_id, _ in await open_tasks(service, "approve_item"):
-            await service.complete_task(task_id, {"decision": "approve"}, "approve_item", "leader")
+            await service.complete_task(task_id, {"decision": "approve"}, "leader")
         for task_id, _ in await open_tasks(service, "sign"):
-            await service.complete_task(task_id, {}, "sign", "zjj-liaison")
+            await service.complete_task(task_id, {}, "zjj-liaison")
         reports = await open_tasks(service, "report")
         assert len(reports) == ITEMS
         # both workers race for the reports of half the items while both sweep every timer

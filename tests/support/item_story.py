@@ -8,7 +8,9 @@ import uuid
 from typing import Any
 
 from services.ledger.projection import Projection
+from services.workflow.progress import Progress, progress_after
 from shared.calendar import load_calendar
+from shared.calendar.deadline_rules import reminder_day
 from shared.clock import CHINA
 from shared.contracts import events as ev
 from shared.contracts.base import Message
@@ -30,8 +32,7 @@ START = dt.datetime(2026, 3, 2, 9, 30, tzinfo=CHINA)
 
 
 def projection() -> Projection:
-    return Projection(unit_name=lambda u: NAMES.get(u, u),
-                      yellow_from=lambda due: CALENDAR.add_working_days(due, -1).date)
+    return Projection(unit_name=lambda u: NAMES.get(u, u), yellow_from=lambda due: reminder_day(CALENDAR, due))
 
 
 def day(text: str) -> dt.date:
@@ -48,6 +49,19 @@ class ItemStory:
         self.now = start
         self.lead, self.co, self.code, self.title = lead, co, code, title
         self.source, self.leader, self.major = source, leader, major
+        self.progress = Progress()  # as the workflow service derives it (services/workflow/progress.py)
+
+    def with_progress(self, events: list[Message]) -> list[Message]:
+        """The events with the ``item.progressed`` the workflow service sends after each one
+        that changes the item's progress (the story goes on from where it stood)."""
+        out: list[Message] = []
+        for event in events:
+            out.append(event)
+            after = progress_after(self.progress, [event])  # type: ignore[list-item]
+            if after != self.progress:
+                self.progress = after
+                out.append(after.as_event(self.item_id, occurred_at=event.occurred_at, actor="system"))
+        return out
 
     def _at(self, at: dt.datetime | None) -> dt.datetime:
         self.now = at if at is not None else self.now + dt.timedelta(minutes=1)
@@ -114,11 +128,21 @@ class ItemStory:
         return ev.AccountabilityMeasureDecided(**self._base(at, "leader"), case_id=uuid.uuid4(), unit=self.lead,
                                                measure=Measure.INTERVIEW, escalated=True)
 
+    def task_created(self, kind: str = "revisit", name: str = "回访复核", due: str | None = None,
+                     at: dt.datetime | None = None) -> ev.TaskCreated:
+        return ev.TaskCreated(**self._base(at, "system"), task_id=uuid.uuid4(), task_kind=kind, task_name=name,
+                              assignee_unit=None, assignee_role="office", due_date=day(due) if due else None)
+
+    def task_completed(self, kind: str = "sign", name: str = "签收", at: dt.datetime | None = None) -> ev.TaskCompleted:
+        return ev.TaskCompleted(**self._base(at, f"{self.lead}-liaison"), task_id=uuid.uuid4(), task_kind=kind,
+                                task_name=name)
+
     def life(self) -> list[Message]:
-        """Registered … reminded, overdue, reported late, returned, re-reported, accepted, closed."""
-        return [self.registered(), self.approved(), self.assigned(), self.signed(),
+        """Registered … reminded, overdue, reported late, returned, re-reported, accepted, closed,
+        with the ``item.progressed`` the workflow sends between them."""
+        return self.with_progress([self.registered(), self.approved(), self.assigned(), self.signed(),
                 self.reminder(at=dt.datetime(2026, 3, 6, 9, 0, tzinfo=CHINA)),
                 self.overdue(at=dt.datetime(2026, 3, 9, 23, 59, 59, tzinfo=CHINA)), self.case_opened(),
                 self.submitted(late=True, at=dt.datetime(2026, 3, 10, 10, 0, tzinfo=CHINA)),
                 self.returned(new_due="2026-03-17"), self.submitted(round=2, content="补充材料后已完成"),
-                self.accepted(round=2), self.closed("2026-03-12", on_time=False)]
+                self.accepted(round=2), self.closed("2026-03-12", on_time=False)])

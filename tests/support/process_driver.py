@@ -57,7 +57,7 @@ def at(text: str) -> dt.datetime:
 class ItemDriver:
     def __init__(self, start: dt.datetime = START, process_id: str = "assignment") -> None:
         self.clock = SettableClock(start)
-        self.engine = Engine(DubanScriptEngine(self.clock, load_calendar(None)))
+        self.engine = Engine(self.clock, load_calendar(None))
         self.process_id = process_id
         self.run: Run | None = None
         self.events: list[Emitted] = []

@@ -32,7 +32,7 @@ async def work(url: str, at: dt.datetime, tasks: list[dict[str, str]]) -> dict[s
     async def complete() -> None:
         for task in random.sample(tasks, len(tasks)):
             try:
-                await service.complete_task(uuid.UUID(task["id"]), task["data"], task["kind"], task["actor"])
+                await service.complete_task(uuid.UUID(task["id"]), task["data"], task["actor"])
                 done["completed"] += 1
             except (TaskNotReady, NotFound, ConcurrentUpdate):
                 done["refused"] += 1

@@ -41,10 +41,12 @@ from shared.contracts import (
     ItemApproved,
     ItemAssigned,
     ItemClosed,
+    ItemProgressed,
     ItemRegistered,
     ItemRejected,
     ItemReopened,
     ItemSigned,
+    ItemStatus,
     MalformedMessage,
     Measure,
     Message,
@@ -91,6 +93,8 @@ SAMPLES: dict[type[Message], Callable[[], dict[str, Any]]] = {
     ItemAssigned: lambda: dict(item_id=ITEM, lead_unit="zjj", co_units=["fgw"], due_date=D2,
                                due_date_estimated=False, sign_due_date=D1),
     ItemSigned: lambda: dict(item_id=ITEM, unit="zjj", comment="已签收"),
+    ItemProgressed: lambda: dict(item_id=ITEM, status=ItemStatus.IN_PROGRESS, due_date=D2, overdue=True,
+                                 overdue_deadline=DeadlineKind.REPORT),
     ReportSubmitted: lambda: dict(item_id=ITEM, round=2, report_type=ReportType.PROGRESS,
                                   content="已完成改造12个小区", attachments=["files/a.pdf"],
                                   late=True, unit="zjj"),
@@ -154,7 +158,7 @@ ALL = pytest.mark.parametrize("model", list(MESSAGES.values()), ids=lambda m: m.
 
 def test_every_registered_model_has_a_sample_and_vice_versa() -> None:
     assert set(SAMPLES) == set(MESSAGES.values())
-    assert len(MESSAGES) == len(EVENTS) + len(COMMANDS) == 24
+    assert len(MESSAGES) == len(EVENTS) + len(COMMANDS) == 25
 
 
 @ALL

@@ -30,7 +30,7 @@ def clock() -> SettableClock:
 
 @pytest.fixture
 def engine(clock: SettableClock) -> Engine:
-    return Engine(DubanScriptEngine(clock, load_calendar(None)))
+    return Engine(clock, load_calendar(None))
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def test_date_helpers() -> None:
 
 
 def test_restored_specs_are_kept_for_a_few_versions_only(clock: SettableClock, definitions: Definitions) -> None:
-    engine = Engine(DubanScriptEngine(clock, load_calendar(None)), spec_cache_size=2)
+    engine = Engine(clock, load_calendar(None), spec_cache_size=2)
     state = engine.dump(engine.start(definitions, "sign_demo", {"lead_unit": "tiexi"})[0])
     spec = json.loads(definitions.spec_json("sign_demo"))
     versions = [json.dumps(spec, indent=i) for i in range(3)]  # three stored versions of the same process

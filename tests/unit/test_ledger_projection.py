@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import random
 import uuid
@@ -29,6 +30,11 @@ def replay(events: list[Message], state: ItemState | None = None) -> tuple[ItemS
     return state, entries
 
 
+def told(story: ItemStory, events: list[Message], state: ItemState | None = None) -> ItemState:
+    """The row after the events and the progress the workflow sends with them."""
+    return replay(story.with_progress(events), state)[0]
+
+
 def test_an_item_becomes_one_row_with_its_timeline() -> None:
     story = ItemStory()
     state, entries = replay(story.life())
@@ -54,66 +60,70 @@ def test_an_item_becomes_one_row_with_its_timeline() -> None:
     ("2026-03-06", Light.YELLOW),  # Friday: the working day before Monday's deadline
     ("2026-03-08", Light.YELLOW),  # Sunday
     ("2026-03-09", Light.YELLOW),  # the due day itself
-    ("2026-03-10", Light.RED),     # past it
+    ("2026-03-10", Light.RED),     # past it, before the timer sweep says it is overdue
 ])
 def test_the_light_follows_the_working_day_calendar(today: str, light: Light) -> None:
     story = ItemStory()
-    state, _ = replay([story.registered(), story.assigned(), story.signed()])
+    state = told(story, [story.registered(), story.assigned(), story.signed()])
     assert light_of(state, day(today)) is light
 
 
 def test_a_reminder_makes_yellow_and_a_new_deadline_makes_green_again() -> None:
     story = ItemStory()
-    state, _ = replay([story.registered(), story.assigned(), story.signed(), story.reminder()])
+    state = told(story, [story.registered(), story.assigned(), story.signed(), story.reminder()])
     assert light_of(state, day("2026-03-03")) is Light.YELLOW  # reminded, even before the yellow day
-    state, _ = replay([story.extension("2026-03-20")], state)
+    state = told(story, [story.extension("2026-03-20")], state)
     assert light_of(state, day("2026-03-10")) is Light.GREEN
     assert light_of(state, day("2026-03-19")) is Light.YELLOW
 
 
 def test_an_unsigned_item_after_its_sign_reminder_is_yellow() -> None:
     story = ItemStory()
-    state, _ = replay([story.registered(), story.assigned(), story.reminder("2026-03-03", DeadlineKind.SIGN)])
+    state = told(story, [story.registered(), story.assigned(), story.reminder("2026-03-03", DeadlineKind.SIGN)])
     assert light_of(state, day("2026-03-04")) is Light.YELLOW
-    state, _ = replay([story.signed()], state)
+    state = told(story, [story.signed()], state)
     assert light_of(state, day("2026-03-04")) is Light.GREEN
 
 
-def test_a_late_report_stays_red_until_the_round_ends_and_closed_items_have_no_light() -> None:
+def test_an_item_the_workflow_finds_overdue_is_red_until_the_round_ends() -> None:
     story = ItemStory()
     started = [story.registered(), story.assigned(), story.signed()]
-    state, _ = replay([*started, story.submitted(late=True, at=dt.datetime(2026, 3, 10, 10, 0, tzinfo=CHINA))])
-    assert (state.status, light_of(state, day("2026-03-11"))) == ("reported", Light.RED)
+    state = told(story, [*started, story.overdue(), story.submitted(late=True, at=dt.datetime(
+        2026, 3, 10, 10, 0, tzinfo=CHINA))])
+    assert (state.status, state.overdue, light_of(state, day("2026-03-11"))) == ("reported", True, Light.RED)
     assert overdue_days(state, day("2026-03-20"), CALENDAR.working_days_between) == 1  # reported the 10th
-    returned, _ = replay([story.returned(new_due="2026-03-17")], state)
-    assert light_of(returned, day("2026-03-11")) is Light.GREEN
-    closed, _ = replay([story.accepted(), story.closed("2026-03-10", on_time=False)], state)
+    branch = copy.deepcopy(story)  # the same item, told two ways from here
+    returned = told(story, [story.returned(new_due="2026-03-17")], state)
+    assert (returned.overdue, light_of(returned, day("2026-03-11"))) == (False, Light.GREEN)
+    closed = told(branch, [branch.accepted(), branch.closed("2026-03-10", on_time=False)], state)
     assert light_of(closed, day("2026-03-11")) is None
     assert overdue_days(closed, day("2026-04-01"), CALENDAR.working_days_between) == 1
 
 
 def test_a_reopened_item_is_red_until_closed_again() -> None:
     story = ItemStory(major=True)
-    state, _ = replay([story.registered(), story.assigned(), story.signed(), story.submitted(), story.accepted()])
-    assert state.status == "revisiting"  # a major item is revisited before closing
-    state, _ = replay([story.closed("2026-03-04"), story.revisit_failed(), story.reopened("2026-04-10")], state)
+    state = told(story, [story.registered(), story.assigned(), story.signed(), story.submitted(), story.accepted()])
+    assert state.status == "reported"  # accepted; the revisit has not begun
+    state = told(story, [story.task_created("revisit", "回访复核")], state)
+    assert state.status == "revisiting"  # the office's revisit task is open
+    state = told(story, [story.closed("2026-03-04"), story.revisit_failed(), story.reopened("2026-04-10")], state)
     assert (state.status, state.reopened_count, state.due_date) == ("in_progress", 1, day("2026-04-10"))
     assert light_of(state, day("2026-03-20")) is Light.RED
-    state, _ = replay([story.submitted(round=2), story.accepted(round=2), story.closed("2026-03-25")], state)
+    state = told(story, [story.submitted(round=2), story.accepted(round=2), story.closed("2026-03-25")], state)
     assert light_of(state, day("2026-03-26")) is None
 
 
 def test_overdue_days_count_working_days_past_the_deadline() -> None:
     story = ItemStory()
-    state, _ = replay([story.registered(), story.assigned(), story.signed()])
+    state = told(story, [story.registered(), story.assigned(), story.signed()])
     between = CALENDAR.working_days_between
     assert [overdue_days(state, day(d), between) for d in ("2026-03-09", "2026-03-10", "2026-03-16")] == [0, 1, 5]
 
 
 def test_events_in_any_order_give_the_same_row() -> None:
     story = ItemStory(major=True)
-    events = [*story.life()[:-1], story.closed("2026-03-12"), story.revisit_failed(), story.reopened(),
-              story.measure(), story.submitted(round=3, content="再次整改完成")]
+    events = story.with_progress([*story.life()[:-1], story.closed("2026-03-12"), story.revisit_failed(),
+                                  story.reopened(), story.measure(), story.submitted(round=3, content="再次整改完成")])
     in_order, entries = replay(events)
     rng = random.Random(7)
     for _ in range(30):
@@ -128,38 +138,40 @@ def test_events_in_any_order_give_the_same_row() -> None:
 def test_an_event_before_the_registration_fills_a_placeholder() -> None:
     story = ItemStory()
     registered, assigned = story.registered(), story.assigned()
-    state, _ = replay([assigned])
+    state = told(story, [assigned])
     assert (state.placeholder, state.status, state.due_date, state.lead_unit) == (
         True, "assigned", day("2026-03-09"), "zjj")
     state, _ = replay([registered], state)
     assert (state.placeholder, state.status, state.title) == (False, "assigned", "推进老旧小区改造")
 
 
-def test_an_older_deadline_never_replaces_a_newer_one() -> None:
+def test_an_older_progress_never_replaces_a_newer_one() -> None:
     story = ItemStory()
-    assigned, returned = story.assigned(due="2026-03-09"), story.returned(new_due="2026-03-20")
-    state, _ = replay([story.registered(), returned, assigned])
+    newer = story.with_progress([story.registered(), story.assigned(due="2026-03-09"),
+                                 story.returned(new_due="2026-03-20")])
+    older_last = [newer[0], newer[-1], *newer[1:-1]]  # the last snapshot arrives before the earlier ones
+    state, _ = replay(older_last)
     assert state.due_date == day("2026-03-20") and state.yellow_from == day("2026-03-19")
 
 
 def test_rejected_and_registered_items() -> None:
     story = ItemStory()
-    state, _ = replay([story.registered()])
+    state = told(story, [story.registered()])
     assert (state.status, light_of(state, day("2026-03-02"))) == (ItemStatus.REGISTERED, Light.GREEN)
     rejected = ev.ItemRejected(occurred_at=START + dt.timedelta(hours=1), actor="leader", item_id=story.item_id,
                                comment="不属于督办范围")
-    state, entry = projection().apply(state, rejected)
-    assert (state.status, light_of(state, day("2026-03-02"))) == ("rejected", None)
-    assert entry is not None and entry.text == "不予立项：不属于督办范围"
+    state, entries = replay(story.with_progress([rejected]), state)
+    assert (state.status, state.status_reason, light_of(state, day("2026-03-02"))) == (
+        "rejected", "不属于督办范围", None)
+    assert [entry.text for entry in entries] == ["不予立项：不属于督办范围"]
 
 
-def test_task_events_make_no_timeline_entry_but_carry_the_next_deadline() -> None:
+def test_every_completed_task_is_in_the_timeline_by_its_bpmn_name_and_a_new_one_changes_nothing() -> None:
     story = ItemStory()
-    state, _ = replay([story.registered(), story.assigned(), story.signed()])
-    created = ev.TaskCreated(occurred_at=START + dt.timedelta(days=3), actor="system", task_id=uuid.uuid4(),
-                             task_kind="report", item_id=story.item_id, assignee_unit="zjj",
-                             assignee_role="liaison", due_date=day("2026-04-09"))
+    state = told(story, [story.registered(), story.assigned(), story.signed()])
+    created = story.task_created("report", "提交报告", due="2026-04-09")
     new, entry = projection().apply(state, created)
-    assert entry is None and new.due_date == day("2026-04-09")
-    assert replace(new, due_date=state.due_date, yellow_from=state.yellow_from, due_at=state.due_at,
-                   last_event_at=state.last_event_at) == state
+    assert entry is None and replace(new, last_event_at=state.last_event_at) == state
+    done = story.task_completed("read_and_comment", "领导阅示")
+    _, entry = projection().apply(state, done)
+    assert entry is not None and entry.text == "完成「领导阅示」" and entry.kind == "task.completed"

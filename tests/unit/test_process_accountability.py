@@ -98,18 +98,19 @@ class Case:
             self.offences_asked.append((unit, year))
             return offences(unit, year) if offences else 0
 
-        self.engine = Engine(DubanScriptEngine(self.clock, load_calendar(None), count))
+        self.count = count
+        self.engine = Engine(self.clock, load_calendar(None))
         self.process_id = "accountability" if context == "bulletin" else "accountability_caller"
         self.item_id = None if context == "bulletin" else ITEM_ID
         start = BULLETIN_CASE if context == "bulletin" else {**ITEM, "caller_trigger": trigger}
-        run, emitted = self.engine.start(DEFINITIONS, self.process_id, dict(start))
+        run, emitted = self.engine.start(DEFINITIONS, self.process_id, dict(start), self.count)
         self.run = run
         self.emitted = self._checked(emitted)
 
     def _round_trip(self) -> None:
         state = self.engine.dump(self.run)
         assert "spec" not in json.loads(state)
-        self.run = self.engine.load(DEFINITIONS, self.process_id, state)
+        self.run = self.engine.load(DEFINITIONS, self.process_id, state, self.count)
 
     def _checked(self, emitted: list[Emitted]) -> list[Emitted]:
         """Every event fits its contract once the service adds the envelope (and item_id)."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -25,8 +24,11 @@ from SpiffWorkflow.util.task import TaskState
 
 from services.workflow.engine.definitions import SERIALIZER, Definitions
 from services.workflow.engine.sandbox import ScriptError
-from services.workflow.engine.scripts import DubanScriptEngine
+from services.workflow.engine.scripts import DubanScriptEngine, Offences
 from services.workflow.engine.timers import TimerEventDefinition
+from shared.calendar import WorkingCalendar
+from shared.clock import Clock
+from shared.lru import Lru
 
 Emitted = tuple[str, dict[str, Any]]
 
@@ -104,6 +106,10 @@ class Run:
             self.workflow.do_engine_steps()
         return self.engine.take_emitted()
 
+    def ready(self, task_id: UUID) -> UserTask:
+        """The user task, if it is ready now (``UnknownTask``, ``TaskNotReady`` otherwise)."""
+        return self._view(self._ready_task(task_id))
+
     def complete(self, task_id: UUID, data: dict[str, Any]) -> list[Emitted]:
         emitted = self.settle()
         task = self._ready_task(task_id)
@@ -175,30 +181,37 @@ class Run:
 
 
 class Engine:
-    """Makes and restores runs; the clock and calendar reach scripts and timers from here."""
+    """Makes and restores runs. Each run gets a script environment of its own (its clock,
+    calendar and the offence counts of its transaction; the events its scripts emit), so
+    no state passes from one run to another."""
 
-    def __init__(self, script_engine: DubanScriptEngine, *, spec_cache_size: int = 16) -> None:
-        self.script_engine = script_engine
-        # spec JSON -> restored specs, least recently used first: a version has one per top-level process
-        self._specs: OrderedDict[str, tuple[Any, dict[str, Any]]] = OrderedDict()
-        self._spec_cache_size = spec_cache_size
+    def __init__(self, clock: Clock, calendar: WorkingCalendar, *, spec_cache_size: int = 16) -> None:
+        self.clock, self.calendar = clock, calendar
+        # spec JSON -> restored specs: a version has one per top-level process
+        self._specs: Lru[str, tuple[Any, dict[str, Any]]] = Lru(spec_cache_size)
 
-    def start(self, definitions: Definitions, process_id: str, data: dict[str, Any]) -> tuple[Run, list[Emitted]]:
+    def scripts(self, offences: Offences | None = None) -> DubanScriptEngine:
+        """A run's own script environment; ``offences(unit, year)`` counts accountability cases."""
+        return DubanScriptEngine(self.clock, self.calendar, offences)
+
+    def start(self, definitions: Definitions, process_id: str, data: dict[str, Any],
+              offences: Offences | None = None) -> tuple[Run, list[Emitted]]:
         """A new instance, run to its first wait. Raises ``ScriptFailed``."""
         spec, subprocess_specs = definitions.specs(process_id)
-        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine)
+        scripts = self.scripts(offences)
+        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=scripts)
         workflow.get_next_task(state=TaskState.READY).data.update(data)
-        run = Run(workflow, self.script_engine)
+        run = Run(workflow, scripts)
         return run, run.settle()
 
     def dump(self, run: Run) -> str:
         """The instance's state without its spec (stored once per definition version)."""
         return json.dumps(SERIALIZER.to_dict(run.workflow), ensure_ascii=False)
 
-    def load(self, definitions: Definitions, process_id: str, state: str) -> Run:
-        return self.restore(definitions.spec_json(process_id), state)
+    def load(self, definitions: Definitions, process_id: str, state: str, offences: Offences | None = None) -> Run:
+        return self.restore(definitions.spec_json(process_id), state, offences)
 
-    def restore(self, spec_json: str, state: str) -> Run:
+    def restore(self, spec_json: str, state: str, offences: Offences | None = None) -> Run:
         """Restore an instance from its row and its version's stored spec."""
         spec, subprocess_specs = self._restored_specs(spec_json)
         dct = json.loads(state)
@@ -206,17 +219,13 @@ class Engine:
         # specs, one set is shared by every instance of a version (specs hold no run state)
         dct.update(spec=spec, subprocess_specs=dict(subprocess_specs))
         workflow = SERIALIZER.from_dict(dct)
-        workflow.script_engine = self.script_engine
-        return Run(workflow, self.script_engine)
+        workflow.script_engine = scripts = self.scripts(offences)
+        return Run(workflow, scripts)
 
     def _restored_specs(self, spec_json: str) -> tuple[Any, dict[str, Any]]:
-        if spec_json in self._specs:
-            self._specs.move_to_end(spec_json)
-            return self._specs[spec_json]
-        dct = json.loads(spec_json)
-        specs = (SERIALIZER.from_dict(dct["spec"]),
-                 {name: SERIALIZER.from_dict(sub) for name, sub in dct["subprocess_specs"].items()})
-        self._specs[spec_json] = specs
-        while len(self._specs) > self._spec_cache_size:
-            self._specs.popitem(last=False)  # an old version: restored again if one of its rows comes back
+        specs = self._specs.get(spec_json)
+        if specs is None:  # a new version, or an old one whose rows come back
+            dct = json.loads(spec_json)
+            specs = self._specs.put(spec_json, (SERIALIZER.from_dict(dct["spec"]), {
+                name: SERIALIZER.from_dict(sub) for name, sub in dct["subprocess_specs"].items()}))
         return specs

@@ -18,13 +18,20 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
 from services.workflow.engine.sandbox import SandboxEnvironment
 from shared.calendar import WorkingCalendar, working_days_for
+from shared.calendar import deadline_rules as rules
 from shared.clock import CHINA, Clock, today_in_china
 
 Emit = Callable[..., None]
+Offences = Callable[[str, int], int]
+"""``offences(unit, year)``: the accountability cases opened against a unit in a year."""
 
 
 def _date(value: str | dt.date) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def _day(value: str | dt.date | None, clock: Clock) -> dt.date:
+    return today_in_china(clock) if value is None else _date(value)
 
 
 def add_months(value: str, months: int) -> str:
@@ -55,7 +62,14 @@ def helpers(clock: Clock, calendar: WorkingCalendar, emit: Emit,
         "today": lambda: today_in_china(clock).isoformat(),
         "now": lambda: clock.now().astimezone(CHINA).isoformat(timespec="seconds"),
         "add_working_days": lambda value, n: calendar.add_working_days(_date(value), int(n)).date.isoformat(),
-        "is_estimated": lambda value: not calendar.covers(_date(value).year),
+        "is_estimated": lambda value: rules.is_estimated(calendar, _date(value)),
+        # the deadlines of the rules (shared/calendar/deadline_rules.py), from today unless given a start
+        "report_due": lambda urgency, start=None: rules.report_due(calendar, urgency, _day(start, clock)).date.isoformat(),
+        "sign_due": lambda start=None: rules.sign_due(calendar, _day(start, clock)).date.isoformat(),
+        "explain_due": lambda start=None: rules.explain_due(calendar, _day(start, clock)).date.isoformat(),
+        "revisit_due": lambda start=None: rules.revisit_due(calendar, _day(start, clock)).isoformat(),
+        "reminder_at": lambda due: rules.reminder_at(calendar, _date(due)).isoformat(),
+        "deadline_at": lambda due: rules.deadline_at(_date(due)).isoformat(),
         "working_days_for": working_days_for,
         "end_of_day": end_of_day,
         "at_time": at_time,
@@ -68,13 +82,10 @@ def helpers(clock: Clock, calendar: WorkingCalendar, emit: Emit,
 class DubanScriptEngine(PythonScriptEngine):
     """Runs BPMN scripts in the sandbox with the helpers, on the service's clock; collects emitted events."""
 
-    def __init__(self, clock: Clock, calendar: WorkingCalendar,
-                 offences: Callable[[str, int], int] | None = None) -> None:
-        """``offences(unit, year)``: accountability cases opened against the unit that year."""
+    def __init__(self, clock: Clock, calendar: WorkingCalendar, offences: Offences | None = None) -> None:
         self.clock = clock
         self.emitted: list[tuple[str, dict[str, Any]]] = []
-        self.offences = offences or (lambda unit, year: 0)
-        env = helpers(clock, calendar, self._emit, lambda unit, year: self.offences(unit, year))
+        env = helpers(clock, calendar, self._emit, offences or (lambda unit, year: 0))
         super().__init__(environment=SandboxEnvironment(env))
 
     def _emit(self, kind: str, **fields: Any) -> None:

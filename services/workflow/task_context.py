@@ -1,0 +1,29 @@
+"""What an open task shows its assignee besides the form: the facts of the process the
+decision rests on (a leader deciding a measure sees the unit's prior offences this year
+and why the measure will be escalated)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.workflow.engine.runner import UserTask
+
+ESCALATION = "本年度第{count}次被问责（此前{prior}次）：所选措施将自动升一档（不予问责→通报批评→约谈→诫勉谈话）"
+
+
+def task_context(task: UserTask) -> dict[str, Any] | None:
+    data = task.data
+    if task.kind == "decide_measure":
+        prior = int(data.get("case_prior") or 0)
+        context: dict[str, Any] = {"unit": data.get("case_unit"), "trigger": data.get("case_trigger"),
+                                   "reason": data.get("case_reason"), "prior_offences": prior,
+                                   "offence_count": data.get("case_offence_count", prior + 1),
+                                   "escalated": prior >= 1}
+        if prior >= 1:
+            context["escalation_reason"] = ESCALATION.format(count=prior + 1, prior=prior)
+        return context
+    if task.kind == "extension_decision" and isinstance(data.get("extension"), dict):
+        asked = data["extension"]
+        return {"requested_due_date": asked.get("requested_due_date"), "reason": asked.get("reason"),
+                "current_due_date": data.get("due_date")}
+    return None
