@@ -132,6 +132,8 @@ class WorkflowService:
                         step.settle()
                     except STEP_FAILURES as failure:
                         await tx.parked(step, failure)
+                    else:
+                        await tx.save(step)  # before the next instance's scripts count its cases
             if not fresh:  # none, or only ones still due after their step: left to the next sweep
                 break
             seen.update(fresh)

@@ -25,7 +25,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.workflow import incidents, tables
 from services.workflow.emitted import to_event
-from services.workflow.engine.definitions import Definitions
 from services.workflow.engine.runner import Emitted, Engine, Run, UserTask
 from services.workflow.progress import Progress, progress_after
 from services.workflow.refusals import STEP_FAILURES, NotFound, StepFailed
@@ -140,9 +139,14 @@ class Transaction:
                                       instance_id=step.row.id, item_id=step.row.item_id,
                                       timer_at=self.uow.clock.now())
 
+    async def save(self, step: Step) -> None:
+        """Store a step now (its accountability cases count for the next step's scripts)."""
+        self.steps.remove(step)
+        await self.uow.save(self.connection, step, await self._offences())
+
     async def finish(self) -> None:
-        for step in self.steps:
-            await self.uow.save(self.connection, step, await self._offences())
+        for step in list(self.steps):
+            await self.save(step)
 
     def _step(self, row: InstanceRow, run: Run, *, new: bool = False, before: list[UserTask] | None = None) -> Step:
         step = Step(row, run, self.actor, self.uow.clock.now(), run.ready_tasks() if before is None else before,

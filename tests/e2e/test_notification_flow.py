@@ -100,8 +100,8 @@ async def test_a_full_item_tells_the_right_people(nats_url: str, database_url: s
             await complete(wf, "leader", "approve_item", {"decision": "approve"})
             await eventually(lambda: inbox_titles(nt, "zjj-liaison"), lambda got: len(got) == 1)
 
-            # the sign deadline (the next working day) passes unsigned: the timer reminds the liaison
-            clock.set(dt.datetime(2026, 3, 4, 0, 0, 1, tzinfo=CHINA))
+            # the morning of the signing day (the next working day), still unsigned: the liaison is reminded
+            clock.set(dt.datetime(2026, 3, 3, 9, 0, 1, tzinfo=CHINA))
             await workflow.state.service.fire_due_timers()
             await eventually(lambda: inbox_titles(nt, "zjj-liaison"), lambda got: len(got) == 2)
 

@@ -95,6 +95,10 @@ class ItemStory:
         return ev.DeadlineOverdue(**self._base(at, "system"), deadline=DeadlineKind.REPORT, due_date=day(due),
                                   unit=self.lead)
 
+    def overdue_sign(self, due: str = "2026-03-03", at: dt.datetime | None = None) -> ev.DeadlineOverdue:
+        return ev.DeadlineOverdue(**self._base(at, "system"), deadline=DeadlineKind.SIGN, due_date=day(due),
+                                  unit=self.lead)
+
     def submitted(self, round: int = 1, kind: ReportType = ReportType.COMPLETION, content: str = "已完成改造",
                   late: bool = False, at: dt.datetime | None = None) -> ev.ReportSubmitted:
         return ev.ReportSubmitted(**self._base(at, f"{self.lead}-liaison"), round=round, report_type=kind,

@@ -18,7 +18,6 @@ from uuid import UUID
 from services.workflow.emitted import to_event
 from services.workflow.engine.definitions import Definitions
 from services.workflow.engine.runner import Emitted, Engine, Run, UserTask
-from services.workflow.engine.scripts import DubanScriptEngine
 from shared.calendar import load_calendar
 from shared.clock import CHINA, SettableClock
 

@@ -13,7 +13,7 @@ from lxml import etree
 from services.workflow.engine.definitions import Definitions
 from services.workflow.engine.parser import UnsafeXml
 from services.workflow.engine.runner import Engine, Run, TaskNotReady
-from services.workflow.engine.scripts import DubanScriptEngine, add_months, end_of_day
+from services.workflow.engine.scripts import add_months, end_of_day
 from shared.calendar import load_calendar
 from shared.clock import CHINA, SettableClock
 

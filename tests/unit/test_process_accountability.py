@@ -20,7 +20,6 @@ import pytest
 from services.workflow.emitted import BadEmit, to_event
 from services.workflow.engine.definitions import Definitions
 from services.workflow.engine.runner import Emitted, Engine, UserTask
-from services.workflow.engine.scripts import DubanScriptEngine
 from shared.calendar import load_calendar
 from shared.clock import CHINA, SettableClock
 
@@ -43,7 +42,7 @@ ITEM = {"item_id": str(ITEM_ID), "code": "DB-2025-0042", "title": "老旧小区�
 # An item's process calling accountability, as reporting.bpmn does; after the call the
 # caller's own variables must be intact and the case's visible (SpiffWorkflow copies
 # the called process's data back).
-CALLER = b"""<?xml version="1.0" encoding="UTF-8"?>
+CALLER = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
                   xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
                   id="Definitions_accountability_caller" targetNamespace="http://duban.example/bpmn">
@@ -52,7 +51,8 @@ CALLER = b"""<?xml version="1.0" encoding="UTF-8"?>
     <bpmn:scriptTask id="ScriptTask_overdue" name="overdue">
       <bpmn:incoming>Flow_c1</bpmn:incoming><bpmn:outgoing>Flow_c2</bpmn:outgoing>
       <bpmn:script>case_unit = lead_unit
-case_trigger = caller_trigger</bpmn:script>
+case_trigger = caller_trigger
+case_fault = "逾期未报" if caller_trigger == "overdue" else "回访复核未通过"</bpmn:script>
     </bpmn:scriptTask>
     <bpmn:callActivity id="CallActivity_accountability" calledElement="accountability">
       <bpmn:incoming>Flow_c2</bpmn:incoming><bpmn:outgoing>Flow_c3</bpmn:outgoing>
@@ -78,9 +78,9 @@ def _definitions() -> Definitions:
     """Every file of workflows/ (others may be mid-edit: then accountability.bpmn alone)."""
     try:
         docs = {p.name: p.read_bytes() for p in WORKFLOWS.glob("*.bpmn")}
-        return Definitions({**docs, "accountability_caller.bpmn": CALLER})
+        return Definitions({**docs, "accountability_caller.bpmn": CALLER.encode()})
     except Exception:
-        return Definitions({BPMN.name: BPMN.read_bytes(), "accountability_caller.bpmn": CALLER})
+        return Definitions({BPMN.name: BPMN.read_bytes(), "accountability_caller.bpmn": CALLER.encode()})
 
 
 DEFINITIONS = _definitions()

@@ -64,14 +64,29 @@ def test_normal_item_gets_five_working_days_across_national_day_and_a_sign_remin
     sign = d.task("sign")
     assert (sign.assignee, sign.due) == ("unit:lead_unit:liaison", "2025-10-09")
 
-    assert d.advance_to("2025-10-09 23:59:58") == []
-    assert d.advance_to("2025-10-10 00:00") == [
+    assert d.advance_to("2025-10-09 08:59") == []
+    assert d.advance_to("2025-10-09 09:00") == [  # the morning of the day signing is due
         ("deadline.reminder", {"deadline": "sign", "due_date": "2025-10-09", "unit": "zjj"})]
-    assert d.advance_to("2025-10-12 00:00") == []  # once
+    assert d.advance_to("2025-10-09 23:59:58") == []  # once
     assert d.complete("sign", {"comment": "已收到"}) == [("item.signed", {"unit": "zjj", "comment": "已收到"})]
     report = d.task("report")
     assert (report.assignee, report.due) == ("unit:lead_unit:liaison", "2025-10-14")
     assert "CallActivity_reporting" in d.visited()
+
+
+def test_an_item_not_signed_by_its_deadline_is_overdue_and_escalates_like_a_late_report() -> None:
+    d = ItemDriver()
+    d.start()
+    d.complete("approve_item", {"decision": "approve"})
+    assert d.advance_to("2025-10-09 23:59:58") == [
+        ("deadline.reminder", {"deadline": "sign", "due_date": "2025-10-09", "unit": "zjj"})]
+    emitted = d.advance_to("2025-10-10 00:00")  # the signing day ended unsigned
+    assert emitted[0] == ("deadline.overdue", {"deadline": "sign", "due_date": "2025-10-09", "unit": "zjj"})
+    opened = dict(emitted)["accountability.opened"]
+    assert (opened["trigger"], opened["unit"], opened["reason"]) == ("overdue", "zjj", "督办〔2025〕18号 推进老旧小区改造：逾期未签收")
+    assert sorted(t.kind for t in d.ready()) == ["decide_measure", "sign"]  # the unit can still sign
+    assert d.complete("sign", {}) == [("item.signed", {"unit": "zjj", "comment": ""})]
+    assert d.task("report").due == "2025-10-14"  # the report deadline runs from the assignment
 
 
 def test_urgent_and_difficult_items_count_their_working_days() -> None:
