@@ -15,6 +15,7 @@ from services.ledger.light import Light
 from services.ledger.light_sql import light_rank_sql, light_sql, overdue_sql
 from services.ledger.state import ItemState
 from shared.identity import Principal
+from shared.visibility import sees_item, visible_sql
 
 t = tables.items
 SORT_KEYS = ("light", "due_date", "assigned_on", "code", "title", "status", "updated")
@@ -42,8 +43,7 @@ def _in_unit(unit: str) -> ColumnElement[bool]:
 
 def conditions(f: ItemFilter, principal: Principal, today: dt.date) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = [t.c.placeholder.is_(False)]
-    if not principal.sees_all:  # a unit's users see the items their unit leads or co-handles
-        where.append(_in_unit(principal.unit) if principal.unit else t.c.item_id.is_(None))
+    where.append(visible_sql(principal, _in_unit))
     if f.unit:
         where.append(_in_unit(f.unit))
     if f.statuses:
@@ -85,7 +85,7 @@ async def list_items(engine: AsyncEngine, f: ItemFilter, principal: Principal, t
 
 
 def can_see(principal: Principal, state: ItemState) -> bool:
-    return not state.placeholder and (principal.sees_all or (principal.unit is not None and principal.unit in state.units))
+    return not state.placeholder and sees_item(principal, state.units)
 
 
 async def item_with_timeline(engine: AsyncEngine,

@@ -8,6 +8,7 @@ import logging
 from fastapi import FastAPI
 
 from services.workflow.config import WorkflowSettings
+from services.workflow.delegations import Delegations
 from services.workflow.deployment import DeployLimits
 from services.workflow.engine.checks import check_documents
 from services.workflow.engine.definitions import Definitions
@@ -35,6 +36,7 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
     limits = DeployLimits(settings.deploy_max_file_bytes, settings.deploy_max_bytes, settings.deploy_max_files)
     service = build_service(runtime.engine, runtime.clock, runtime.calendar, runtime.publisher, limits)
     relay = service.relay
+    delegations = Delegations(runtime.engine, runtime.clock, runtime.directory)
 
     async def install_workflows() -> None:
         documents = {p.name: p.read_bytes() for p in sorted(settings.workflows_dir.glob("*.bpmn"))}
@@ -70,9 +72,9 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
         runtime,
         title="Duban workflow service (督办流程服务)",
         description="Runs the supervision processes (BPMN) and serves the org directory.",
-        routers=[units_router(runtime.directory), items_router(service, runtime.directory, runtime.calendar),
+        routers=[units_router(runtime.directory), items_router(service, runtime.directory, runtime.calendar, delegations),
                  definitions_router(service), incidents_router(service),
-                 delegations_router(runtime.engine, runtime.clock, runtime.directory)],
+                 delegations_router(delegations)],
         error_status=ERROR_STATUS,
         # a deployment's JSON may escape its XML to about twice its size
         body_limits={"/definitions": 2 * settings.deploy_max_bytes + 65_536},

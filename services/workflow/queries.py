@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Collection
 from typing import Any
@@ -14,10 +13,11 @@ from services.workflow import forms, tables
 from shared.calendar import WorkingCalendar
 from shared.calendar.deadline_rules import is_estimated
 from shared.identity import Principal, Role
+from shared.visibility import sees_item
 
 
 def can_see_item(principal: Principal, item: dict[str, Any]) -> bool:
-    return principal.sees_all or principal.unit in [item["lead_unit"], *item["co_units"]]
+    return sees_item(principal, [item["lead_unit"], *item["co_units"]])
 
 
 def is_assignee(principal: Principal, task: dict[str, Any], acting_for: Collection[str] = ()) -> bool:
@@ -30,18 +30,6 @@ def is_assignee(principal: Principal, task: dict[str, Any], acting_for: Collecti
     if role == "secretary_general":
         return principal.secretary_general
     return principal.has_role(Role(role)) and (task["assignee_unit"] is None or task["assignee_unit"] == principal.unit)
-
-
-async def acting_for(db: AsyncEngine, principal: Principal, today: dt.date) -> set[str]:
-    """The leaders whose tasks the caller decides today by their delegation."""
-    if not principal.has_role(Role.leader):
-        return set()
-    t = tables.delegations
-    async with db.connect() as connection:
-        rows = await connection.execute(select(t.c.leader).where(
-            t.c.delegate == principal.username, t.c.revoked_at.is_(None), t.c.starts_on <= today,
-            t.c.ends_on >= today))
-    return set(rows.scalars())
 
 
 async def item(db: AsyncEngine, item_id: uuid.UUID, calendar: WorkingCalendar) -> dict[str, Any] | None:

@@ -40,6 +40,10 @@ class DeadlineInPast(ValueError):
     after the deadline it replaces."""
 
 
+class BadDelegation(ValueError):
+    """Not another leader, backwards, longer than a year or already over."""
+
+
 class NotAssignee(PermissionError):
     """The caller may see the task but is not the one to complete it."""
 
@@ -81,7 +85,7 @@ ERROR_STATUS: dict[type[BaseException], int] = {
     NotFound: 404, UnknownTask: 404,
     TaskNotReady: 409, NotWaiting: 409, ConcurrentUpdate: 409, ExtensionRefused: 409,
     InvalidRegistration: 422, IdempotencyKeyReused: 422, RejectedDefinitions: 422, StepFailed: 422,
-    DeadlineInPast: 422, NotAssignee: 403,
+    DeadlineInPast: 422, BadDelegation: 422, NotAssignee: 403,
     DeploymentTooLarge: 413,
     NoDefinitions: 503,
 }

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.workflow import queries
+from services.workflow.delegations import Delegations
 from services.workflow.forms import InvalidForm, validate_form
 from services.workflow.refusals import NotAssignee, NotFound
 from services.workflow.service import WorkflowService
@@ -65,7 +66,8 @@ class ExtensionBody(BaseModel):
     reason: Annotated[Comment, Field(min_length=1)]
 
 
-def items_router(service: WorkflowService, directory: OrgDirectory, calendar: WorkingCalendar) -> APIRouter:
+def items_router(service: WorkflowService, directory: OrgDirectory, calendar: WorkingCalendar,
+                 delegations: Delegations) -> APIRouter:
     router = APIRouter(tags=["items"])
     office = Depends(require_roles(Role.office))
 
@@ -156,6 +158,6 @@ def items_router(service: WorkflowService, directory: OrgDirectory, calendar: Wo
         return found
 
     async def acting(principal: Principal) -> set[str]:
-        return await queries.acting_for(service.db, principal, service.today())
+        return await delegations.acting_for(principal)
 
     return router
