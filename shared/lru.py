@@ -29,6 +29,9 @@ class Lru(Generic[K, V]):
             self._entries.popitem(last=False)
         return value
 
+    def pop(self, key: K) -> V | None:
+        return self._entries.pop(key, None)
+
     def __contains__(self, key: object) -> bool:
         return key in self._entries
 

@@ -98,7 +98,7 @@ class WorkflowService:
         async with self.uow.begin("task", actor) as tx:
             step = await tx.of_task(task_id)
             task = step.ready_task(task_id)
-            check_new_deadline(task.kind, data, current=await self._due_date(tx.connection, step.row.item_id),
+            check_new_deadline(task.kind, data, current=step.row.progress.due_date if step.row.progress else None,
                                today=self.today())
             step.complete(task, data, on_behalf_of)
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.workflow import tables
 from services.workflow.engine.definitions import Definitions
+from services.workflow.progress import Progress
+from shared.contracts.enums import DeadlineKind, ItemStatus
 from shared.lru import Lru
 from shared.storage.database import upsert
 
@@ -29,6 +32,7 @@ class InstanceRow:
     version: int
     state: str
     revision: int
+    progress: Progress | None = None  # the item's, read with the row (None: no item)
 
 
 class DefinitionStore:
@@ -105,13 +109,29 @@ class InstanceStore:
             revision=row.revision, next_timer_at=next_timer_at, completed=completed, created_at=now, updated_at=now))
 
     async def load(self, connection: AsyncConnection, instance_id: uuid.UUID) -> InstanceRow | None:
-        t = tables.instances
-        query = select(t.c.id, t.c.item_id, t.c.process_id, t.c.version, t.c.state, t.c.revision).where(
-            t.c.id == instance_id)
+        """The instance row (locked on PostgreSQL) with its item's progress, in one query."""
+        return await self._load(connection, tables.instances.c.id == instance_id)
+
+    async def load_of_task(self, connection: AsyncConnection, task_id: uuid.UUID) -> InstanceRow | None:
+        """The instance an open task belongs to, in one query."""
+        open_tasks = tables.open_tasks
+        return await self._load(connection, tables.instances.c.id.in_(
+            select(open_tasks.c.instance_id).where(open_tasks.c.id == task_id).scalar_subquery()))
+
+    async def _load(self, connection: AsyncConnection, where: Any) -> InstanceRow | None:
+        t, items = tables.instances, tables.items
+        query = (select(t.c.id, t.c.item_id, t.c.process_id, t.c.version, t.c.state, t.c.revision,
+                        items.c.status, items.c.status_reason, items.c.due_date, items.c.overdue_deadline)
+                 .select_from(t.outerjoin(items, items.c.id == t.c.item_id)).where(where))
         if connection.dialect.name == "postgresql":
-            query = query.with_for_update()  # one worker steps an instance at a time
+            query = query.with_for_update(of=t)  # one worker steps an instance at a time
         row = (await connection.execute(query)).first()
-        return InstanceRow(**row._mapping) if row else None
+        if row is None:
+            return None
+        progress = None if row.status is None else Progress(
+            ItemStatus(row.status), row.status_reason, row.due_date,
+            DeadlineKind(row.overdue_deadline) if row.overdue_deadline else None)
+        return InstanceRow(row.id, row.item_id, row.process_id, row.version, row.state, row.revision, progress)
 
     async def save(self, connection: AsyncConnection, row: InstanceRow, state: str, *,
                    next_timer_at: dt.datetime | None, completed: bool, now: dt.datetime) -> None:

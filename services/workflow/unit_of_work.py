@@ -32,9 +32,11 @@ from services.workflow.step_effects import Offences, case_of, record_cases, sync
 from services.workflow.store import DefinitionStore, InstanceRow, InstanceStore
 from shared.clock import Clock, today_in_china
 from shared.contracts.base import Event
-from shared.contracts.enums import DeadlineKind, ItemStatus
 from shared.contracts.events import TaskCompleted
+from shared.lru import Lru
 from shared.storage.outbox import Outbox
+
+RUNS_KEPT = 512  # instances whose last run stays in memory (about 15 KiB each)
 
 ActiveVersion = Callable[[AsyncConnection], Any]  # -> awaitable (version, Definitions)
 
@@ -86,6 +88,7 @@ class Transaction:
     def __init__(self, uow: UnitOfWork, connection: AsyncConnection, actor: str) -> None:
         self.uow, self.connection, self.actor = uow, connection, actor
         self.steps: list[Step] = []
+        self.saved: list[Step] = []  # kept for the next step of each instance once committed
         self.offences: Offences | None = None
         self.current: InstanceRow | None = None  # the instance of the step under way, for an incident
         self.current_is_stored = False
@@ -94,19 +97,28 @@ class Transaction:
         row = await self.uow.instances.load(self.connection, instance_id)
         if row is None:
             raise NotFound(f"instance {instance_id} not found")
+        return await self._restored(row)
+
+    async def _restored(self, row: InstanceRow) -> Step:
+        """The row's run: the workflow this process stepped last, if the row is still at the
+        revision it saved (another worker would have moved it on), else restored from the row."""
         self.current, self.current_is_stored = row, True
-        spec = await self.uow.definitions.spec(self.connection, row.version, row.process_id)
-        run = self.uow.engine.restore(spec, row.state, await self._offences())
+        offences = await self._offences()
+        run = self.uow.runs.take(row.id, row.revision, self.uow.engine.scripts(offences))
+        if run is None:
+            spec = await self.uow.definitions.spec(self.connection, row.version, row.process_id)
+            run = self.uow.engine.restore(spec, row.state, offences)
         return self._step(row, run)
 
     async def of_task(self, task_id: uuid.UUID) -> Step:
-        instance_id = await self._scalar(select(tables.open_tasks.c.instance_id).where(tables.open_tasks.c.id == task_id))
-        if instance_id is None:
+        row = await self.uow.instances.load_of_task(self.connection, task_id)
+        if row is None:  # completed already, or never there
             instance_id = await self._scalar(select(tables.task_history.c.instance_id).where(
                 tables.task_history.c.task_id == task_id))
-        if instance_id is None:
-            raise NotFound(f"task {task_id} not found")
-        return await self.of_instance(instance_id)
+            if instance_id is None:
+                raise NotFound(f"task {task_id} not found")
+            return await self.of_instance(instance_id)
+        return await self._restored(row)
 
     async def of_item(self, item_id: uuid.UUID) -> Step:
         t = tables.instances
@@ -120,7 +132,8 @@ class Transaction:
         """A new instance of the active version, run to its first wait; ``first`` are events
         that come before what it emits (e.g. ``item.registered``)."""
         version, definitions = await self.uow.active_version(self.connection)
-        row = self.current = InstanceRow(uuid.uuid4(), item_id, process_id, version, "", 0)
+        row = self.current = InstanceRow(uuid.uuid4(), item_id, process_id, version, "", 0,
+                                         Progress() if item_id is not None else None)
         self.current_is_stored = False
         run, emitted = self.uow.engine.start(definitions, process_id, variables, await self._offences())
         step = self._step(row, run, new=True, before=[])
@@ -143,6 +156,7 @@ class Transaction:
         """Store a step now (its accountability cases count for the next step's scripts)."""
         self.steps.remove(step)
         await self.uow.save(self.connection, step, await self._offences())
+        self.saved.append(step)
 
     async def finish(self) -> None:
         for step in list(self.steps):
@@ -173,6 +187,7 @@ class UnitOfWork:
     outbox: Outbox
     active_version: Callable[[AsyncConnection], Any]
     wake: Callable[[], None]
+    runs: Runs = field(default_factory=lambda: Runs(RUNS_KEPT))
 
     @contextlib.asynccontextmanager
     async def begin(self, trigger: str, actor: str) -> AsyncIterator[Transaction]:
@@ -183,6 +198,8 @@ class UnitOfWork:
                 tx = Transaction(self, connection, actor)
                 yield tx
                 await tx.finish()
+            for step in tx.saved:  # committed: the next step of these instances starts from memory
+                self.runs.keep(step.row.id, step.row.revision, step.run)
         except STEP_FAILURES as failure:
             row = tx.current if tx else None
             async with self.db.begin() as connection:
@@ -205,27 +222,42 @@ class UnitOfWork:
             await self.instances.save(connection, row, state, next_timer_at=timer, completed=done, now=now)
         if step.history:
             await connection.execute(insert(tables.task_history), step.history)
-        if row.item_id is not None:
-            events += await progressed(connection, row.item_id, events, step.actor, now)
+        events += await progressed(connection, row, events, step.actor, now)
         await record_cases(connection, row, events, offences, now)
         await self.outbox.stage(connection, *events)
 
 
-async def progressed(connection: AsyncConnection, item_id: uuid.UUID, events: list[Event], actor: str,
+async def progressed(connection: AsyncConnection, row: InstanceRow, events: list[Event], actor: str,
                      now: dt.datetime) -> list[Event]:
     """Apply the step's events to the item's progress; ``item.progressed`` when it changed."""
-    t = tables.items
-    row = (await connection.execute(select(t.c.status, t.c.status_reason, t.c.due_date, t.c.overdue_deadline)
-                                    .where(t.c.id == item_id))).first()
-    if row is None:  # an instance without its item row (copies in the timer benchmark)
+    if row.item_id is None or row.progress is None:  # no item (a bulletin's case), or no item row (benchmarks)
         return []
-    current = Progress(ItemStatus(row.status), row.status_reason, row.due_date,
-                       DeadlineKind(row.overdue_deadline) if row.overdue_deadline else None)
+    current = row.progress
     after = progress_after(current, events)
     if after == current:
         return []
-    await connection.execute(update(t).where(t.c.id == item_id).values(
+    t = tables.items
+    await connection.execute(update(t).where(t.c.id == row.item_id).values(
         status=after.status.value, status_reason=after.status_reason, due_date=after.due_date,
         overdue=after.overdue, overdue_deadline=after.overdue_deadline.value if after.overdue_deadline else None))
-    return [after.as_event(item_id, occurred_at=now, actor=actor)]
+    row.progress = after
+    return [after.as_event(row.item_id, occurred_at=now, actor=actor)]
 
+
+class Runs:
+    """The runs this process stepped last, by (instance, revision saved): a next step of the
+    same instance skips restoring it. A run is taken out while it steps and put back only
+    after its transaction committed, so a failed step never leaves a changed run here."""
+
+    def __init__(self, size: int) -> None:
+        self._runs: Lru[tuple[uuid.UUID, int], Run] = Lru(size)
+
+    def take(self, instance_id: uuid.UUID, revision: int, scripts: Any) -> Run | None:
+        run = self._runs.pop((instance_id, revision))
+        if run is None:
+            return None
+        run.workflow.script_engine = run.engine = scripts  # the new step's own script environment
+        return run
+
+    def keep(self, instance_id: uuid.UUID, revision: int, run: Run) -> None:
+        self._runs.put((instance_id, revision), run)
