@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from faststream.nats import NatsBroker  # noqa: E402
 
 from services.ledger import tables as ledger_tables  # noqa: E402
-from services.workflow import tables as workflow_tables  # noqa: E402
+from services.workflow.adapters import tables as workflow_tables  # noqa: E402
 from shared.bus.consumer import RetryPolicy, subscribe  # noqa: E402
 from shared.bus.embedded import EmbeddedNats  # noqa: E402
 from shared.bus.publisher import JetStreamPublisher  # noqa: E402

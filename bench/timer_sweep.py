@@ -39,14 +39,24 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).res
 
 from sqlalchemy import event, func, insert, select  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
+from workflow_lifecycle import (  # noqa: E402
+    ITEM,
+    START,
+    STEPS,
+    Phases,
+    SqlTimer,
+    TimedEngine,
+    build_service,
+    load_definitions,
+    open_task,
+    targets,
+)
 
-from services.workflow import tables  # noqa: E402
+from services.workflow.adapters import tables  # noqa: E402
 from shared.clock import SettableClock  # noqa: E402
 from shared.contracts.subjects import DEADLINE_REMINDER  # noqa: E402
 from shared.storage.database import create_engine  # noqa: E402
 from shared.storage.migrations import upgrade  # noqa: E402
-from workflow_lifecycle import (  # noqa: E402
-    ITEM, START, STEPS, Phases, SqlTimer, TimedEngine, build_service, load_definitions, open_task, targets)
 
 LATE_BY = dt.timedelta(minutes=10)  # the clock stands this long after the real reminder time
 FUTURE = dt.timedelta(days=90)

@@ -49,10 +49,10 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import LargeBinary, cast, event, func, select  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
-from services.workflow import tables  # noqa: E402
+from services.workflow import service as workflow_service  # noqa: E402
+from services.workflow.adapters import tables  # noqa: E402
 from services.workflow.engine.definitions import Definitions  # noqa: E402
 from services.workflow.engine.runner import Engine, Run  # noqa: E402
-from services.workflow import service as workflow_service  # noqa: E402
 from services.workflow.service import WorkflowService  # noqa: E402
 from shared.calendar import load_calendar  # noqa: E402
 from shared.clock import CHINA, SettableClock  # noqa: E402

@@ -9,15 +9,15 @@ from fastapi import FastAPI
 
 from services.workflow.config import WorkflowSettings
 from services.workflow.delegations import Delegations
-from services.workflow.deployment import DeployLimits
+from services.workflow.domain.deployment import DeployLimits
+from services.workflow.domain.refusals import ERROR_STATUS
 from services.workflow.engine.checks import check_documents
 from services.workflow.engine.definitions import Definitions
-from services.workflow.refusals import ERROR_STATUS
-from services.workflow.routes_definitions import definitions_router
-from services.workflow.routes_delegations import delegations_router
-from services.workflow.routes_incidents import incidents_router
-from services.workflow.routes_items import items_router
-from services.workflow.routes_units import units_router
+from services.workflow.entrypoints.definitions import definitions_router
+from services.workflow.entrypoints.delegations import delegations_router
+from services.workflow.entrypoints.incidents import incidents_router
+from services.workflow.entrypoints.items import items_router
+from services.workflow.entrypoints.units import units_router
 from services.workflow.service import build_service
 from shared.contracts.base import Message
 from shared.contracts.commands import OpenAccountability

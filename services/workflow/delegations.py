@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.workflow import tables
-from services.workflow.refusals import BadDelegation, NotFound
+from services.workflow.adapters import tables
+from services.workflow.domain.refusals import BadDelegation, NotFound
 from shared.clock import Clock, today_in_china
 from shared.identity import OrgDirectory, Principal, Role
 

@@ -11,13 +11,13 @@ from pydantic import ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.workflow import incidents, tables
-from services.workflow.deadlines import check_after, check_new_deadline
-from services.workflow.deployment import DeployLimits
+from services.workflow.adapters import incidents, tables
+from services.workflow.adapters.numbering import claim_key, next_number
+from services.workflow.adapters.store import DefinitionStore, InstanceStore
+from services.workflow.domain.deadlines import check_after, check_new_deadline
+from services.workflow.domain.deployment import DeployLimits
+from services.workflow.domain.refusals import STEP_FAILURES, ExtensionRefused, InvalidRegistration, NotFound
 from services.workflow.engine.runner import Engine, NotWaiting
-from services.workflow.numbering import claim_key, next_number
-from services.workflow.refusals import STEP_FAILURES, ExtensionRefused, InvalidRegistration, NotFound
-from services.workflow.store import DefinitionStore, InstanceStore
 from services.workflow.unit_of_work import UnitOfWork
 from services.workflow.versions import Versions
 from shared.bus.publisher import JetStreamPublisher

@@ -23,13 +23,13 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.workflow import incidents, tables
-from services.workflow.emitted import to_event
+from services.workflow.adapters import incidents, tables
+from services.workflow.adapters.emitted import to_event
+from services.workflow.adapters.step_effects import Offences, case_of, record_cases, sync_open_tasks
+from services.workflow.adapters.store import DefinitionStore, InstanceRow, InstanceStore
+from services.workflow.domain.progress import Progress, progress_after
+from services.workflow.domain.refusals import STEP_FAILURES, NotFound, StepFailed
 from services.workflow.engine.runner import Emitted, Engine, Run, UserTask
-from services.workflow.progress import Progress, progress_after
-from services.workflow.refusals import STEP_FAILURES, NotFound, StepFailed
-from services.workflow.step_effects import Offences, case_of, record_cases, sync_open_tasks
-from services.workflow.store import DefinitionStore, InstanceRow, InstanceStore
 from shared.clock import Clock, today_in_china
 from shared.contracts.base import Event
 from shared.contracts.events import TaskCompleted

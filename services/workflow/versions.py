@@ -8,11 +8,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.workflow.deployment import DeployLimits
+from services.workflow.adapters.store import DefinitionStore
+from services.workflow.domain.deployment import DeployLimits
+from services.workflow.domain.refusals import NoDefinitions, RejectedDefinitions
 from services.workflow.engine.checks import Problem, check_documents
 from services.workflow.engine.definitions import Definitions
-from services.workflow.refusals import NoDefinitions, RejectedDefinitions
-from services.workflow.store import DefinitionStore
 from shared.clock import Clock
 from shared.lru import Lru
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import func, insert, select
 
-from services.workflow import tables
+from services.workflow.adapters import tables
 from services.workflow.app import create_app
 from services.workflow.config import WorkflowSettings
 from shared.bus.topology import Topology

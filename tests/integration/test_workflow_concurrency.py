@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from services.workflow import tables
+from services.workflow.adapters import tables
 from services.workflow.engine.definitions import Definitions
 from services.workflow.service import WorkflowService, build_service
 from shared.calendar import load_calendar

@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from services.ledger.projection import Projection
-from services.workflow.progress import Progress, progress_after
+from services.workflow.domain.progress import Progress, progress_after
 from shared.calendar import load_calendar
 from shared.calendar.deadline_rules import reminder_day
 from shared.clock import CHINA

@@ -3,7 +3,7 @@
 One ``ItemDriver`` is one item: the real files of ``workflows/`` parsed together, an engine
 on a ``SettableClock`` (Beijing time), and every step saved and restored through
 ``Engine.dump``/``Engine.load`` before and after it runs. Each emitted event is checked
-against its contract with ``services.workflow.emitted.to_event``, as the service does.
+against its contract with ``services.workflow.adapters.emitted.to_event``, as the service does.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from services.workflow.emitted import to_event
+from services.workflow.adapters.emitted import to_event
 from services.workflow.engine.definitions import Definitions
 from services.workflow.engine.runner import Emitted, Engine, Run, UserTask
 from shared.calendar import load_calendar

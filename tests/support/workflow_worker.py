@@ -11,10 +11,10 @@ import random
 import sys
 import uuid
 
+from services.workflow.adapters.store import ConcurrentUpdate
+from services.workflow.domain.refusals import NotFound
 from services.workflow.engine.runner import TaskNotReady
-from services.workflow.refusals import NotFound
 from services.workflow.service import build_service
-from services.workflow.store import ConcurrentUpdate
 from shared.calendar import load_calendar
 from shared.clock import SettableClock
 from shared.storage.database import create_engine

@@ -17,7 +17,7 @@ from uuid import UUID
 
 import pytest
 
-from services.workflow.emitted import BadEmit, to_event
+from services.workflow.adapters.emitted import BadEmit, to_event
 from services.workflow.engine.definitions import Definitions
 from services.workflow.engine.runner import Emitted, Engine, UserTask
 from shared.calendar import load_calendar

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.workflow.progress import Progress, progress_after
+from services.workflow.domain.progress import Progress, progress_after
 from shared.contracts.enums import DeadlineKind, ItemStatus
 from tests.support.item_story import ItemStory, day
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.util import full_tag
-from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, IntermediateCatchEvent, StartEvent
+from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
 from services.workflow.engine import timers
 

@@ -1,4 +1,4 @@
-from services.workflow.tables import metadata
+from services.workflow.adapters.tables import metadata
 from shared.storage.migrations import run_env
 
 run_env(metadata)

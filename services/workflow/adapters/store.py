@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.workflow import tables
+from services.workflow.adapters import tables
+from services.workflow.domain.progress import Progress
 from services.workflow.engine.definitions import Definitions
-from services.workflow.progress import Progress
 from shared.contracts.enums import DeadlineKind, ItemStatus
 from shared.lru import Lru
 from shared.storage.database import upsert

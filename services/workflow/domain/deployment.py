@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.workflow.refusals import DeploymentTooLarge
+from services.workflow.domain.refusals import DeploymentTooLarge
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ import uuid
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.workflow import tables
+from services.workflow.adapters import tables
+from services.workflow.adapters.store import InstanceRow
+from services.workflow.domain.task_context import task_context
 from services.workflow.engine.runner import Run, UserTask
-from services.workflow.store import InstanceRow
-from services.workflow.task_context import task_context
 from shared.clock import CHINA
 from shared.contracts.base import Event
 from shared.contracts.events import (

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.workflow import forms, tables
+from services.workflow.adapters import tables
+from services.workflow.domain import forms
 from shared.calendar import WorkingCalendar
 from shared.calendar.deadline_rules import is_estimated
 from shared.identity import Principal, Role

@@ -8,10 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, HTTPException, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.workflow import queries
+from services.workflow.adapters import queries
 from services.workflow.delegations import Delegations
-from services.workflow.forms import InvalidForm, validate_form
-from services.workflow.refusals import NotAssignee, NotFound
+from services.workflow.domain.forms import InvalidForm, validate_form
+from services.workflow.domain.refusals import NotAssignee, NotFound
 from services.workflow.service import WorkflowService
 from shared.calendar import WorkingCalendar
 from shared.contracts.base import Comment, OptionalText, Title, UnitId, Username, check_units

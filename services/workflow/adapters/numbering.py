@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.workflow import tables
-from services.workflow.refusals import IdempotencyKeyReused
+from services.workflow.adapters import tables
+from services.workflow.domain.refusals import IdempotencyKeyReused
 from shared.storage.database import upsert
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.workflow import tables
+from services.workflow.adapters import tables
 
 log = logging.getLogger("duban.workflow.incidents")
 

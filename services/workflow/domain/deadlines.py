@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from services.workflow.refusals import DeadlineInPast
+from services.workflow.domain.refusals import DeadlineInPast
 
 
 def check_new_deadline(kind: str, data: dict[str, Any], *, current: dt.date | None, today: dt.date) -> None:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from services.workflow.emitted import BadEmit
+from services.workflow.adapters.emitted import BadEmit
+from services.workflow.adapters.store import ConcurrentUpdate
 from services.workflow.engine.checks import Problem
 from services.workflow.engine.runner import NotWaiting, ScriptFailed, TaskNotReady, UnknownTask
-from services.workflow.store import ConcurrentUpdate
 
 
 class NotFound(LookupError):

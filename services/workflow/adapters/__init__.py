@@ -1,0 +1,1 @@
+"""What the workflow service talks to: its tables, stores and read queries."""

@@ -1,0 +1,1 @@
+"""The workflow service's pure rules: progress, deadlines, refusals, forms, task context."""
