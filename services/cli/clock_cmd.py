@@ -127,9 +127,12 @@ def connection_settings(settings: CommonSettings) -> CommonSettings:
 
 async def on_clock(settings: CommonSettings, action: Callable[..., Awaitable[T]]) -> T:
     """Run ``action(js, root)`` on the platform's NATS as the clock's user."""
+    async def quiet(_error: Exception) -> None:  # the failure is said once, by the command's edge
+        return None
+
     target = connection_settings(settings)
-    connection = await connect(target, "duban-clock", allow_reconnect=False, max_reconnect_attempts=0,
-                               connect_timeout=3)
+    connection = await connect(target, "duban-clock", allow_reconnect=False, max_reconnect_attempts=1,
+                               reconnect_time_wait=0.2, connect_timeout=3, error_cb=quiet)
     try:
         return await action(connection.jetstream(timeout=3.0), settings.bus_root)
     finally:
@@ -196,7 +199,7 @@ def _run(command: str, call: Callable[[CommonSettings], Awaitable[T]]) -> T | in
     except nats.errors.Error as error:
         return _fail(command, f"NATS: {error or type(error).__name__}; is the platform running with "
                               "`duban run --simulated-clock`?", code=1)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, OverflowError) as error:
         return _fail(command, str(error), code=1)
 
 
