@@ -97,9 +97,9 @@ def run(args: argparse.Namespace) -> int:
         urls = {name: f"http://{args.host}:{port}" for name, port in ports.items()}
         if not wait_until_healthy(urls, children):
             return 1
-        print_banner(urls, settings.env)
         if simulated:
             say_clock(args.clock_start)
+        print_banner(urls, settings.env)
         supervise([*([nats] if nats else []), *children.values()])
         return 0
     finally:
