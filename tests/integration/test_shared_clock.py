@@ -24,7 +24,7 @@ from services.ledger.config import LedgerSettings
 from services.reporting.config import ReportingSettings
 from services.workflow.app import create_app as workflow_app
 from services.workflow.config import WorkflowSettings
-from shared.bus.clock_kv import ClockFollower, clock_bucket, read_clock
+from shared.bus.clock_kv import ClockBucket, ClockFollower, clock_bucket, move_clock, read_clock
 from shared.bus.topology import Topology
 from shared.clock import CHINA, SharedClock
 from shared.production import UnsafeSettings
@@ -117,6 +117,22 @@ async def test_services_starting_together_agree_on_one_start(nats_url: str, topo
         assert agreed in {START + dt.timedelta(minutes=n) for n in range(4)}
         reading = await read_clock(connections[0].jetstream(), topology.root)
         assert (reading.now, reading.start, reading.revision) == (agreed, agreed, 0)
+    finally:
+        for connection in connections:
+            await connection.close()
+
+
+async def test_two_moves_at_once_both_count(nats_url: str, topology: Topology) -> None:
+    """Two `duban clock advance 3d` at the same moment: 6 days, not 3 (each move is a
+    compare-and-set on the key's revision, retried on the newer time)."""
+    connections = [await nats.connect(nats_url) for _ in range(2)]
+    try:
+        await ClockBucket.open(connections[0].jetstream(), topology.root, START)
+        moves = await asyncio.gather(*(move_clock(c.jetstream(), topology.root, lambda now: now + dt.timedelta(days=3))
+                                       for c in connections))
+        assert sorted(after.now for _, after in moves) == [START + dt.timedelta(days=3), START + dt.timedelta(days=6)]
+        reading = await read_clock(connections[0].jetstream(), topology.root)
+        assert (reading.now, reading.revision) == (START + dt.timedelta(days=6), max(a.revision for _, a in moves))
     finally:
         for connection in connections:
             await connection.close()
