@@ -24,6 +24,7 @@ to the service's ``SharedClock``, which wakes whoever waits on ``clock.moves()``
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -179,17 +180,16 @@ class ClockFollower:
     def __init__(self, clock: SharedClock, root: str, start: dt.datetime) -> None:
         self.clock, self.root, self.start = clock, root, aware_utc(start, "clock start")
         self._watcher: KeyValue.KeyWatcher | None = None
-        self._bucket: ClockBucket | None = None
 
     async def load(self, connection: Client) -> None:
         """Open the bucket, watch ``now`` and take the current time; the first value is in
         the clock when this returns."""
-        self._bucket = await ClockBucket.open(connection.jetstream(), self.root, self.start)
-        self._watcher = await self._bucket.kv.watch(KEY)
+        bucket = await ClockBucket.open(connection.jetstream(), self.root, self.start)
+        self._watcher = await bucket.kv.watch(KEY)
         while (entry := await self._watcher.updates(timeout=10.0)) is not None:
             self._apply(entry)  # the current value; ``None`` marks that the watcher caught up
         if not self.clock.loaded:  # never moved: the start
-            self.clock.follow(self._bucket.start)
+            self.clock.follow(bucket.start)
         log.info("on the shared simulated clock", extra={"now": self.clock.now().isoformat(),
                                                         "bucket": clock_bucket(self.root)})
 
@@ -200,7 +200,8 @@ class ClockFollower:
 
         async def stop_watching() -> None:
             await stop.wait()
-            await watcher.stop()  # ends the iteration below
+            with contextlib.suppress(Exception):  # NATS already gone: nothing left to unsubscribe
+                await watcher.stop()  # ends the iteration below
 
         stopper = asyncio.create_task(stop_watching())
         try:
