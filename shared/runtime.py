@@ -13,14 +13,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 from faststream.nats import NatsBroker
+from nats.aio.client import Client as NatsClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.bus.clock_kv import ClockFollower
 from shared.bus.connection import nats_broker
 from shared.bus.consumer import BatchConsumer, BatchHandler, Handler, RetryPolicy, subscribe
 from shared.bus.publisher import JetStreamPublisher
 from shared.bus.topology import Topology, ensure_streams
 from shared.calendar import WorkingCalendar, load_calendar
-from shared.clock import Clock, SettableClock, SystemClock
+from shared.clock import Clock, SharedClock, SystemClock
 from shared.identity import Authenticator, OrgDirectory, TokenVerifier, load_directory
 from shared.production import check_settings
 from shared.settings import ServiceSettings
@@ -31,6 +33,7 @@ log = logging.getLogger("duban.runtime")
 
 BackgroundTask = Callable[[asyncio.Event], Awaitable[None]]  # runs until the event is set
 StartupStep = Callable[[], Awaitable[None]]
+ConnectedStep = Callable[[NatsClient], Awaitable[None]]
 
 
 @dataclass
@@ -45,6 +48,8 @@ class Runtime:
     topology: Topology
     background: list[BackgroundTask] = field(default_factory=list)
     startup: list[StartupStep] = field(default_factory=list)  # after migrations, before serving
+    # as soon as NATS is connected, before any consumer starts (the shared clock's first value)
+    connected: list[ConnectedStep] = field(default_factory=list)
 
     @property
     def publisher(self) -> JetStreamPublisher:
@@ -76,6 +81,8 @@ class Runtime:
         service = self.settings.service
         await asyncio.to_thread(upgrade, self.settings.db_url, service)
         await self.broker.connect()
+        for connected in self.connected:
+            await connected(self.broker.connection)
         await ensure_streams(self.broker.connection.jetstream(), self.topology)
         await self.broker.start()
         for step in self.startup:
@@ -102,18 +109,31 @@ class Runtime:
 
 
 def clock_for(settings: ServiceSettings) -> Clock:
-    """The wall clock, or (``DUBAN_CLOCK=simulated``) one that stands at ``clock_start`` until moved."""
+    """The wall clock, or (``DUBAN_CLOCK=simulated``) the platform's shared simulated clock: one
+    time for every service, kept on the bus, standing still until ``duban clock`` moves it
+    (shared/bus/clock_kv.py). ``build_runtime`` wires it to the bus."""
     if settings.clock == "simulated":
-        return SettableClock(settings.clock_start or SystemClock().now())
+        return SharedClock()
     return SystemClock()
+
+
+def follow_shared_clock(runtime: Runtime, clock: SharedClock) -> None:
+    """Load the shared clock before any consumer starts, and follow its moves while running.
+    A platform without one yet gets it from ``DUBAN_CLOCK_START``, else from the wall clock."""
+    settings = runtime.settings
+    start = settings.clock_start or SystemClock().now().replace(microsecond=0)
+    follower = ClockFollower(clock, settings.bus_root, start)
+    runtime.connected.append(follower.load)
+    runtime.background.append(follower.run)
 
 
 def build_runtime(settings: ServiceSettings, clock: Clock | None = None) -> Runtime:
     check_settings(settings)  # production refuses unsafe settings before anything starts
     directory = load_directory(settings.org_file)
-    return Runtime(
+    clock = clock or clock_for(settings)
+    runtime = Runtime(
         settings=settings,
-        clock=clock or clock_for(settings),
+        clock=clock,
         calendar=load_calendar(settings.calendar_dir),
         directory=directory,
         authenticator=Authenticator(TokenVerifier.from_settings(settings), directory),
@@ -122,3 +142,6 @@ def build_runtime(settings: ServiceSettings, clock: Clock | None = None) -> Runt
                            logger=logging.getLogger(f"duban.{settings.service}.bus"), log_level=logging.DEBUG),
         topology=Topology(root=settings.bus_root, events_max_bytes=settings.bus_events_max_bytes),
     )
+    if isinstance(clock, SharedClock):
+        follow_shared_clock(runtime, clock)
+    return runtime

@@ -51,7 +51,9 @@ class CommonSettings(BaseSettings):
     nats_tls_ca: Path | None = None  # CA file to verify the server (turns TLS on)
     nats_tls_cert: Path | None = None  # client certificate and key, where the server asks for one
     nats_tls_key: Path | None = None
-    # system: the wall clock; simulated: a clock that starts at clock_start and is moved by hand
+    # system: the wall clock; simulated: the platform's one shared simulated clock, kept on the
+    # bus (shared/bus/clock_kv.py), standing still until `duban clock` moves it; a platform
+    # without one yet starts it at clock_start (an ISO time with its offset), else at the wall clock
     clock: Literal["system", "simulated"] = "system"
     clock_start: dt.datetime | None = None
     bus_root: str = Field("duban", pattern=r"^[a-z][a-z0-9_]*$")

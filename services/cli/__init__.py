@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from services.cli import bpmn_cmd, calendar_cmd, ledger_cmd, nats_cmd, run_cmd, token_cmd
+from services.cli import bpmn_cmd, calendar_cmd, clock_cmd, ledger_cmd, nats_cmd, run_cmd, token_cmd
 
-COMMANDS = (run_cmd, calendar_cmd, token_cmd, bpmn_cmd, ledger_cmd, nats_cmd)
+COMMANDS = (run_cmd, clock_cmd, calendar_cmd, token_cmd, bpmn_cmd, ledger_cmd, nats_cmd)
 
 
 def main(argv: list[str] | None = None) -> int:

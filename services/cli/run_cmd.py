@@ -7,11 +7,18 @@ is set), a local SMTP server that keeps mail in ``./var/mail`` (unless
 ``DUBAN_NOTIFICATION_SMTP_HOST`` is set), starts the four services, waits until they answer,
 prints where they are, restarts whatever crashes (services and NATS) with back-off, and
 stops everything on Ctrl-C.
+
+``--simulated-clock [--clock-start 2026-12-20T09:00+08:00]`` runs every service on the
+platform's one shared simulated clock (``DUBAN_CLOCK=simulated``, shared/bus/clock_kv.py),
+standing still until ``duban clock set/advance`` moves it; the embedded NATS then also has
+the user ``clock`` (its password in the same ``passwords.json``) that ``duban clock`` logs in
+as. Refused in production.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import signal
 import sys
@@ -20,9 +27,11 @@ from pathlib import Path
 
 import httpx
 
+from services.cli.clock_cmd import ClockCommandSettings, beijing, on_clock, parse_time
 from services.cli.mail_sink import MailSink
 from services.cli.supervisor import NatsProcess, ServiceProcess, Supervisor
 from shared.bus.auth import SERVICES, hashed, load_or_create_passwords, password_variable, server_config, user_for
+from shared.bus.clock_kv import read_clock
 from shared.bus.embedded import EmbeddedNats, remembered_ports
 from shared.bus.topology import Topology
 from shared.identity import load_directory
@@ -36,6 +45,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--base-port", type=int, default=8001,
                         help="workflow gets this port, ledger the next, then notification and reporting")
+    parser.add_argument("--simulated-clock", action="store_true",
+                        help="run every service on one shared simulated clock, moved by `duban clock` "
+                             "(DUBAN_CLOCK=simulated; refused in production)")
+    parser.add_argument("--clock-start", metavar="TIME",
+                        help="where a new simulated clock starts, e.g. 2026-12-20T09:00+08:00 (default: now)")
     parser.set_defaults(handler=run)
 
 
@@ -43,6 +57,10 @@ def run(args: argparse.Namespace) -> int:
     settings = CommonSettings()
     say(f"{settings.env} mode (DUBAN_ENV)" + (": for a laptop, not for a city's data (deploy/README.md)"
                                              if settings.env != "production" else ""))
+    simulated = args.simulated_clock or settings.clock == "simulated"
+    if (problem := simulated_clock_problem(args, settings.env)) is not None:
+        say(f"error: {problem}")
+        return 2
     directory = load_directory(settings.org_file)  # the demo city; fail early if it is broken
     say(f"org directory: {settings.org_file} ({len(directory.units)} units, {len(directory.users)} users)")
     env = dict(os.environ)
@@ -50,9 +68,13 @@ def run(args: argparse.Namespace) -> int:
     mail: MailSink | None = None
     children: dict[str, ServiceProcess] = {}
     credentials: dict[str, dict[str, str]] = {name: {} for name in SERVICES}
+    if simulated:
+        env["DUBAN_CLOCK"] = "simulated"
+        if args.clock_start:
+            env["DUBAN_CLOCK_START"] = parse_time(args.clock_start).isoformat()
     try:
         if not (os.environ.get("NATS_URL") or os.environ.get("DUBAN_NATS_URL")):
-            server, credentials = platform_nats(settings.data_dir / "nats", settings.bus_root)
+            server, credentials = platform_nats(settings.data_dir / "nats", settings.bus_root, simulated)
             nats = NatsProcess(server)
             say(f"embedded NATS with JetStream at {nats.start()}; a user per service "
                 f"(passwords in {server.data_dir / 'passwords.json'})")
@@ -75,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
         urls = {name: f"http://{args.host}:{port}" for name, port in ports.items()}
         if not wait_until_healthy(urls, children):
             return 1
+        if simulated:
+            say_clock(args.clock_start)
         print_banner(urls, settings.env)
         supervise([*([nats] if nats else []), *children.values()])
         return 0
@@ -87,15 +111,47 @@ def run(args: argparse.Namespace) -> int:
         say("stopped")
 
 
-def platform_nats(data_dir: Path, root: str) -> tuple[EmbeddedNats, dict[str, dict[str, str]]]:
+def simulated_clock_problem(args: argparse.Namespace, env: str) -> str | None:
+    """Why these clock options cannot run (None when they can)."""
+    if args.clock_start and not args.simulated_clock:
+        return "--clock-start goes with --simulated-clock"
+    if args.simulated_clock and env == "production":
+        return "DUBAN_ENV=production runs on the system clock: --simulated-clock is refused"
+    if args.clock_start:
+        try:
+            parse_time(args.clock_start)
+        except ValueError as error:
+            return f"--clock-start: {error}"
+    return None
+
+
+def say_clock(clock_start: str | None) -> None:
+    """Where the shared clock stands (read as the ``clock`` user, as `duban clock show` does)."""
+    try:
+        reading = asyncio.run(on_clock(ClockCommandSettings(), read_clock))
+    except Exception as error:  # only a message: the platform runs either way
+        say(f"simulated clock: could not read it ({error or type(error).__name__})")
+        return
+    say(f"simulated clock: {beijing(reading.now)}, standing still until moved: "
+        "duban clock show | set 2026-12-20T09:00+08:00 | advance 3d (2h, 30m, 10wd)")
+    if clock_start and reading.start != parse_time(clock_start):
+        say(f"--clock-start ignored: this platform's clock already started at {beijing(reading.start)} "
+            "(move it with `duban clock set`)")
+
+
+def platform_nats(data_dir: Path, root: str, simulated_clock: bool = False,
+                  ) -> tuple[EmbeddedNats, dict[str, dict[str, str]]]:
     """The embedded server with the platform's users, and each service's own user and password
-    (``DUBAN_<SERVICE>_NATS_USER``/``_NATS_PASSWORD``: a service never sees another's)."""
+    (``DUBAN_<SERVICE>_NATS_USER``/``_NATS_PASSWORD``: a service never sees another's). With
+    ``simulated_clock`` the services may follow the shared clock and the user ``clock``
+    (``duban clock``, its password in the same file) may move it."""
     passwords = load_or_create_passwords(data_dir / "passwords.json")
     credentials = {service: {f"DUBAN_{service.upper()}_NATS_USER": user_for(service),
                              password_variable(service): passwords[service]} for service in SERVICES}
     port, monitor_port = remembered_ports(data_dir)
     server = EmbeddedNats(data_dir, port=port, monitor_port=monitor_port,
-                          config=server_config(Topology(root=root), hashed(passwords)))
+                          config=server_config(Topology(root=root), hashed(passwords),
+                                               simulated_clock=simulated_clock))
     return server, credentials
 
 

@@ -7,6 +7,11 @@ durable consumers, and acking what they deliver. It may subscribe only to its ow
 (``_INBOX.<user>.>``), where JetStream replies and pulled messages arrive. Everything else
 is refused by the server, and a client without a known user cannot connect at all.
 
+On a platform that runs on the shared simulated clock (``duban run --simulated-clock``;
+never in production) each service may also read and watch the clock's key-value bucket
+(and create it, with its start, when there is none) but never write it; only the user
+``clock`` (``duban clock set/advance``) may publish the one subject that moves it.
+
 ``server_config`` renders the NATS server's ``authorization`` block (and a ``tls`` block)
 for a topology: ``duban run``'s embedded server, ``duban nats config`` and
 ``deploy/nats/auth.conf`` are all made by it.
@@ -24,11 +29,14 @@ from typing import Literal
 
 import bcrypt
 
+from shared.bus.clock_kv import clock_stream, clock_subject
 from shared.bus.topology import Topology
 from shared.contracts.registry import MESSAGES
 from shared.contracts.subjects import DEAD_LETTER_PREFIX
 
 SERVICES = ("workflow", "ledger", "notification", "reporting")
+CLOCK_USER = "clock"  # `duban clock set/advance`: the only user that may move the shared simulated clock
+USERS = (*SERVICES, CLOCK_USER)
 BCRYPT_COST = 11  # as `nats server passwd`; the server checks a hash once per connection
 JS_API = "$JS.API"
 
@@ -68,9 +76,12 @@ def inbox_prefix(user: str | None) -> str:
     return f"_INBOX.{user}" if user else "_INBOX"
 
 
-def password_variable(service: str) -> str:
-    """The environment variable that holds a service's NATS password (the service reads it too)."""
-    return f"DUBAN_{user_for(service).upper()}_NATS_PASSWORD"
+def password_variable(user: str) -> str:
+    """The environment variable that holds a user's NATS password (a service reads its own;
+    ``duban clock`` reads ``DUBAN_CLOCK_NATS_PASSWORD``)."""
+    if user not in USERS:
+        raise ValueError(f"unknown NATS user {user!r}")
+    return f"DUBAN_{user.upper()}_NATS_PASSWORD"
 
 
 @dataclass(frozen=True)
@@ -103,7 +114,25 @@ def _consumer_calls(stream: str, consumer: str) -> list[str]:
             f"{api}.MSG.NEXT.{stream}.{consumer}"]
 
 
-def permissions_for(service: str, topology: Topology) -> Permissions:
+def clock_reader_calls(root: str) -> list[str]:
+    """What a service needs to follow the shared simulated clock (shared/bus/clock_kv.py): make
+    the bucket if there is none (never update it: its start is fixed), watch it (nats-py's
+    watcher is an ordered consumer of a generated name: create, info, flow control). Never write."""
+    stream = clock_stream(root)
+    return [f"{JS_API}.STREAM.INFO.{stream}", f"{JS_API}.STREAM.CREATE.{stream}",
+            f"{JS_API}.CONSUMER.CREATE.{stream}", f"{JS_API}.CONSUMER.INFO.{stream}.*", f"$JS.FC.{stream}.>"]
+
+
+def clock_permissions(topology: Topology) -> Permissions:
+    """The ``clock`` user (``duban clock``): read the shared clock and move it, nothing else."""
+    root, stream = topology.root, clock_stream(topology.root)
+    allow = [f"{JS_API}.STREAM.INFO.{stream}", f"{JS_API}.STREAM.CREATE.{stream}",
+             f"{JS_API}.DIRECT.GET.{stream}.{clock_subject(root)}", clock_subject(root)]
+    return Permissions(publish=tuple(allow), subscribe=(f"{inbox_prefix(CLOCK_USER)}.>",))
+
+
+def permissions_for(service: str, topology: Topology, *, simulated_clock: bool = False) -> Permissions:
+    """What a service may do; with ``simulated_clock`` also follow the shared clock."""
     user = user_for(service)
     allow = [topology.subject(subject) for subject in produced_subjects(service)]
     allow.append(topology.subject(f"{DEAD_LETTER_PREFIX}.>"))
@@ -113,6 +142,8 @@ def permissions_for(service: str, topology: Topology) -> Permissions:
         stream = _stream(topology, durable.stream)
         allow += _consumer_calls(stream, durable.name)
         allow.append(f"$JS.ACK.{stream}.{durable.name}.>")
+    if simulated_clock:
+        allow += clock_reader_calls(topology.root)
     deny: list[str] = []
     for kind in EPHEMERAL_READERS.get(service, ()):
         stream = _stream(topology, kind)
@@ -163,10 +194,17 @@ def hashed(passwords: Mapping[str, str], cost: int = BCRYPT_COST) -> dict[str, P
             for service, password in passwords.items()}
 
 
-def server_config(topology: Topology, passwords: Mapping[str, Password], tls: ServerTls | None = None) -> str:
-    """The ``authorization`` (and ``tls``) blocks of a NATS server config for this topology."""
+def server_config(topology: Topology, passwords: Mapping[str, Password], tls: ServerTls | None = None, *,
+                  simulated_clock: bool = False) -> str:
+    """The ``authorization`` (and ``tls``) blocks of a NATS server config for this topology.
+    ``simulated_clock`` (never in production): services may follow the shared simulated clock
+    and the ``clock`` user (``passwords["clock"]``) may move it."""
     users = [{"user": user_for(service), "password": passwords[service],
-              "permissions": permissions_for(service, topology).as_config()} for service in SERVICES]
+              "permissions": permissions_for(service, topology, simulated_clock=simulated_clock).as_config()}
+             for service in SERVICES]
+    if simulated_clock:
+        users.append({"user": CLOCK_USER, "password": passwords[CLOCK_USER],
+                      "permissions": clock_permissions(topology).as_config()})
     config: dict[str, object] = {"authorization": {"users": users}}
     if tls:
         config["tls"] = tls.as_config()
@@ -192,13 +230,15 @@ def _render(value: object, depth: int) -> str:
 
 # --- the passwords `duban run` generates --------------------------------------------------------
 def load_or_create_passwords(path: Path) -> dict[str, str]:
-    """The services' passwords kept in ``path`` (mode 0600), generated on first use."""
+    """The passwords of the platform's users (the services and ``clock``) kept in ``path``
+    (mode 0600), each generated on first use and kept."""
+    stored: dict[str, str] = {}
     if path.exists():
         path.chmod(0o600)  # the owner's only, even if someone loosened it
         stored = json.loads(path.read_text())
-        if set(stored) >= set(SERVICES):
-            return {service: stored[service] for service in SERVICES}
-    passwords = {service: secrets.token_urlsafe(24) for service in SERVICES}
+        if set(stored) >= set(USERS):
+            return {user: stored[user] for user in USERS}
+    passwords = {user: stored.get(user) or secrets.token_urlsafe(24) for user in USERS}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

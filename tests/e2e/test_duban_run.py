@@ -23,6 +23,7 @@ import nats
 import nats.errors
 import pytest
 
+from shared.bus.auth import CLOCK_USER, SERVICES
 from tests.support.services import REPO
 from tests.support.workflow_client import ITEM
 
@@ -99,12 +100,13 @@ def test_duban_run_brings_up_the_platform_and_stops_cleanly(tmp_path: Path) -> N
 
 
 def assert_the_embedded_nats_admits_only_the_services(nats_dir: Path, log: Path) -> None:
-    """Its passwords are the owner's only, each service is given its own, and a client without
-    a service's user is refused."""
+    """Its passwords are the owner's only, each service is given its own (never the ``clock``
+    user's, which only `duban clock` reads), and a client without a service's user is refused."""
     assert stat.S_IMODE((nats_dir / "passwords.json").stat().st_mode) == 0o600
     passwords = json.loads((nats_dir / "passwords.json").read_text())
+    assert sorted(passwords) == sorted([*SERVICES, CLOCK_USER])
     started = re.findall(r"(\w+) started \(pid (\d+)\)", log.read_text())
-    assert sorted(service for service, _ in started) == sorted(passwords)
+    assert sorted(service for service, _ in started) == sorted(SERVICES)
     for service, pid in started:
         environ = dict(line.split("=", 1) for line in Path(f"/proc/{pid}/environ").read_text().split("\0") if line)
         given = {k: v for k, v in environ.items() if k.endswith("_NATS_PASSWORD")}

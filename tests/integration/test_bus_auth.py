@@ -37,11 +37,13 @@ from services.reporting.app import create_app as reporting_app
 from services.reporting.config import ReportingSettings
 from services.workflow.app import create_app as workflow_app
 from services.workflow.config import WorkflowSettings
-from shared.bus.auth import DURABLES, SERVICES, ServerTls, hashed, server_config
+from shared.bus.auth import CLOCK_USER, DURABLES, SERVICES, USERS, ServerTls, hashed, server_config
+from shared.bus.clock_kv import ClockFollower, clock_bucket, clock_subject, move_clock, stream_config
 from shared.bus.connection import nats_connection
 from shared.bus.consumer import RetryPolicy, consumer_config
 from shared.bus.embedded import EmbeddedNats, nats_server_binary
 from shared.bus.topology import Topology, ensure_streams
+from shared.clock import CHINA, SharedClock
 from shared.contracts.base import Message
 from shared.contracts.commands import OpenAccountability, SendNotification
 from shared.contracts.registry import PRODUCER_HEADER
@@ -53,7 +55,7 @@ from tests.support.item_story import ItemStory
 from tests.support.services import auth, runtime_for, serving, settings_for
 from tests.support.workflow_client import ITEM
 
-PASSWORDS = {service: f"{service}-secret-{n}" for n, service in enumerate(SERVICES)}
+PASSWORDS = {user: f"{user}-secret-{n}" for n, user in enumerate(USERS)}
 REFUSED = (nats.errors.NoRespondersError, TimeoutError)  # nats-py's TimeoutError is one
 # the filter subject of each durable (services/*/app.py) and who produces what arrives there
 FILTERS = {"workflow-open-accountability": CMD_OPEN_ACCOUNTABILITY, "notification-send": CMD_SEND_NOTIFICATION}
@@ -88,9 +90,9 @@ class Secured:
 
 
 @contextlib.contextmanager
-def secured_server(data_dir: Path, tls: ServerTls | None = None) -> Iterator[Secured]:
+def secured_server(data_dir: Path, tls: ServerTls | None = None, *, simulated_clock: bool = False) -> Iterator[Secured]:
     topology = Topology(root=infra.unique_root())
-    config = server_config(topology, hashed(PASSWORDS, cost=4), tls)
+    config = server_config(topology, hashed(PASSWORDS, cost=4), tls, simulated_clock=simulated_clock)
     with EmbeddedNats(data_dir, config=config) as server:
         yield Secured(server.url, topology)
 
@@ -260,6 +262,67 @@ async def test_the_four_services_start_and_consume_under_their_permissions(secur
     assert [e for e in secured.errors if "violation" in e.lower()] == []
 
 
+# --- the shared simulated clock -----------------------------------------------------------------
+@pytest.fixture
+async def clocked(tmp_path: Path) -> AsyncIterator[Secured]:
+    """A server for a platform on the shared simulated clock (`duban run --simulated-clock`)."""
+    with secured_server(tmp_path / "nats", simulated_clock=True) as server:
+        async with server.client("workflow") as workflow:
+            await ensure_streams(workflow.jetstream(), server.topology)
+        yield server
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_each_service_follows_the_shared_clock_but_cannot_move_it(clocked: Secured, service: str) -> None:
+    root, start = clocked.topology.root, dt.datetime(2026, 12, 20, 9, 0, tzinfo=CHINA)
+    later = start + dt.timedelta(days=30)
+    clock = SharedClock()
+    async with clocked.client(service) as client:
+        follower = ClockFollower(clock, root, start)
+        await follower.load(client)  # the first to start makes the bucket, with its start
+        assert clock.now() == start
+        stop = asyncio.Event()
+        following = asyncio.create_task(follower.run(stop))
+        js = client.jetstream(timeout=0.5)  # a refused request is dropped: it times out
+        kv = await js.key_value(clock_bucket(root))
+        refusals = await asyncio.gather(kv.put("now", later.isoformat().encode()),  # moving it
+                                        js.update_stream(stream_config(root, later)),  # another start
+                                        js.delete_stream(f"KV_{clock_bucket(root)}"),  # a fresh one
+                                        return_exceptions=True)
+        assert all(isinstance(refusal, REFUSED) for refusal in refusals), refusals
+        assert clock.now() == start
+
+        moved = clock.moves()
+        async with clocked.client(CLOCK_USER) as clock_user:  # `duban clock advance 3d`
+            await move_clock(clock_user.jetstream(), root, lambda now: now + dt.timedelta(days=3))
+        await asyncio.wait_for(moved.wait(), 10)
+        assert clock.now() == start + dt.timedelta(days=3)
+        stop.set()
+        await following
+    await eventually(lambda: _value(clocked.violations(service)), lambda found: len(found) == 3)
+    assert f'"{clock_subject(root).lower()}"' in " ".join(clocked.violations(service)).lower()
+    assert clocked.violations(CLOCK_USER) == []
+
+
+async def test_the_clock_user_may_move_the_clock_and_nothing_else(clocked: Secured) -> None:
+    async with clocked.client(CLOCK_USER) as client:
+        with pytest.raises(REFUSED):
+            await client.jetstream().publish(clocked.topology.subject(ItemStory().assigned().subject), b"{}",
+                                             timeout=0.5)
+        await client.subscribe("_INBOX.workflow.>")
+        await client.flush()
+        await eventually(lambda: _value(clocked.violations(CLOCK_USER)), lambda found: len(found) == 2)
+    assert await stored(clocked, clocked.topology.events_stream) == 0
+
+
+def test_without_the_simulated_clock_there_is_no_clock_user_and_no_bucket_to_reach() -> None:
+    topology = Topology(root="t1a2b3c")
+    assert "clock" not in server_config(topology, hashed(PASSWORDS, cost=4)).replace("clock_", "")
+    assert "KV_" not in server_config(topology, hashed(PASSWORDS, cost=4))
+    clocked = server_config(topology, hashed(PASSWORDS, cost=4), simulated_clock=True)
+    assert 'user: "clock"' in clocked and f"$KV.{clock_bucket(topology.root)}.now" in clocked
+
+
 # --- TLS ----------------------------------------------------------------------------------------
 def _certificates(directory: Path) -> dict[str, Path]:
     """A CA, a server certificate for 127.0.0.1 and a client certificate, as PEM files."""
@@ -317,6 +380,7 @@ async def _value(value: object) -> object:
 def test_the_secured_config_is_valid_for_the_wheels_server(tmp_path: Path) -> None:
     """A sanity check of the generated config itself (``nats-server -t``)."""
     path = tmp_path / "auth.conf"
-    path.write_text(server_config(Topology(), hashed(PASSWORDS, cost=4)))
-    checked = subprocess.run([str(nats_server_binary()), "-t", "-c", str(path)], capture_output=True, text=True)
-    assert checked.returncode == 0, checked.stdout + checked.stderr
+    for simulated_clock in (False, True):
+        path.write_text(server_config(Topology(), hashed(PASSWORDS, cost=4), simulated_clock=simulated_clock))
+        checked = subprocess.run([str(nats_server_binary()), "-t", "-c", str(path)], capture_output=True, text=True)
+        assert checked.returncode == 0, checked.stdout + checked.stderr

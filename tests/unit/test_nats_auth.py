@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import re
 import socket
 import stat
@@ -15,13 +16,17 @@ import yaml
 
 from services.cli import main
 from shared.bus.auth import (
+    CLOCK_USER,
     SERVICES,
+    USERS,
+    clock_permissions,
     env_passwords,
     load_or_create_passwords,
     password_variable,
     permissions_for,
     server_config,
 )
+from shared.bus.clock_kv import clock_stream, clock_subject
 from shared.bus.connection import NatsSettingsError, nats_broker, nats_connection
 from shared.bus.embedded import NATS_IMAGE, NATS_SERVER_VERSION, nats_server_binary, remembered_ports
 from shared.bus.topology import Topology
@@ -118,10 +123,39 @@ def test_one_nats_server_version_everywhere() -> None:
 def test_passwords_are_generated_once_and_readable_by_the_owner_only(tmp_path: Path) -> None:
     path = tmp_path / "nats" / "passwords.json"
     first = load_or_create_passwords(path)
-    assert set(first) == set(SERVICES) and len(set(first.values())) == len(SERVICES)
+    assert set(first) == set(USERS) == {*SERVICES, CLOCK_USER} and len(set(first.values())) == len(USERS)
     assert all(len(p) >= 32 for p in first.values())
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert load_or_create_passwords(path) == first
+
+
+def test_an_older_password_file_keeps_its_passwords_and_gains_the_clocks(tmp_path: Path) -> None:
+    path = tmp_path / "passwords.json"
+    path.write_text(json.dumps({service: f"kept-{service}" for service in SERVICES}))
+    passwords = load_or_create_passwords(path)
+    assert {s: passwords[s] for s in SERVICES} == {service: f"kept-{service}" for service in SERVICES}
+    assert len(passwords[CLOCK_USER]) >= 32
+    assert json.loads(path.read_text()) == passwords and stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_services_may_follow_the_shared_clock_and_only_the_clock_user_may_move_it() -> None:
+    stream, moves = clock_stream(TOPOLOGY.root), clock_subject(TOPOLOGY.root)
+    for service in SERVICES:
+        plain = publishes(service)
+        assert not [s for s in plain if stream in s or s.startswith("$KV.")], service  # nothing without it
+        clocked = set(permissions_for(service, TOPOLOGY, simulated_clock=True).publish)
+        assert clocked - plain == {f"$JS.API.STREAM.INFO.{stream}", f"$JS.API.STREAM.CREATE.{stream}",
+                                   f"$JS.API.CONSUMER.CREATE.{stream}", f"$JS.API.CONSUMER.INFO.{stream}.*",
+                                   f"$JS.FC.{stream}.>"}, service
+        assert not [s for s in clocked if s.startswith("$KV.") or "UPDATE" in s and stream in s], service
+    clock = clock_permissions(TOPOLOGY)
+    assert set(clock.publish) == {f"$JS.API.STREAM.INFO.{stream}", f"$JS.API.STREAM.CREATE.{stream}",
+                                  f"$JS.API.DIRECT.GET.{stream}.{moves}", moves}
+    assert clock.subscribe == ("_INBOX.clock.>",)
+    assert moves == "$KV.t1a2b3c_clock.now"
+    assert password_variable(CLOCK_USER) == "DUBAN_CLOCK_NATS_PASSWORD"
+    with pytest.raises(ValueError, match="unknown NATS user"):
+        password_variable("intruder")
 
 
 def test_duban_nats_config_prints_the_config_with_hashes_or_references(capsys: pytest.CaptureFixture[str],
