@@ -50,14 +50,16 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
         log.info("process definitions installed", extra={"version": version, "files": sorted(documents)})
 
     async def sweep_timers(stop: asyncio.Event) -> None:
+        moved = runtime.clock.moves()  # set when the (simulated) clock jumps: sweep again at once
         while not stop.is_set():
+            moved.clear()
             try:
                 full_batch = await service.fire_due_timers(SWEEP_BATCH) == SWEEP_BATCH
             except Exception:
                 log.exception("timer sweep failed; retrying")
                 full_batch = False
             if not full_batch:  # more may be due at once only when the batch was full
-                await first_of(stop, timeout=settings.timer_sweep_seconds)
+                await first_of(stop, moved, timeout=settings.timer_sweep_seconds)
 
     async def open_accountability(message: Message) -> None:
         assert isinstance(message, OpenAccountability)

@@ -16,7 +16,6 @@ import datetime as dt
 
 from services.workflow.engine.definitions import Definitions
 from services.workflow.engine.runner import Engine, Run
-from services.workflow.engine.scripts import DubanScriptEngine
 from shared.calendar import load_calendar
 from shared.clock import CHINA, SettableClock
 
@@ -79,7 +78,7 @@ def a_timer_after_a_script(due: str) -> bytes:
 
 
 def started(document: bytes, process_id: str, clock: SettableClock) -> tuple[Engine, Definitions, Run]:
-    engine = Engine(DubanScriptEngine(clock, load_calendar(None)))
+    engine = Engine(clock, load_calendar(None))
     definitions = Definitions({"process.bpmn": document})
     run, emitted = engine.start(definitions, process_id, {})
     assert emitted == []
