@@ -31,11 +31,12 @@ from services.notification.domain import deliveries as d
 from services.notification.domain.clean import plain_text
 from services.notification.domain.deliveries import Delivery, NewDelivery, Outgoing, Render
 from services.notification.domain.messages import clean_item
-from services.notification.domain.rules import Directory, ItemInfo, Notice, item_after, notices_for
+from services.notification.domain.rules import Directory, ItemInfo, Notice, item_after, notices_for, reacts_to
 from shared.clock import Clock
 from shared.contracts.base import Event, Message
 from shared.contracts.commands import SendNotification
 from shared.retry import RetryPolicy
+from shared.waiting import first_of
 
 log = logging.getLogger("duban.notification")
 _Outcome = Callable[["Transaction"], Awaitable[None]]  # records how an attempt went
@@ -48,7 +49,7 @@ class Transaction(Protocol):
     async def items(self, item_ids: set[UUID]) -> dict[UUID, ItemInfo]: ...
     async def save_items(self, changed: Sequence[ItemInfo], now: dt.datetime) -> None: ...
     async def add_deliveries(self, new: Sequence[NewDelivery]) -> int: ...
-    async def claim_next(self, now: dt.datetime, lease_until: dt.datetime) -> Delivery | None: ...
+    async def claim_next(self, now: dt.datetime, lease_until: dt.datetime) -> tuple[Delivery | None, bool]: ...
     async def record_sent(self, delivery_id: int, attempts: int, now: dt.datetime) -> None: ...
     async def record_failure(self, delivery_id: int, attempts: int, error: str,
                              retry_at: dt.datetime | None) -> None: ...
@@ -119,7 +120,8 @@ class NotificationService:
         now, planned = self.clock.now(), []
         async with self.store.transaction() as tx:
             fresh = await tx.record_consumed(messages, now)
-            known = await tx.items({i for m in fresh if (i := getattr(m, "item_id", None)) is not None})
+            known = await tx.items({i for m in fresh if isinstance(m, Event) and reacts_to(m)
+                                    and (i := getattr(m, "item_id", None)) is not None})
             changed: dict[UUID, ItemInfo] = {}
             for message in fresh:
                 planned += self._deliveries_of(message, known, changed, now)
@@ -140,7 +142,7 @@ class NotificationService:
         item = None
         if isinstance(message, SendNotification):
             notices = [Notice(name, d.FREE_MESSAGE) for name in message.recipients]
-        elif isinstance(message, Event):
+        elif isinstance(message, Event) and reacts_to(message):
             item_id = getattr(message, "item_id", None)
             after = item_after(message, known.get(item_id) if item_id else None)
             item = clean_item(after) if after is not None else None  # one line, and no NUL for PostgreSQL
@@ -189,20 +191,21 @@ class NotificationService:
         """New deliveries are due: dispatch them now rather than at the next interval."""
         self._due.set()
 
+    @property
+    def has_work(self) -> bool:
+        """Woken since the last dispatch round started."""
+        return self._due.is_set()
+
     async def wait_for_work(self, stop: asyncio.Event, timeout: float) -> None:
-        """Until woken, stopped or ``timeout`` seconds have passed (for due retries)."""
-        waiters = [asyncio.ensure_future(event.wait()) for event in (self._due, stop)]
-        try:
-            await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for waiter in waiters:
-                waiter.cancel()
-        self._due.clear()
+        """Until woken (at once if woken during the last round), stopped, or ``timeout``
+        seconds have passed (for due retries)."""
+        await first_of(self._due, stop, timeout=timeout)
 
     async def dispatch_due(self) -> int:
         """Send what is due, at most ``batch``, ``workers`` at a time; the number attempted.
         A worker that claims a delivery starts the next worker, so a round with little to
         send asks the database little."""
+        self._due.clear()  # what is committed from now on wakes the next round
         round_ = _Round(self, left=self.dispatching.batch)
         try:
             return await round_.run()
@@ -256,15 +259,16 @@ class _Round:
         while True:
             take = self.left > 0 and not self.exhausted
             if take:
-                self.left -= 1
+                self.left -= 1  # reserved before the claim: the workers never exceed the round's batch
             async with s.store.transaction() as tx:  # the last outcome, then the next claim
                 if outcome is not None:
                     await outcome(tx)
                 now = s.clock.now()
-                claimed = await tx.claim_next(now, now + lease) if take else None
+                claimed, more = await tx.claim_next(now, now + lease) if take else (None, False)
             if claimed is None:
                 self.exhausted = self.exhausted or take
                 return attempted
+            self.exhausted = self.exhausted or not more
             self._start_worker()
             outcome = await self._attempt(claimed)
             attempted += 1

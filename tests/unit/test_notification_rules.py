@@ -10,7 +10,16 @@ import pytest
 
 from services.notification.adapters.templates import Renderer
 from services.notification.domain.messages import date_cn
-from services.notification.domain.rules import TASK_NAMES, ItemInfo, Notice, UnknownItem, item_after, notices_for
+from services.notification.domain.rules import (
+    REACTS_TO,
+    TASK_NAMES,
+    ItemInfo,
+    Notice,
+    UnknownItem,
+    item_after,
+    notices_for,
+)
+from shared.contracts.base import Event
 from shared.contracts.commands import SendNotification
 from shared.contracts.enums import AccountabilityTrigger, BulletinKind, DeadlineKind, Measure
 from shared.contracts.events import (
@@ -30,10 +39,12 @@ from shared.contracts.events import (
     TaskCompleted,
     TaskCreated,
 )
+from shared.contracts.events import ALL_EVENTS
 from shared.identity import OrgDirectory, load_directory
 from shared.retry import RetryPolicy
 from tests.support.samples import T0, item_registered
 from tests.support.services import REPO
+from tests.unit.test_contracts import build
 
 DIRECTORY = load_directory(REPO / "deploy" / "org.example.yaml")
 ITEM_ID = uuid.UUID("5f1c2d3e-4a5b-4c6d-8e7f-901234567890")
@@ -109,6 +120,15 @@ def test_events_nobody_is_told_about_and_unknown_items() -> None:
         who(ItemClosed(**E, closed_on=dt.date(2026, 3, 6), on_time=True), None)
     with pytest.raises(UnknownItem):
         who(DeadlineReminder(**E, deadline=DeadlineKind.SIGN, due_date=dt.date(2026, 3, 3), unit="zjj"), None)
+
+
+@pytest.mark.parametrize("model", [m for m in ALL_EVENTS if m not in REACTS_TO], ids=lambda m: m.__name__)
+def test_an_event_the_service_does_not_react_to_changes_no_item_and_tells_nobody(model: type[Event]) -> None:
+    """What lets the service skip the item of such an event: neither rule has a use for it."""
+    event = build(model, item_id=ITEM_ID) if "item_id" in model.model_fields else build(model)
+    led = dataclasses.replace(ITEM, leader="mayor")
+    assert item_after(event, led) is led  # type: ignore[arg-type]
+    assert notices_for(event, led, DIRECTORY) == [] and notices_for(event, None, DIRECTORY) == []  # type: ignore[arg-type]
 
 
 def test_the_item_follows_its_events() -> None:

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -93,7 +93,8 @@ class SqlTransaction:
         columns = ("code", "title", "lead_unit", "co_units", "due_date", "leader", "updated_at")
         statement = statement.on_conflict_do_update(index_elements=[items.c.item_id],
                                                     set_={name: statement.excluded[name] for name in columns})
-        await self.connection.execute(statement, [
+        # RETURNING makes SQLAlchemy send the rows as one multi-row statement on psycopg too
+        await self._rows(statement.returning(items.c.item_id), [
             {"item_id": item.item_id, "code": item.code, "title": item.title, "lead_unit": item.lead_unit,
              "co_units": list(item.co_units), "due_date": item.due_date, "leader": item.leader, "updated_at": now}
             for item in changed])
@@ -109,16 +110,25 @@ class SqlTransaction:
                      .returning(deliveries.c.id))
         return len(await self._rows(statement, [dataclasses.asdict(delivery) for delivery in new]))
 
-    async def claim_next(self, now: dt.datetime, lease_until: dt.datetime) -> Delivery | None:
+    async def claim_next(self, now: dt.datetime, lease_until: dt.datetime) -> tuple[Delivery | None, bool]:
         """Take the pending delivery due first by ``now``, if any: it is not due again before
-        ``lease_until`` (a dispatcher that dies mid-send leaves it to be tried again then)."""
+        ``lease_until`` (a dispatcher that dies mid-send leaves it to be tried again then).
+        Also says whether another one is due (so a round asks no more than it must)."""
         due = (select(deliveries.c.id)
                .where(deliveries.c.status == PENDING, deliveries.c.next_attempt_at <= now)
                .order_by(deliveries.c.next_attempt_at, deliveries.c.id).limit(1)
                .with_for_update(skip_locked=True))
+        other = deliveries.alias("other")
+        claimed_id = literal_column(f"{deliveries.name}.id")  # spelt out: SQLite's RETURNING names columns bare
+        more = (select(other.c.id).where(other.c.status == PENDING, other.c.next_attempt_at <= now,
+                                         other.c.id != claimed_id).exists())
         statement = (update(deliveries).where(deliveries.c.id.in_(due))
-                     .values(next_attempt_at=lease_until).returning(*deliveries.c))
-        return next(map(_delivery, await self._rows(statement)), None)
+                     .values(next_attempt_at=lease_until).returning(*deliveries.c, more.label("more")))
+        rows = await self._rows(statement)
+        if not rows:
+            return None, False
+        [row] = rows
+        return Delivery(**{k: v for k, v in row._mapping.items() if k != "more"}), bool(row.more)
 
     async def record_sent(self, delivery_id: int, attempts: int, now: dt.datetime) -> None:
         await self.connection.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(

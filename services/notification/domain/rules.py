@@ -73,6 +73,19 @@ learns of them from ``item.assigned``, ``report.returned``, ``extension.decided`
 accountability events."""
 
 
+REACTS_TO: tuple[type[Event], ...] = (
+    ItemRegistered, ItemApproved, ItemAssigned, ReportReturned, ItemReopened, ExtensionDecided,  # item_after
+    DeadlineReminder, DeadlineOverdue, ItemClosed, AccountabilityOpened, AccountabilityMeasureDecided,
+    AccountabilityClosed, ExtensionRequested, TaskCreated, BulletinPublished,  # notices_for
+)
+"""The events that change this service's picture of an item or may tell someone; any other
+event is only recorded (its item is not even looked up)."""
+
+
+def reacts_to(event: Event) -> bool:
+    return isinstance(event, REACTS_TO)
+
+
 def task_label(task: TaskEvent) -> str:
     """What people call the task: the name the designer gave it in the BPMN, else its kind's label."""
     return task.task_name or TASK_NAMES.get(task.task_kind, task.task_kind)
