@@ -11,9 +11,10 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+import httpx
 import pytest
 
-from services.notification.app import build_service
+from services.notification.app import NotificationDeps, build_service, create_app
 from services.notification.config import NotificationSettings
 from services.notification.domain.deliveries import FAILED, INBOX, PENDING, SENT, Delivery, NewDelivery, Outgoing
 from services.notification.domain.rules import ItemInfo, UnknownItem
@@ -24,7 +25,7 @@ from shared.contracts.commands import SendNotification
 from shared.contracts.events import TaskCreated
 from shared.identity import load_directory
 from tests.support.item_story import ItemStory
-from tests.support.services import NOW, REPO
+from tests.support.services import NOW, REPO, TEST_SECRET, auth, runtime_for
 
 DIRECTORY = load_directory(REPO / "deploy" / "org.example.yaml")
 SETTINGS = NotificationSettings(console_url="https://duban.example.gov.cn", delivery_max_attempts=3,
@@ -295,3 +296,28 @@ async def test_a_round_sends_at_most_its_batch_and_closing_closes_the_senders(st
     assert len(mail.sent) == 5 and len({o.id for o in mail.sent}) == 5
     await service.close()
     assert mail.closed and hooks.closed
+
+
+async def test_the_routes_call_the_use_cases_and_never_the_database(store: FakeStore, clock: SettableClock,
+                                                                    tmp_path: Any) -> None:
+    """The app wired with a fake store: nothing listens where its database and NATS would be."""
+    settings = NotificationSettings(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none",
+                                    nats_url="nats://127.0.0.1:1", org_file=REPO / "deploy" / "org.example.yaml",
+                                    calendar_dir=tmp_path, data_dir=tmp_path, jwt_secret=TEST_SECRET)
+    mail = Sender()
+    app = create_app(settings, NotificationDeps(runtime_for(settings, clock), store=store,
+                                                senders={"email": mail, "webhook": Sender()}))
+    story = ItemStory(co=())
+    await app.state.service.record([story.registered(), story.assigned()])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        inbox = (await client.get("/inbox", headers=auth("zjj-liaison"))).json()
+        assert inbox["unread"] == 1 and inbox["items"][0]["title"].startswith("【督办交办】")
+        read = await client.post(f"/inbox/{inbox['items'][0]['id']}/read", headers=auth("zjj-liaison"))
+        assert read.status_code == 200 and read.json()["read"] is True
+        missing = await client.post("/inbox/77/read", headers=auth("zjj-liaison"))
+        assert (missing.status_code, missing.json()) == (404, {"detail": "消息 77 不存在"})
+        pending = (await client.get("/deliveries", params={"status": "pending"}, headers=auth("office"))).json()
+        assert [d["channel"] for d in pending["items"]] == ["email"]
+        refused = await client.post(f"/deliveries/{pending['items'][0]['id']}/retry", headers=auth("office"))
+        assert refused.status_code == 409 and "pending" in refused.json()["detail"]
+    assert mail.sent == []  # nothing was dispatched: the app's loops never ran

@@ -20,7 +20,6 @@ from shared.identity.directory import User
 
 INBOX, EMAIL, WEBHOOK = "inbox", "email", "webhook"
 PENDING, SENT, FAILED = "pending", "sent", "failed"
-STATUSES = (PENDING, SENT, FAILED)
 FREE_MESSAGE = "free_message"
 """The template of a ``SendNotification`` (a free message to named users)."""
 
