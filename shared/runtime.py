@@ -18,13 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.bus.clock_kv import ClockFollower
 from shared.bus.connection import nats_broker
-from shared.bus.consumer import BatchConsumer, BatchHandler, Handler, RetryPolicy, subscribe
+from shared.bus.consumer import BatchHandler, Fetch, Handler, PullConsumer
 from shared.bus.publisher import JetStreamPublisher
 from shared.bus.topology import Topology, ensure_streams
 from shared.calendar import WorkingCalendar, load_calendar
 from shared.clock import Clock, SharedClock, SystemClock
 from shared.identity import Authenticator, OrgDirectory, TokenVerifier, load_directory
 from shared.production import check_settings
+from shared.retry import RetryPolicy
 from shared.settings import ServiceSettings
 from shared.storage.database import create_engine
 from shared.storage.migrations import upgrade
@@ -58,22 +59,25 @@ class Runtime:
 
     @property
     def retry(self) -> RetryPolicy:
-        s = self.settings
-        return RetryPolicy(max_deliver=s.max_deliver, delays=tuple(s.retry_delays), ack_wait=s.ack_wait_seconds)
+        """How often a failing handler's message is delivered, and the back-off between deliveries."""
+        return RetryPolicy(max_attempts=self.settings.max_deliver, delays=tuple(self.settings.retry_delays))
 
     def consume(self, durable: str, filter_subject: str, handler: Handler,
                 batch_handler: BatchHandler | None = None) -> None:
-        """Wire a handler to a durable consumer with this service's retry and fetch settings."""
+        """Wire a handler (and, to apply a backlog in batches, a batch handler) to a durable pull
+        consumer with this service's retry and fetch settings; the durable is created at start."""
         s = self.settings
-        if batch_handler is None:  # one message per fetch: FastStream's batch fetch lingers (see BatchConsumer)
-            subscribe(self.broker, self.topology, durable=durable, filter_subject=filter_subject, handler=handler,
-                      retry=self.retry, batch_size=1, max_wait=s.fetch_max_wait)
-        else:  # backlogs applied up to fetch_batch at a time, with no added latency
-            consumer = BatchConsumer(self.broker, self.topology, durable=durable, filter_subject=filter_subject,
-                                     handler=handler, batch_handler=batch_handler, retry=self.retry,
-                                     batch_size=s.fetch_batch, max_wait=s.fetch_max_wait)
-            self.startup.insert(0, consumer.open)  # the durable exists once the service is up
-            self.background.append(consumer.run)
+        consumer = PullConsumer(self.topology, JetStreamPublisher(self.broker, self.topology, durable),
+                                durable=durable, filter_subject=filter_subject, handler=handler,
+                                batch_handler=batch_handler, retry=self.retry,
+                                fetch=Fetch(batch_size=s.fetch_batch, max_wait=s.fetch_max_wait,
+                                            ack_wait=s.ack_wait_seconds))
+
+        async def open_durable() -> None:
+            await consumer.open(self.broker.connection.jetstream())
+
+        self.startup.insert(0, open_durable)  # the durable exists once the service is up
+        self.background.append(consumer.run)
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:

@@ -10,7 +10,7 @@ from shared.settings import ServiceSettings
 class NotificationSettings(ServiceSettings):
     service: ClassVar[str] = "notification"
     port: int = 8003
-    # a backlog of events is recorded up to 100 per transaction (shared.bus.consumer.batch_consumer)
+    # a backlog of events is recorded up to 100 per transaction (Runtime.consume with a batch handler)
     fetch_batch: int = 100
     # e-mail (SMTP)
     smtp_host: str = "127.0.0.1"

@@ -1,9 +1,9 @@
 """How a process connects to NATS: its user and password, TLS, and its own inbox prefix.
 
-One place builds the options, for the services' FastStream broker (``nats_broker``) and for
-plain nats-py connections of the CLI (``connect``). The inbox prefix matters: each NATS user
-may subscribe only to ``_INBOX.<user>.>`` (shared/bus/auth.py), where JetStream's replies
-and pulled messages arrive.
+One place builds the options, for the services' broker (``nats_broker``) and for plain
+nats-py connections of the CLI (``connect``). The inbox prefix matters: each NATS user may
+subscribe only to ``_INBOX.<user>.>`` (shared/bus/auth.py), where JetStream's replies and
+pulled messages arrive; nats-py makes every inbox of the connection from it.
 """
 
 from __future__ import annotations
@@ -82,22 +82,9 @@ async def connect(settings: CommonSettings, name: str, **extra: Any) -> nats.NAT
     return await nats.connect(**nats_connection(settings, name).options(), **extra)
 
 
-class _OwnInboxBroker(NatsBroker):
-    """FastStream 0.7.8's pull subscribers take their inbox prefix from ``subscriber(inbox_prefix=…)``
-    (default ``_INBOX.``), not from the connection: here every subscriber gets the user's."""
-
-    def __init__(self, *args: Any, pull_inbox: bytes, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._pull_inbox = pull_inbox
-
-    def subscriber(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        kwargs.setdefault("inbox_prefix", self._pull_inbox)
-        return super().subscriber(*args, **kwargs)
-
-
 def nats_broker(settings: CommonSettings, name: str, **extra: Any) -> NatsBroker:
-    """The FastStream broker of a service, connected as its NATS user."""
+    """The FastStream broker a service publishes through, connected as its NATS user (its
+    consumers pull on the same connection: ``shared.bus.consumer``)."""
     connection = nats_connection(settings, name)
-    return _OwnInboxBroker(connection.url, name=name, inbox_prefix=connection.inbox_prefix,
-                           security=connection.security(), pull_inbox=f"{connection.inbox_prefix}.".encode(),
-                           **extra)
+    return NatsBroker(connection.url, name=name, inbox_prefix=connection.inbox_prefix,
+                      security=connection.security(), **extra)

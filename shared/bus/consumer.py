@@ -1,12 +1,21 @@
-"""At-least-once consumption of contract messages from a durable pull consumer.
+"""At-least-once consumption of contract messages from a durable pull consumer (nats-py).
 
-Each delivery is decoded at the edge into its contract model (``decode``: the subject
-names the model, the ``Duban-Producer`` header must be one of its producers). A message
-that does not decode, whatever the reason, goes straight to the dead-letter stream with
-its payload and the reason, and the rest of its batch goes on. A handler that raises is
-nacked with a back-off and redelivered; after ``max_deliver`` deliveries it is
-dead-lettered and acked. FastStream's default of terminating a message on the first
-error is never used.
+One implementation for every consumer of the platform (``Runtime.consume``):
+
+- A round waits for one message (returned as soon as it arrives: a quiet bus is handled at
+  once), then takes the backlog behind it: the message's metadata says how many are
+  pending, and exactly that many (up to the batch size) are asked for, which the server
+  answers at once instead of lingering until a batch fills.
+- Each delivery is decoded at the edge into its contract model (``decode``: the subject
+  names the model, the ``Duban-Producer`` header must name one of its producers). A
+  message that does not decode, whatever the reason, goes straight to the dead-letter
+  stream with its payload and the reason, and the rest of its batch goes on.
+- A batch handler applies the decoded batch at once (one transaction); if it fails, each
+  message is handled on its own. A handler that raises is nacked with the retry policy's
+  back-off and redelivered; once its attempts are spent it is dead-lettered and acked.
+- ``open`` creates the durable at start; ``run`` stops between messages, never inside a
+  handler. The connection's own inbox prefix (``_INBOX.<user>``, the only one a service's
+  NATS user may subscribe to) carries the pulled messages.
 """
 
 from __future__ import annotations
@@ -15,62 +24,85 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
 import nats.errors
-from faststream import AckPolicy
-from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
 from nats.aio.msg import Msg
-from nats.js.api import AckPolicy as JsAckPolicy
-from nats.js.api import ConsumerConfig, DeliverPolicy
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.client import JetStreamContext
 
-from shared.bus.publisher import JetStreamPublisher
 from shared.bus.topology import Topology
 from shared.contracts.base import Message
 from shared.contracts.registry import PRODUCER_HEADER, MalformedMessage, WrongProducer, decode
 from shared.contracts.text import one_line
+from shared.retry import RetryPolicy
 
 log = logging.getLogger("duban.bus.consumer")
-SWEEP = 0.05  # seconds a batch consumer waits for more once it has a message
+
+SWEEP = 0.05
+"""Seconds the backlog request may wait: it asks for messages the server says are pending,
+so it returns at once unless another process of the same durable took them meanwhile."""
+RECONNECT_PAUSE = 1.0  # seconds between fetches while the server cannot be reached
 
 T = TypeVar("T")
-Handler = Callable[[Message], Awaitable[None]]
-BatchHandler = Callable[[list[Message]], Awaitable[None]]
+Handler = Callable[[Any], Awaitable[None]]
+"""Handles one decoded message (its contract model); must be idempotent."""
+BatchHandler = Callable[[list[Any]], Awaitable[None]]
 """Applies a fetched batch at once (e.g. in one transaction); must be idempotent per message."""
+_TIMEOUTS = (nats.errors.TimeoutError, asyncio.TimeoutError)
+
+
+class DeadLetters(Protocol):
+    async def publish_raw(self, canonical_subject: str, payload: bytes, message_id: str,
+                          headers: dict[str, str] | None = None) -> Any: ...
 
 
 @dataclass(frozen=True)
-class RetryPolicy:
-    max_deliver: int = 5
-    delays: tuple[float, ...] = (1.0, 5.0, 30.0, 120.0)
+class Fetch:
+    """How a consumer pulls: at most ``batch_size`` at once, each fetch waiting at most
+    ``max_wait`` on a quiet bus (no message waits for it), ``ack_wait`` before the server
+    redelivers a message nobody settled."""
+
+    batch_size: int = 100
+    max_wait: float = 5.0
     ack_wait: float = 30.0
 
-    def delay_after(self, deliveries: int) -> float:
-        if not self.delays:
-            return 0.0
-        return self.delays[min(deliveries, len(self.delays)) - 1]
+
+def consumer_config(durable: str, subject: str, retry: RetryPolicy, ack_wait: float) -> ConsumerConfig:
+    return ConsumerConfig(
+        durable_name=durable,
+        ack_policy=AckPolicy.EXPLICIT,
+        deliver_policy=DeliverPolicy.ALL,
+        # one more than ours: the server's own limit (and its advisory, kept in the
+        # dead-letter stream) only catches a message whose handler never returns,
+        # e.g. one that crashes the process each time
+        max_deliver=retry.max_attempts + 1,
+        ack_wait=ack_wait,
+        filter_subject=subject,
+    )
 
 
 @dataclass
 class Delivery:
-    """Handles the deliveries of one durable consumer: decode, handle, settle.
+    """Decode, handle and settle the deliveries of one durable consumer.
 
-    No message holds up another: one that does not decode is dead-lettered on its own,
-    and one whose settling fails (the dead-letter stream or the server did not answer) is
-    left unacknowledged, to come back after ``ack_wait``, while the others go on.
+    No message holds up another: one that does not decode is dead-lettered on its own, and
+    one whose settling fails (the dead-letter stream or the server did not answer) is left
+    unacknowledged, to come back after ``ack_wait``, while the others go on.
     """
 
     durable: str
     handler: Handler
     topology: Topology
-    dead_letters: JetStreamPublisher
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    dead_letters: DeadLetters
+    retry: RetryPolicy
 
     async def __call__(self, raw: Msg) -> None:
         """Handle one message; never raises."""
-        await self._guarded(raw, self._one(raw))
+        message = await self._guarded(raw, self._decode(raw))
+        if message is not None:
+            await self._guarded(raw, self._handle(raw, message))
 
     async def batch(self, raws: list[Msg], handler: BatchHandler) -> None:
         """Apply a fetched batch with one call; if that fails, each message on its own
@@ -90,11 +122,6 @@ class Delivery:
         else:
             for raw, _ in decoded:
                 await self._guarded(raw, raw.ack())
-
-    async def _one(self, raw: Msg) -> None:
-        message = await self._decode(raw)
-        if message is not None:
-            await self._handle(raw, message)
 
     async def _guarded(self, raw: Msg, step: Awaitable[T]) -> T | None:
         try:
@@ -128,14 +155,13 @@ class Delivery:
 
     async def _failed(self, raw: Msg, error: Exception) -> None:
         deliveries = raw.metadata.num_delivered or 1
-        log.warning(
-            "handler failed",
-            extra={"consumer": self.durable, "subject": raw.subject, "deliveries": deliveries, "error": repr(error)},
-        )
-        if deliveries >= self.retry.max_deliver:
+        delay = self.retry.delay_after(deliveries)
+        log.warning("handler failed", extra={"consumer": self.durable, "subject": raw.subject,
+                                             "deliveries": deliveries, "error": repr(error)})
+        if delay is None:
             await self._dead_letter(raw, f"failed {deliveries} times: {error!r}")
         else:
-            await raw.nak(delay=self.retry.delay_after(deliveries))
+            await raw.nak(delay=delay)
 
     async def _dead_letter(self, raw: Msg, reason: str) -> None:
         meta = raw.metadata
@@ -156,118 +182,77 @@ class Delivery:
         await raw.ack()
 
 
-def subscribe(
-    broker: NatsBroker,
-    topology: Topology,
-    *,
-    durable: str,
-    filter_subject: str,
-    handler: Handler,
-    retry: RetryPolicy,
-    batch_size: int = 1,
-    max_wait: float = 5.0,
-) -> None:
-    """Wire ``handler`` to a durable pull consumer on ``filter_subject`` (a canonical name).
+class PullConsumer:
+    """One durable pull consumer on ``filter_subject`` (a canonical subject or wildcard).
 
-    A fetch of one message returns as soon as it arrives. A larger ``batch_size`` drains a
-    backlog faster, but nats-py's fetch then lingers until the batch is full or
-    ``max_wait`` has passed, which delays events on a quiet bus by up to ``max_wait``
-    (``batch_consumer`` has no such delay).
-    """
-    subject = topology.subject(filter_subject)
-    delivery = Delivery(durable, handler, topology, JetStreamPublisher(broker, topology, durable), retry)
-
-    async def on_batch(body: list[bytes], msg: NatsMessage) -> None:
-        # one fetched batch, handled in stream order: per-item order is kept and a
-        # consumer's writes never contend with each other
-        for raw in msg.raw_message:
-            await delivery(raw)
-
-    async def raw_bodies(msg: NatsMessage) -> list[bytes]:  # decoding is the Delivery's job
-        return [raw.data for raw in msg.raw_message]
-
-    broker.subscriber(
-        subject,
-        stream=JStream(topology.stream_for(subject), declare=False),
-        durable=durable,
-        pull_sub=PullSub(batch_size=batch_size, timeout=max_wait, batch=True),
-        config=consumer_config(durable, subject, retry),
-        ack_policy=AckPolicy.MANUAL,
-        decoder=raw_bodies,
-        title=f"{durable}:{filter_subject}",
-    )(on_batch)
-
-
-def consumer_config(durable: str, subject: str, retry: RetryPolicy) -> ConsumerConfig:
-    return ConsumerConfig(
-        durable_name=durable,
-        ack_policy=JsAckPolicy.EXPLICIT,
-        deliver_policy=DeliverPolicy.ALL,
-        # one more than ours: the server's own limit (and its advisory, kept in the
-        # dead-letter stream) only catches a message whose handler never returns,
-        # e.g. one that crashes the process each time
-        max_deliver=retry.max_deliver + 1,
-        ack_wait=retry.ack_wait,
-        filter_subject=subject,
-    )
-
-
-class BatchConsumer:
-    """A pull loop that applies whatever backlog is there, up to ``batch_size`` messages,
-    with one ``batch_handler`` call (``open`` creates the durable consumer at start, ``run``
-    loops as a background task until ``stop`` is set).
-
-    Each round waits for one message (returned as soon as it arrives), then takes what
-    else is already pending without waiting (nats-py's no-wait probe; ``SWEEP`` bounds
-    the wait when nothing is). So a quiet bus is handled at once and a backlog in
-    batches. FastStream's batch subscriber is not used: it fills every batch until its
-    timeout, and lets nats-py's ``asyncio.TimeoutError`` escape when the time runs out
-    mid-fetch, which restarts its task.
+    Without a ``batch_handler`` the messages of a round are handled one by one, in stream
+    order (per-item order is kept; a consumer's writes never contend with each other).
     """
 
-    def __init__(self, broker: NatsBroker, topology: Topology, *, durable: str, filter_subject: str,
-                 handler: Handler, batch_handler: BatchHandler, retry: RetryPolicy, batch_size: int = 100,
-                 max_wait: float = 5.0) -> None:
-        self.broker, self.topology, self.durable, self.retry = broker, topology, durable, retry
+    def __init__(self, topology: Topology, dead_letters: DeadLetters, *, durable: str, filter_subject: str,
+                 handler: Handler, retry: RetryPolicy, batch_handler: BatchHandler | None = None,
+                 fetch: Fetch = Fetch()) -> None:
+        self.topology, self.durable, self.fetch = topology, durable, fetch
         self.subject = topology.subject(filter_subject)
-        self.batch_handler, self.batch_size, self.max_wait = batch_handler, batch_size, max_wait
-        self.delivery = Delivery(durable, handler, topology, JetStreamPublisher(broker, topology, durable), retry)
+        self.batch_handler = batch_handler
+        self.config = consumer_config(durable, self.subject, retry, fetch.ack_wait)
+        self.delivery = Delivery(durable, handler, topology, dead_letters, retry)
         self._pull: JetStreamContext.PullSubscription | None = None
 
-    async def open(self) -> None:
-        js = self.broker.connection.jetstream()
+    async def open(self, js: JetStreamContext) -> None:
+        """Create (or update) the durable and subscribe to its deliveries."""
         self._pull = await js.pull_subscribe(self.subject, durable=self.durable,
-                                             stream=self.topology.stream_for(self.subject),
-                                             config=consumer_config(self.durable, self.subject, self.retry))
+                                             stream=self.topology.stream_for(self.subject), config=self.config)
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Consume until ``stop`` is set (a background task; ``open`` first)."""
         if self._pull is None:
-            await self.open()
+            raise RuntimeError(f"consumer {self.durable!r} was not opened")
         pull = self._pull
-        assert pull is not None
-        stopped = asyncio.create_task(stop.wait())
+        stopped = asyncio.ensure_future(stop.wait())
         try:
             while not stop.is_set():
-                waiting = asyncio.create_task(pull.fetch(1, timeout=self.max_wait))
-                await asyncio.wait([waiting, stopped], return_when=asyncio.FIRST_COMPLETED)
-                if not waiting.done():  # stopping: a message fetched meanwhile is redelivered later
-                    waiting.cancel()
-                    break
+                raws = await self._next_round(pull, stopped)
                 try:
-                    raws = waiting.result()
-                except (nats.errors.TimeoutError, asyncio.TimeoutError):
-                    continue
-                if self.batch_size > 1:
-                    with contextlib.suppress(nats.errors.TimeoutError, asyncio.TimeoutError):
-                        raws += await pull.fetch(self.batch_size - 1, timeout=SWEEP)
-                try:
-                    if len(raws) > 1:
-                        await self.delivery.batch(raws, self.batch_handler)
-                    else:
-                        await self.delivery(raws[0])
+                    await self._settle(raws, stop)
                 except Exception:  # never let the loop die; unacked messages come back
-                    log.exception("batch consumer failed", extra={"consumer": self.durable})
+                    log.exception("consumer round failed", extra={"consumer": self.durable})
         finally:
             stopped.cancel()
             with contextlib.suppress(Exception):
                 await pull.unsubscribe()
+
+    async def _next_round(self, pull: JetStreamContext.PullSubscription, stopped: asyncio.Future[Any]) -> list[Msg]:
+        """The next message and the backlog behind it; [] on a quiet interval or once stopping."""
+        waiting = asyncio.ensure_future(pull.fetch(1, timeout=self.fetch.max_wait))
+        await asyncio.wait([waiting, stopped], return_when=asyncio.FIRST_COMPLETED)
+        if not waiting.done():  # stopping: a message fetched meanwhile is redelivered after ack_wait
+            waiting.cancel()
+            with contextlib.suppress(BaseException):
+                await waiting
+            return []
+        try:
+            raws = waiting.result()
+        except _TIMEOUTS:
+            return []
+        except Exception as error:  # e.g. the server is restarting: ask again shortly
+            log.warning("fetch failed", extra={"consumer": self.durable, "error": repr(error)})
+            await asyncio.wait([stopped], timeout=RECONNECT_PAUSE)
+            return []
+        backlog = min(raws[-1].metadata.num_pending or 0, self.fetch.batch_size - 1)
+        if backlog > 0:
+            with contextlib.suppress(*_TIMEOUTS):
+                raws += await pull.fetch(backlog, timeout=SWEEP)
+        return raws
+
+    async def _settle(self, raws: list[Msg], stop: asyncio.Event) -> None:
+        if self.batch_handler is not None and len(raws) > 1:
+            await self.delivery.batch(raws, self.batch_handler)
+            return
+        for n, raw in enumerate(raws):
+            if stop.is_set():  # between messages: hand the rest back for another process or the restart
+                for left in raws[n:]:
+                    with contextlib.suppress(Exception):
+                        await left.nak()
+                return
+            await self.delivery(raw)

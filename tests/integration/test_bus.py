@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 
@@ -11,16 +12,18 @@ import pytest
 from faststream.nats import NatsBroker
 from nats.js.client import JetStreamContext
 
-from shared.bus.consumer import BatchConsumer, RetryPolicy, subscribe
+from shared.bus.consumer import BatchHandler, Fetch, Handler, PullConsumer
 from shared.bus.publisher import JetStreamPublisher
 from shared.bus.topology import Topology
 from shared.contracts.base import Message
 from shared.contracts.registry import PRODUCER_HEADER
 from shared.contracts.subjects import EVENTS_WILDCARD, ITEM_REGISTERED
+from shared.retry import RetryPolicy
 from tests.support.eventually import eventually
 from tests.support.samples import item_registered
 
-FAST_RETRY = RetryPolicy(max_deliver=3, delays=(0.0,), ack_wait=5.0)
+FAST_RETRY = RetryPolicy(max_attempts=3, delays=(0.0,))
+FAST_FETCH = Fetch(batch_size=100, max_wait=1.0, ack_wait=5.0)
 AS_WORKFLOW = {PRODUCER_HEADER: "workflow"}
 
 
@@ -46,13 +49,24 @@ class Recorder:
         self.received.append(message)
 
 
-async def started_consumer(nats_url: str, topology: Topology, handler: Recorder,
-                           retry: RetryPolicy = FAST_RETRY) -> NatsBroker:
+@contextlib.asynccontextmanager
+async def consuming(nats_url: str, topology: Topology, handler: Handler, batch_handler: BatchHandler | None = None,
+                    *, fetch: Fetch = FAST_FETCH, durable: str = "ledger") -> AsyncIterator[NatsBroker]:
+    """The durable consumer ``durable`` of the events stream, running until the block ends."""
     broker = NatsBroker(nats_url)
-    subscribe(broker, topology, durable="ledger", filter_subject=EVENTS_WILDCARD, handler=handler,
-              retry=retry)
-    await broker.start()
-    return broker
+    await broker.connect()
+    consumer = PullConsumer(topology, JetStreamPublisher(broker, topology, durable), durable=durable,
+                            filter_subject=EVENTS_WILDCARD, handler=handler, batch_handler=batch_handler,
+                            retry=FAST_RETRY, fetch=fetch)
+    await consumer.open(broker.connection.jetstream())
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    try:
+        yield broker
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=5)
+        await broker.stop()
 
 
 async def dead_letters(js: JetStreamContext, topology: Topology) -> list[nats.aio.msg.Msg]:
@@ -63,22 +77,18 @@ async def dead_letters(js: JetStreamContext, topology: Topology) -> list[nats.ai
 
 async def test_published_event_arrives_in_a_durable_consumer(nats_url: str, topology: Topology) -> None:
     handler = Recorder()
-    broker = await started_consumer(nats_url, topology, handler)
-    try:
+    async with consuming(nats_url, topology, handler) as broker:
         event = item_registered()
         ack = await JetStreamPublisher(broker, topology, "workflow").publish(event)
         assert ack.stream == topology.events_stream and not ack.duplicate
         await eventually(lambda: _value(handler.received), lambda got: len(got) == 1)
         assert handler.received == [event]
-    finally:
-        await broker.stop()
 
 
 async def test_failing_handler_is_redelivered_then_succeeds(nats_url: str, topology: Topology,
                                                             js: JetStreamContext) -> None:
     handler = Recorder(failures=2)
-    broker = await started_consumer(nats_url, topology, handler)
-    try:
+    async with consuming(nats_url, topology, handler) as broker:
         event = item_registered()
         await JetStreamPublisher(broker, topology, "workflow").publish(event)
         await eventually(lambda: _value(handler.received), lambda got: len(got) == 1)
@@ -87,35 +97,29 @@ async def test_failing_handler_is_redelivered_then_succeeds(nats_url: str, topol
                                     lambda c: c.num_ack_pending == 0 and c.num_pending == 0)
         assert consumer.delivered.stream_seq == 1
         assert await dead_letters(js, topology) == []
-    finally:
-        await broker.stop()
 
 
 async def test_after_max_deliver_failures_the_message_is_dead_lettered(nats_url: str, topology: Topology,
                                                                        js: JetStreamContext) -> None:
     handler = Recorder(failures=10**6)
-    broker = await started_consumer(nats_url, topology, handler)
-    try:
+    async with consuming(nats_url, topology, handler) as broker:
         event = item_registered()
         await JetStreamPublisher(broker, topology, "workflow").publish(event)
         [dead] = await eventually(lambda: dead_letters(js, topology), lambda got: len(got) == 1)
-        assert handler.calls == FAST_RETRY.max_deliver
+        assert handler.calls == FAST_RETRY.max_attempts
         assert dead.subject == f"{topology.root}.dlq.events.item.registered"
         assert dead.data == event.to_json()
         assert dead.headers["Duban-Dlq-Consumer"] == "ledger"
-        assert dead.headers["Duban-Dlq-Deliveries"] == str(FAST_RETRY.max_deliver)
+        assert dead.headers["Duban-Dlq-Deliveries"] == str(FAST_RETRY.max_attempts)
         assert "transient failure #3" in dead.headers["Duban-Dlq-Reason"]
         consumer = await js.consumer_info(topology.events_stream, "ledger")
         assert consumer.num_ack_pending == 0  # dead-lettered messages are acked, not left hanging
-    finally:
-        await broker.stop()
 
 
 async def test_malformed_event_goes_straight_to_dead_letter(nats_url: str, topology: Topology,
                                                             js: JetStreamContext) -> None:
     handler = Recorder()
-    broker = await started_consumer(nats_url, topology, handler)
-    try:
+    async with consuming(nats_url, topology, handler) as broker:
         bad = json.dumps({"title": "no ids", "unexpected": 1}).encode()
         await js.publish(topology.subject(ITEM_REGISTERED), bad, headers={"Nats-Msg-Id": "bad-1", **AS_WORKFLOW})
         [dead] = await eventually(lambda: dead_letters(js, topology), lambda got: len(got) == 1)
@@ -123,15 +127,12 @@ async def test_malformed_event_goes_straight_to_dead_letter(nats_url: str, topol
         assert dead.headers["Duban-Dlq-Reason"].startswith("malformed")
         assert dead.headers["Duban-Dlq-Deliveries"] == "1"
         assert handler.calls == 0
-    finally:
-        await broker.stop()
 
 
 async def test_a_message_from_a_service_its_contract_does_not_name_is_dead_lettered(
         nats_url: str, topology: Topology, js: JetStreamContext) -> None:
     handler = Recorder()
-    broker = await started_consumer(nats_url, topology, handler)
-    try:
+    async with consuming(nats_url, topology, handler) as broker:
         forged, unsigned, genuine = item_registered(), item_registered(), item_registered()
         stored = await JetStreamPublisher(broker, topology, "ledger").publish(forged)
         assert (await js.get_msg(topology.events_stream, stored.seq)).headers[PRODUCER_HEADER] == "ledger"
@@ -148,15 +149,12 @@ async def test_a_message_from_a_service_its_contract_does_not_name_is_dead_lette
             "producer missing: item.registered is published by workflow")
         assert "Duban-Dlq-Producer" not in by_id[str(unsigned.event_id)]
         assert {headers[PRODUCER_HEADER] for headers in by_id.values()} == {"ledger"}  # the consumer that refused
-    finally:
-        await broker.stop()
 
 
 async def test_a_dead_letter_reason_is_one_header_line_whatever_the_payload_holds(
         nats_url: str, topology: Topology, js: JetStreamContext) -> None:
     handler = Recorder()
-    broker = await started_consumer(nats_url, topology, handler)
-    try:
+    async with consuming(nats_url, topology, handler) as broker:
         bad = json.dumps({**json.loads(item_registered().to_json()), "x\r\nDuban-Dlq-Consumer: forged": 1}).encode()
         await js.publish(topology.subject(ITEM_REGISTERED), bad, headers={"Nats-Msg-Id": "crlf", **AS_WORKFLOW})
         [dead] = await eventually(lambda: dead_letters(js, topology), lambda got: len(got) == 1)
@@ -164,8 +162,6 @@ async def test_a_dead_letter_reason_is_one_header_line_whatever_the_payload_hold
         reason = dead.headers["Duban-Dlq-Reason"]
         assert reason.startswith("malformed") and "x Duban-Dlq-Consumer: forged: Extra inputs" in reason
         assert handler.calls == 0
-    finally:
-        await broker.stop()
 
 
 async def test_a_repeated_message_id_is_stored_once(nats_url: str, topology: Topology,
@@ -210,14 +206,7 @@ async def test_a_backlog_is_applied_in_batches_and_a_poisoned_batch_one_by_one(n
         batches.append(len(messages))
         applied.extend(messages)
 
-    broker = NatsBroker(nats_url)
-    await broker.connect()
-    stop = asyncio.Event()
-    consumer = BatchConsumer(broker, topology, durable="ledger", filter_subject=EVENTS_WILDCARD, handler=one,
-                             batch_handler=many, retry=FAST_RETRY, batch_size=100, max_wait=60.0)
-    await consumer.open()
-    task = asyncio.create_task(consumer.run(stop))
-    try:
+    async with consuming(nats_url, topology, one, many, fetch=Fetch(batch_size=100, max_wait=60.0, ack_wait=5.0)):
         await eventually(lambda: _value(applied), lambda got: len(got) == len(events) - 1)
         letters = await eventually(lambda: dead_letters(js, topology), lambda got: len(got) == 1)
         assert json.loads(letters[0].data)["event_id"] == str(poison.event_id)
@@ -227,7 +216,51 @@ async def test_a_backlog_is_applied_in_batches_and_a_poisoned_batch_one_by_one(n
         late = item_registered(title="新事项")
         await js.publish(topology.subject(late.subject), late.to_json(), headers={"Nats-Msg-Id": late.msg_id, **AS_WORKFLOW})
         await eventually(lambda: _value(applied), lambda got: got[-1] == late, timeout=20)
-    finally:
-        stop.set()
+
+
+async def test_a_consumer_stops_between_messages_and_hands_the_rest_back(nats_url: str, topology: Topology,
+                                                                        js: JetStreamContext) -> None:
+    """Stopping never cuts a handler short: the message being handled is finished and acked,
+    the rest of the fetched round is handed back (nacked: due again at once, not after the
+    minute of ``ack_wait``), and the next consumer handles each once."""
+    events = [item_registered(title=f"事项{n}") for n in range(5)]
+    for event in events:
+        await js.publish(topology.subject(event.subject), event.to_json(), headers={"Nats-Msg-Id": event.msg_id, **AS_WORKFLOW})
+    entered, release = asyncio.Event(), asyncio.Event()
+    handled: list[Message] = []
+
+    async def slow(message: Message) -> None:
+        entered.set()
+        await release.wait()
+        handled.append(message)
+
+    broker = NatsBroker(nats_url)
+    await broker.connect()
+    try:
+        consumer = PullConsumer(topology, JetStreamPublisher(broker, topology, "ledger"), durable="ledger",
+                                filter_subject=EVENTS_WILDCARD, handler=slow, retry=FAST_RETRY,
+                                fetch=Fetch(batch_size=100, max_wait=1.0, ack_wait=60.0))
+        await consumer.open(broker.connection.jetstream())
+        opened = await js.consumer_info(topology.events_stream, "ledger")  # the durable exists before it runs
+        assert (opened.num_pending, opened.config.max_deliver) == (len(events), FAST_RETRY.max_attempts + 1)
+        stop = asyncio.Event()
+        task = asyncio.create_task(consumer.run(stop))
+        await asyncio.wait_for(entered.wait(), timeout=10)
+        stop.set()  # while the first handler runs
+        await asyncio.sleep(0)
+        assert not task.done()
+        release.set()
         await asyncio.wait_for(task, timeout=5)
+        assert handled == events[:1]
+        after = await eventually(lambda: js.consumer_info(topology.events_stream, "ledger"),
+                                 lambda c: c.ack_floor.stream_seq >= 1)  # the ack travels on its own
+        assert (after.ack_floor.stream_seq, after.num_redelivered) == (1, 0)  # the rest was never handled
+
+        async def quick(message: Message) -> None:
+            handled.append(message)
+
+        async with consuming(nats_url, topology, quick):
+            await eventually(lambda: _value(handled), lambda got: len(got) == len(events))
+        assert handled == events  # each once, in stream order
+    finally:
         await broker.stop()

@@ -40,7 +40,7 @@ from services.workflow.config import WorkflowSettings
 from shared.bus.auth import CLOCK_USER, DURABLES, SERVICES, USERS, ServerTls, hashed, server_config
 from shared.bus.clock_kv import ClockFollower, clock_bucket, clock_subject, move_clock, stream_config
 from shared.bus.connection import nats_connection
-from shared.bus.consumer import RetryPolicy, consumer_config
+from shared.bus.consumer import consumer_config
 from shared.bus.embedded import EmbeddedNats, nats_server_binary
 from shared.bus.topology import Topology, ensure_streams
 from shared.clock import CHINA, SharedClock
@@ -48,6 +48,7 @@ from shared.contracts.base import Message
 from shared.contracts.commands import OpenAccountability, SendNotification
 from shared.contracts.registry import PRODUCER_HEADER
 from shared.contracts.subjects import CMD_OPEN_ACCOUNTABILITY, CMD_SEND_NOTIFICATION, EVENTS_WILDCARD
+from shared.retry import RetryPolicy
 from shared.settings import CommonSettings
 from tests.support import infra
 from tests.support.eventually import eventually
@@ -175,7 +176,7 @@ async def test_a_client_without_a_known_user_cannot_connect(secured: Secured,
 @pytest.mark.parametrize("service", SERVICES)
 async def test_each_service_declares_consumes_acks_and_dead_letters(secured: Secured, service: str) -> None:
     topology = secured.topology
-    retry = RetryPolicy(max_deliver=3, delays=(0.0,), ack_wait=5.0)
+    retry = RetryPolicy(max_attempts=3, delays=(0.0,))
     async with secured.client(service) as client:
         js = client.jetstream()
         await ensure_streams(js, topology)  # the streams exist: this is the update path
@@ -183,7 +184,7 @@ async def test_each_service_declares_consumes_acks_and_dead_letters(secured: Sec
             subject = topology.subject(FILTERS.get(durable.name, EVENTS_WILDCARD))
             stream = topology.stream_for(subject)
             pull = await js.pull_subscribe(subject, durable=durable.name, stream=stream,
-                                           config=consumer_config(durable.name, subject, retry))
+                                           config=consumer_config(durable.name, subject, retry, ack_wait=5.0))
             producer, message = command_for(durable.name)
             await publish(secured, producer, message)
             [first] = await pull.fetch(1, timeout=5)

@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from services.notification.app import create_app
 from services.notification.config import NotificationSettings
-from services.notification.tables import deliveries, inbox, items
+from services.notification.adapters.tables import consumed, deliveries, items
 from shared.bus.publisher import JetStreamPublisher
 from shared.bus.topology import Topology
 from shared.clock import SettableClock
@@ -186,7 +186,7 @@ async def test_the_same_event_twice_gives_one_notification_per_channel(
                 # the receivers have the messages a moment before the dispatcher records them sent
                 sent = await eventually(lambda: rows(app, recipient="zjj-liaison"),
                                         lambda got: all(r.status == "sent" for r in got))
-                assert await app.state.dispatcher.dispatch_once() == 0
+                assert await app.state.service.dispatch_due() == 0
                 assert [(r.channel, r.status, r.attempts) for r in sent] == [
                     ("email", "sent", 1), ("inbox", "sent", 0), ("webhook", "sent", 1)]
                 assert [r.channel for r in await rows(app, recipient="tiedong-liaison")] == ["inbox"]
@@ -215,20 +215,20 @@ async def test_smtp_down_the_mail_is_retried_and_delivered_once_it_is_back(
         assert first.next_attempt_at == NOW + dt.timedelta(seconds=BACKOFF[0])
         # the inbox did not wait for the mail
         assert (await client.get("/inbox", headers=auth("zjj-liaison"))).json()["unread"] == 1
-        dispatcher = app.state.dispatcher
-        assert await dispatcher.dispatch_once() == 0  # not due yet
+        service = app.state.service
+        assert await service.dispatch_due() == 0  # not due yet
 
         clock.advance(dt.timedelta(seconds=BACKOFF[0]))
-        assert await dispatcher.dispatch_once() == 1  # still down: second attempt fails
+        assert await service.dispatch_due() == 1  # still down: second attempt fails
         second = await one_row(app, "email")
         assert (second.status, second.attempts) == ("pending", 2)
         assert second.next_attempt_at == clock.now() + dt.timedelta(seconds=BACKOFF[1])
 
         with smtp_server(port) as mailbox:
             clock.advance(dt.timedelta(seconds=BACKOFF[1]))
-            assert await dispatcher.dispatch_once() == 1
+            assert await service.dispatch_due() == 1
             clock.advance(dt.timedelta(hours=1))
-            assert await dispatcher.dispatch_once() == 0
+            assert await service.dispatch_due() == 0
             sent = await one_row(app, "email")
             assert (sent.status, sent.attempts, sent.sent_at) == ("sent", 3, clock.now() - dt.timedelta(hours=1))
             [mail] = mailbox.mails
@@ -245,9 +245,9 @@ async def test_webhook_answering_500_then_200_is_delivered_once(
             failed = await eventually(lambda: one_row(app, "webhook"), lambda r: r.attempts == 1)
             assert failed.status == "pending" and "500" in failed.last_error
             clock.advance(dt.timedelta(seconds=BACKOFF[0]))
-            assert await app.state.dispatcher.dispatch_once() == 1
+            assert await app.state.service.dispatch_due() == 1
             clock.advance(dt.timedelta(days=1))
-            assert await app.state.dispatcher.dispatch_once() == 0
+            assert await app.state.service.dispatch_due() == 0
             delivered = await one_row(app, "webhook")
             assert (delivered.status, delivered.attempts) == ("sent", 2)
             assert [status for status, _ in hook.received] == [500, 200]
@@ -268,9 +268,9 @@ async def test_after_the_retry_budget_a_delivery_is_failed_and_listed_for_the_of
             assert len(first) == 3 and len(hook.received) == 1
             for backoff in BACKOFF:
                 clock.advance(dt.timedelta(seconds=backoff))
-                assert await app.state.dispatcher.dispatch_once() == 1
+                assert await app.state.service.dispatch_due() == 1
             clock.advance(dt.timedelta(days=1))
-            assert await app.state.dispatcher.dispatch_once() == 0
+            assert await app.state.service.dispatch_due() == 0
             email_row = await one_row(app, "email")
             assert (email_row.status, email_row.attempts, email_row.next_attempt_at) == ("failed", 3, None)
 
@@ -366,7 +366,7 @@ async def test_the_send_command_tells_each_known_recipient_once_and_skips_unknow
                 "notification.send", mail["Subject"], command.link)
             assert message["text"].startswith("王丽同志：\n请于3月20日前报送")
             async with app.state.runtime.engine.connect() as connection:
-                recorded = (await connection.execute(select(inbox.c.event_id, inbox.c.subject))).all()
+                recorded = (await connection.execute(select(consumed.c.event_id, consumed.c.subject))).all()
             assert [(r.event_id, r.subject) for r in recorded] == [(command.event_id, command.subject)]
             js = app.state.runtime.broker.connection.jetstream()
             assert (await js.stream_info(app.state.runtime.topology.dead_letter_stream)).state.messages == 0
@@ -460,7 +460,7 @@ async def test_rows_stored_before_the_rules_are_sent_and_shown_clean_with_no_bad
                         *({**stored, "channel": channel, "address": address, "status": "pending",
                            "next_attempt_at": NOW, "sent_at": None}
                           for channel, address in (("email", "zjj-liaison@example.gov.cn"), ("webhook", hook.url)))])
-                await app.state.dispatcher.dispatch_once()  # (or the service's own loop, just started, sends them)
+                await app.state.service.dispatch_due()  # (or the service's own loop, just started, sends them)
                 await eventually(lambda: rows(app, status="sent"), lambda got: len(got) == 3)
                 [message] = (await client.get("/inbox", headers=auth("zjj-liaison"))).json()["items"]
                 assert (message["title"], message["text"], message["link"]) == ("【通知】报送 材料", "潘磊同志：\n请报送。", None)

@@ -1,33 +1,52 @@
-"""The dispatcher against a real database (SQLite and PostgreSQL) and a real SMTP server:
+"""Dispatching against a real database (SQLite and PostgreSQL) and a real SMTP server:
 a lease per delivery from the moment its send starts, each send recorded before the
-worker's next one, a few sends at once, and what a dispatcher that dies leaves behind."""
+worker's next one, a few sends at once, what a dispatcher that dies leaves behind, and
+one SMTP connection per worker and round."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from aiosmtpd.controller import Controller
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.notification import store
-from services.notification.channels import Outgoing, SmtpSender
-from services.notification.dispatcher import LEASE_MARGIN_SECONDS, Dispatcher, RetryBudget
-from services.notification.tables import deliveries
+from services.notification.adapters.channels import SmtpSender, WebhookSender
+from services.notification.adapters.store import SqlStore
+from services.notification.adapters.tables import deliveries
+from services.notification.app import build_service
+from services.notification.config import NotificationSettings
+from services.notification.domain.deliveries import PENDING, SENT, NewDelivery, Outgoing
+from services.notification.service import LEASE_MARGIN_SECONDS, NotificationService, Sender
 from shared.clock import SettableClock
+from shared.identity import load_directory
 from shared.storage.database import create_engine
 from shared.storage.migrations import upgrade
 from tests.integration.test_notification_delivery import free_port, smtp_server
 from tests.support.eventually import eventually
-from tests.support.services import NOW
+from tests.support.services import NOW, REPO
 
-SEND_TIMEOUT = 12.0
+SETTINGS = NotificationSettings(delivery_max_attempts=3, delivery_backoff_seconds=[60.0],
+                                smtp_timeout=11.0, webhook_timeout=5.0)
+SEND_TIMEOUT = 12.0  # the longer of the two timeouts, plus a second
 LEASE = dt.timedelta(seconds=SEND_TIMEOUT + LEASE_MARGIN_SECONDS)
-BUDGET = RetryBudget(3, (60.0,))
+DIRECTORY = load_directory(REPO / "deploy" / "org.example.yaml")
+
+
+class FakeSender:
+    """A sender of the test's own: ``send`` is the test's; nothing to close."""
+
+    async def round_done(self) -> None:
+        pass
+
+    async def close(self) -> None:
+        pass
 
 
 @pytest.fixture
@@ -42,13 +61,14 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 async def add_mails(engine: AsyncEngine, count: int) -> list[int]:
     event_id = uuid.uuid4()
-    rows = [{"event_id": event_id, "recipient": f"user{n}", "channel": "email", "address": f"user{n}@example.gov.cn",
-             "event_kind": "item.assigned", "template": "item_assigned_lead", "item_id": None, "item_code": None,
-             "title": f"【督办交办】第{n}件", "body": "请签收。", "link": None, "status": store.PENDING,
-             "attempts": 0, "next_attempt_at": NOW, "last_error": None, "created_at": NOW, "sent_at": None,
-             "read_at": None} for n in range(count)]
-    async with engine.begin() as connection:
-        await store.add_deliveries(connection, rows)
+    new = [NewDelivery(event_id=event_id, recipient=f"user{n}", channel="email", address=f"user{n}@example.gov.cn",
+                       event_kind="item.assigned", template="item_assigned_lead", item_id=None, item_code=None,
+                       title=f"【督办交办】第{n}件", body="请签收。", link=None, status=PENDING, attempts=0,
+                       next_attempt_at=NOW, last_error=None, created_at=NOW, sent_at=None, read_at=None)
+           for n in range(count)]
+    async with SqlStore(engine).transaction() as tx:
+        assert await tx.add_deliveries(new) == count
+    async with engine.connect() as connection:
         found = await connection.execute(select(deliveries.c.id).where(deliveries.c.event_id == event_id)
                                          .order_by(deliveries.c.id))
         return [row.id for row in found]
@@ -60,11 +80,12 @@ async def states(engine: AsyncEngine) -> dict[int, tuple[str, dt.datetime | None
         return {row.id: (row.status, row.next_attempt_at) for row in found}
 
 
-def dispatcher(engine: AsyncEngine, clock: SettableClock, sender: Any, workers: int = 1) -> Dispatcher:
-    return Dispatcher(engine, clock, {"email": sender}, BUDGET, send_timeout=SEND_TIMEOUT, workers=workers)
+def dispatcher(engine: AsyncEngine, clock: SettableClock, sender: Sender, workers: int = 1) -> NotificationService:
+    settings = SETTINGS.model_copy(update={"delivery_workers": workers})
+    return build_service(settings, clock=clock, directory=DIRECTORY, db=engine, senders={"email": sender})
 
 
-class Stuck:
+class Stuck(FakeSender):
     """A send that never comes back: the dispatcher holding it is killed mid-send."""
 
     def __init__(self) -> None:
@@ -80,22 +101,23 @@ async def test_a_mail_claimed_by_a_dispatcher_that_died_is_due_again_after_its_s
     clock = SettableClock(NOW)
     [mail_id] = await add_mails(engine, 1)
     stuck = Stuck()
-    dying = asyncio.create_task(dispatcher(engine, clock, stuck).dispatch_once())
+    dying = asyncio.create_task(dispatcher(engine, clock, stuck).dispatch_due())
     await asyncio.wait_for(stuck.started.wait(), timeout=10)
     dying.cancel()  # the process dies: nothing is recorded
     with pytest.raises(asyncio.CancelledError):
         await dying
-    assert (await states(engine))[mail_id] == (store.PENDING, NOW + LEASE)
+    assert (await states(engine))[mail_id] == (PENDING, NOW + LEASE)
 
     port = free_port()
     with smtp_server(port) as mailbox:
         healthy = dispatcher(engine, clock, SmtpSender("127.0.0.1", port, "duban@example.gov.cn", timeout=5.0))
+        assert healthy.dispatching.send_timeout == SEND_TIMEOUT
         clock.advance(LEASE - dt.timedelta(seconds=1))
-        assert await healthy.dispatch_once() == 0 and mailbox.mails == []
+        assert await healthy.dispatch_due() == 0 and mailbox.mails == []
         clock.advance(dt.timedelta(seconds=1))
-        assert await healthy.dispatch_once() == 1
+        assert await healthy.dispatch_due() == 1
         [mail] = mailbox.mails
-    assert (await states(engine))[mail_id] == (store.SENT, None)
+    assert (await states(engine))[mail_id] == (SENT, None)
     assert mail["Message-ID"].startswith(f"<delivery-{mail_id}.")
 
 
@@ -105,22 +127,22 @@ async def test_each_lease_starts_with_its_own_send_and_each_send_is_recorded_bef
     ids = await add_mails(engine, 3)
     seen: list[dict[int, tuple[str, dt.datetime | None]]] = []
 
-    class Slow:
+    class Slow(FakeSender):
         """Each send takes a minute of the clock; it notes what the database says as it starts."""
 
         async def send(self, outgoing: Outgoing) -> None:
             seen.append(await states(engine))
             clock.advance(dt.timedelta(minutes=1))
 
-    assert await dispatcher(engine, clock, Slow()).dispatch_once() == 3
+    assert await dispatcher(engine, clock, Slow()).dispatch_due() == 3
     minute = dt.timedelta(minutes=1)
     first, second, third = ids
-    assert seen[0] == {first: (store.PENDING, NOW + LEASE), second: (store.PENDING, NOW), third: (store.PENDING, NOW)}
-    assert seen[1] == {first: (store.SENT, None), second: (store.PENDING, NOW + minute + LEASE),
-                       third: (store.PENDING, NOW)}
-    assert seen[2] == {first: (store.SENT, None), second: (store.SENT, None),
-                       third: (store.PENDING, NOW + 2 * minute + LEASE)}
-    assert await states(engine) == dict.fromkeys(ids, (store.SENT, None))
+    assert seen[0] == {first: (PENDING, NOW + LEASE), second: (PENDING, NOW), third: (PENDING, NOW)}
+    assert seen[1] == {first: (SENT, None), second: (PENDING, NOW + minute + LEASE),
+                       third: (PENDING, NOW)}
+    assert seen[2] == {first: (SENT, None), second: (SENT, None),
+                       third: (PENDING, NOW + 2 * minute + LEASE)}
+    assert await states(engine) == dict.fromkeys(ids, (SENT, None))
 
 
 async def test_a_few_workers_send_at_once_and_no_more(engine: AsyncEngine) -> None:
@@ -128,7 +150,7 @@ async def test_a_few_workers_send_at_once_and_no_more(engine: AsyncEngine) -> No
     ids = await add_mails(engine, 5)
     gate, in_flight, most = asyncio.Event(), [0], [0]
 
-    class Gated:
+    class Gated(FakeSender):
         async def send(self, outgoing: Outgoing) -> None:
             in_flight[0] += 1
             most[0] = max(most[0], in_flight[0])
@@ -138,10 +160,75 @@ async def test_a_few_workers_send_at_once_and_no_more(engine: AsyncEngine) -> No
     async def flying() -> int:
         return in_flight[0]
 
-    round_ = asyncio.create_task(dispatcher(engine, clock, Gated(), workers=2).dispatch_once())
+    round_ = asyncio.create_task(dispatcher(engine, clock, Gated(), workers=2).dispatch_due())
     await eventually(flying, lambda n: n == 2)
     leased = {i for i, (_, at) in (await states(engine)).items() if at != NOW}
     assert len(leased) == 2 and leased < set(ids)  # the other three are not claimed while two are in flight
     gate.set()
     assert await round_ == 5
-    assert most[0] == 2 and await states(engine) == dict.fromkeys(ids, (store.SENT, None))
+    assert most[0] == 2 and await states(engine) == dict.fromkeys(ids, (SENT, None))
+
+
+class Sessions:
+    """An aiosmtpd handler noting the client end (address, port) of the connection each mail came on."""
+
+    def __init__(self) -> None:
+        self.peers: list[tuple[str, int]] = []
+
+    async def handle_DATA(self, server: object, session: Any, envelope: object) -> str:
+        self.peers.append(session.peer)
+        return "250 OK"
+
+
+async def test_a_round_sends_its_mails_over_at_most_one_connection_per_worker(engine: AsyncEngine) -> None:
+    clock = SettableClock(NOW)
+    ids = await add_mails(engine, 6)
+    port, sessions = free_port(), Sessions()
+    controller = Controller(sessions, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        smtp = SmtpSender("127.0.0.1", port, "duban@example.gov.cn", timeout=5.0)
+        service = dispatcher(engine, clock, smtp, workers=2)
+        assert await service.dispatch_due() == 6
+        first_round = set(sessions.peers)
+        assert len(sessions.peers) == 6 and len(first_round) <= 2  # at most one per worker, not one per mail
+        assert await states(engine) == dict.fromkeys(ids, (SENT, None))
+        [more] = await add_mails(engine, 1)
+        assert await service.dispatch_due() == 1  # the first round's connections were closed: a new one
+        assert sessions.peers[-1] not in first_round and (await states(engine))[more] == (SENT, None)
+    finally:
+        controller.stop()
+
+
+async def test_the_webhook_sender_keeps_one_client_and_its_connection_across_deliveries(engine: AsyncEngine) -> None:
+    connections, bodies = [], []
+
+    async def keep_alive(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(writer.get_extra_info("peername"))
+        with contextlib.suppress(asyncio.IncompleteReadError):  # the client hung up
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                              if line.lower().startswith(b"content-length:"))
+                bodies.append(await reader.readexactly(length))
+                writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+                await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(keep_alive, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/robot"
+    hooks = WebhookSender(timeout=5.0)
+    try:
+        ids = await add_mails(engine, 3)
+        async with engine.begin() as connection:
+            await connection.execute(update(deliveries).values(channel="webhook", address=url))
+        clock = SettableClock(NOW)
+        service = build_service(SETTINGS, clock=clock, directory=DIRECTORY, db=engine, senders={"webhook": hooks})
+        assert await service.dispatch_due() == 3
+        assert await service.dispatch_due() == 0
+        assert len(bodies) == 3 and len(connections) == 1  # one connection, kept alive across sends and rounds
+        assert await states(engine) == dict.fromkeys(ids, (SENT, None))
+    finally:
+        await hooks.close()
+        server.close()
+        await server.wait_closed()
+    assert hooks.client.is_closed

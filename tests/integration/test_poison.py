@@ -8,7 +8,6 @@ redeliveries the ledger lost 5 and notification 7 valid events.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 from collections.abc import AsyncIterator
@@ -19,7 +18,6 @@ import httpx
 import nats
 import pytest
 from fastapi import FastAPI
-from faststream.nats import NatsBroker
 from nats.js.client import JetStreamContext
 from sqlalchemy import func, select
 
@@ -27,13 +25,11 @@ from services.ledger import tables
 from services.ledger.app import create_app
 from services.ledger.config import LedgerSettings
 from services.ledger.rebuild import rebuild
-from shared.bus.consumer import BatchConsumer, subscribe
 from shared.bus.publisher import JetStreamPublisher
 from shared.bus.topology import Topology
 from shared.contracts.base import Message
 from shared.contracts.registry import PRODUCER_HEADER
-from shared.contracts.subjects import EVENTS_WILDCARD
-from tests.integration.test_bus import FAST_RETRY, dead_letters
+from tests.integration.test_bus import consuming, dead_letters
 from tests.support.eventually import eventually
 from tests.support.item_story import ItemStory
 from tests.support.samples import item_registered
@@ -55,7 +51,7 @@ async def all_acked(js: JetStreamContext, topology: Topology, durable: str, coun
                             and c.num_ack_pending == 0)
 
 
-@pytest.mark.parametrize("path", ["subscribe", "batch consumer"])
+@pytest.mark.parametrize("path", ["one by one", "batch handler"])
 async def test_a_poison_in_a_fetched_batch_is_dead_lettered_and_each_valid_neighbour_handled_once(
         path: str, nats_url: str, topology: Topology, js: JetStreamContext) -> None:
     events = [item_registered(title=f"事项{n}") for n in range(9)]
@@ -76,24 +72,11 @@ async def test_a_poison_in_a_fetched_batch_is_dead_lettered_and_each_valid_neigh
         batches.append(len(messages))
         handled.extend(messages)
 
-    broker = NatsBroker(nats_url)
-    stop = asyncio.Event()
-    task: asyncio.Task[None] | None = None
-    if path == "subscribe":
-        subscribe(broker, topology, durable="ledger", filter_subject=EVENTS_WILDCARD, handler=one, retry=FAST_RETRY,
-                  batch_size=10, max_wait=1.0)
-        await broker.start()
-    else:
-        await broker.connect()
-        consumer = BatchConsumer(broker, topology, durable="ledger", filter_subject=EVENTS_WILDCARD, handler=one,
-                                 batch_handler=many, retry=FAST_RETRY, batch_size=100, max_wait=1.0)
-        await consumer.open()
-        task = asyncio.create_task(consumer.run(stop))
-    try:
+    async with consuming(nats_url, topology, one, many if path == "batch handler" else None):
         consumer_state = await all_acked(js, topology, "ledger", len(events) + 1)
         assert consumer_state.num_redelivered == 0  # every message of the batch was settled on its first delivery
         assert handled == events  # each valid one once, in stream order
-        if path == "batch consumer":
+        if path == "batch handler":
             assert batches == [len(events)]  # one batch: the poison was taken out, the rest applied at once
         [dead] = await dead_letters(js, topology)
         assert dead.data == poison
@@ -102,11 +85,6 @@ async def test_a_poison_in_a_fetched_batch_is_dead_lettered_and_each_valid_neigh
         assert reason.startswith("malformed: ") and "occurred_at" in reason and "out of range" in reason
         assert [dead.headers[f"Duban-Dlq-{name}"] for name in ("Consumer", "Stream-Seq", "Deliveries", "Subject")] == [
             "ledger", "5", "1", subject]
-    finally:
-        stop.set()
-        if task is not None:
-            await asyncio.wait_for(task, timeout=5)
-        await broker.stop()
 
 
 async def test_an_item_assigned_from_another_service_or_none_changes_nothing_in_the_ledger(

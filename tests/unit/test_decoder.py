@@ -25,10 +25,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shared.bus.consumer import Delivery, RetryPolicy
+from shared.bus.consumer import Delivery
 from shared.bus.topology import Topology
 from shared.contracts import MESSAGES, PRODUCER_HEADER, MalformedMessage, Message, WrongProducer, decode, parse_message
 from shared.contracts.subjects import namespaced
+from shared.retry import RetryPolicy
 from tests.unit.test_contracts import build, payload
 
 EXAMPLES = int(os.environ.get("DUBAN_HYPOTHESIS_EXAMPLES", "300"))
@@ -258,7 +259,7 @@ def delivery(received: list[Message], dead: FakeDeadLetters) -> Delivery:
     async def handler(message: Message) -> None:
         received.append(message)
 
-    retry = RetryPolicy(max_deliver=3, delays=(0.0,))
+    retry = RetryPolicy(max_attempts=3, delays=(0.0,))
     return Delivery("ledger", handler, TOPOLOGY, dead, retry)  # type: ignore[arg-type]
 
 

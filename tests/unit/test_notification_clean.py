@@ -8,16 +8,17 @@ import datetime as dt
 import email
 import email.policy
 import uuid
-from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.notification.channels import Outgoing, SmtpSender, message_id, webhook_body
-from services.notification.clean import one_line, plain_text, served, web_link
-from services.notification.messages import TITLE_MAX, Renderer
-from services.notification.rules import ItemInfo
+from services.notification.adapters.channels import SmtpSender, message_id, webhook_body
+from services.notification.adapters.templates import Renderer
+from services.notification.domain.clean import one_line, plain_text, served, web_link
+from services.notification.domain.deliveries import Delivery, Outgoing
+from services.notification.domain.messages import TITLE_MAX
+from services.notification.domain.rules import ItemInfo
 from shared.contracts.commands import SendNotification
 from shared.contracts.enums import BulletinKind
 from shared.contracts.events import BulletinPublished, ItemAssigned
@@ -30,14 +31,16 @@ USER = DIRECTORY.user("zjj-liaison")
 BREAKS = "\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 HOSTILE_TITLE = "推进\r\n老旧\u2028小区\u2029改造\x85\x00\x01\x7f 工程\rBcc: all@example.gov.cn"
 ITEM = ItemInfo(uuid.uuid4(), "督办〔2026〕1号", HOSTILE_TITLE, "zjj", (), dt.date(2026, 3, 9))
-SENDER = SmtpSender(host="127.0.0.1", port=25, sender="duban@example.gov.cn", timeout=1.0)
+SENDER = SmtpSender("127.0.0.1", 25, "duban@example.gov.cn", timeout=1.0)
 
 
 def outgoing(**fields: object) -> Outgoing:
-    row = {"id": 42, "event_id": uuid.UUID(int=1), "channel": "email", "address": "zjj-liaison@example.gov.cn",
-           "recipient": "zjj-liaison", "event_kind": "item.assigned", "item_code": "督办〔2026〕1号",
-           "title": "标题", "body": "正文", "link": None, **fields}
-    return Outgoing.from_row(SimpleNamespace(**row))
+    stored = {"id": 42, "event_id": uuid.UUID(int=1), "channel": "email", "address": "zjj-liaison@example.gov.cn",
+              "recipient": "zjj-liaison", "event_kind": "item.assigned", "template": "item_assigned_lead",
+              "item_id": ITEM.item_id, "item_code": "督办〔2026〕1号", "title": "标题", "body": "正文", "link": None,
+              "status": "pending", "attempts": 0, "next_attempt_at": T0, "last_error": None, "created_at": T0,
+              "sent_at": None, "read_at": None, **fields}
+    return Outgoing.of(Delivery(**stored))  # type: ignore[arg-type]
 
 
 def assigned() -> ItemAssigned:

@@ -8,9 +8,18 @@ import uuid
 
 import pytest
 
-from services.notification.dispatcher import RetryBudget
-from services.notification.messages import Renderer, date_cn
-from services.notification.rules import TASK_NAMES, ItemInfo, Notice, UnknownItem, item_after, notices_for
+from services.notification.adapters.templates import Renderer
+from services.notification.domain.messages import date_cn
+from services.notification.domain.rules import (
+    REACTS_TO,
+    TASK_NAMES,
+    ItemInfo,
+    Notice,
+    UnknownItem,
+    item_after,
+    notices_for,
+)
+from shared.contracts.base import Event
 from shared.contracts.commands import SendNotification
 from shared.contracts.enums import AccountabilityTrigger, BulletinKind, DeadlineKind, Measure
 from shared.contracts.events import (
@@ -30,9 +39,12 @@ from shared.contracts.events import (
     TaskCompleted,
     TaskCreated,
 )
+from shared.contracts.events import ALL_EVENTS
 from shared.identity import OrgDirectory, load_directory
+from shared.retry import RetryPolicy
 from tests.support.samples import T0, item_registered
 from tests.support.services import REPO
+from tests.unit.test_contracts import build
 
 DIRECTORY = load_directory(REPO / "deploy" / "org.example.yaml")
 ITEM_ID = uuid.UUID("5f1c2d3e-4a5b-4c6d-8e7f-901234567890")
@@ -108,6 +120,15 @@ def test_events_nobody_is_told_about_and_unknown_items() -> None:
         who(ItemClosed(**E, closed_on=dt.date(2026, 3, 6), on_time=True), None)
     with pytest.raises(UnknownItem):
         who(DeadlineReminder(**E, deadline=DeadlineKind.SIGN, due_date=dt.date(2026, 3, 3), unit="zjj"), None)
+
+
+@pytest.mark.parametrize("model", [m for m in ALL_EVENTS if m not in REACTS_TO], ids=lambda m: m.__name__)
+def test_an_event_the_service_does_not_react_to_changes_no_item_and_tells_nobody(model: type[Event]) -> None:
+    """What lets the service skip the item of such an event: neither rule has a use for it."""
+    event = build(model, item_id=ITEM_ID) if "item_id" in model.model_fields else build(model)
+    led = dataclasses.replace(ITEM, leader="mayor")
+    assert item_after(event, led) is led  # type: ignore[arg-type]
+    assert notices_for(event, led, DIRECTORY) == [] and notices_for(event, None, DIRECTORY) == []  # type: ignore[arg-type]
 
 
 def test_the_item_follows_its_events() -> None:
@@ -186,9 +207,11 @@ LEADERS = ["mayor", "leader", "secretary-general"]
 
 
 def task(kind: str, role: str, unit: str | None = None, *, item_id: uuid.UUID | None = ITEM_ID,
-         case_id: uuid.UUID | None = None, due: dt.date | None = dt.date(2026, 3, 9)) -> TaskCreated:
-    return TaskCreated(occurred_at=T0, actor="system", task_id=uuid.UUID(int=7), task_kind=kind, item_id=item_id,
-                       case_id=case_id, assignee_unit=unit, assignee_role=role, due_date=due)
+         case_id: uuid.UUID | None = None, due: dt.date | None = dt.date(2026, 3, 9), name: str | None = None,
+         user: str | None = None) -> TaskCreated:
+    return TaskCreated(occurred_at=T0, actor="system", task_id=uuid.UUID(int=7), task_kind=kind, task_name=name,
+                       item_id=item_id, case_id=case_id, assignee_unit=unit, assignee_role=role, assignee_user=user,
+                       due_date=due)
 
 
 @pytest.mark.parametrize("kind", ["review", "revisit", "verify_explanation"])
@@ -205,6 +228,28 @@ def test_a_leader_task_tells_the_items_leader_else_every_leader() -> None:
         assert [name for name, _ in who(task("approve_item", "leader"), item)] == LEADERS
     bulletin_case = task("decide_measure", "leader", item_id=None, case_id=uuid.uuid4(), due=None)
     assert [name for name, _ in who(bulletin_case, None)] == LEADERS
+
+
+def test_a_task_for_one_named_user_tells_that_user_only() -> None:
+    led = dataclasses.replace(ITEM, leader="leader")
+    assert who(task("approve_item", "leader", user="mayor"), led) == [("mayor", "task_created")]
+    assert who(task("decide_measure", "leader", item_id=None, case_id=uuid.uuid4(), user="leader"), None) == [
+        ("leader", "task_created")]  # a bulletin-born case: not every leader
+    assert who(task("review", "office", user="office2")) == [("office2", "task_created")]
+    assert who(task("sign", "liaison", "zjj", user="zjj-liaison")) == []  # unit tasks are told by other events
+
+
+def test_a_notice_names_the_task_as_the_designer_did_else_by_its_kind() -> None:
+    renderer = Renderer(DIRECTORY, "https://duban.example.gov.cn/")
+    mayor = DIRECTORY.user("mayor")
+    assert mayor is not None
+    named = renderer.render("task_created", task("approve_item", "leader", name="分管领导审批立项"), ITEM, mayor)
+    assert named.title == "【待办提醒】分管领导审批立项 督办〔2026〕1号 推进老旧小区改造"
+    assert "（督办〔2026〕1号）待您分管领导审批立项，请于2026年3月9日前办理" in named.body
+    designed = renderer.render("task_created", task("verify_explanation", "office", name="复核整改\n报告"), ITEM, mayor)
+    assert designed.title.startswith("【待办提醒】复核整改 报告 ")  # one line, whatever the BPMN holds
+    old = renderer.render("task_created", task("approve_item", "leader"), ITEM, mayor)  # written before task_name
+    assert old.title == "【待办提醒】审批立项 督办〔2026〕1号 推进老旧小区改造"
 
 
 def test_a_plan_is_for_the_secretary_general_only() -> None:
@@ -328,9 +373,9 @@ def test_a_free_message_keeps_its_text_and_link() -> None:
     assert not message.body.endswith("详情：") and "None" not in message.body
 
 
-def test_the_retry_budget_backs_off_then_gives_up() -> None:
-    budget = RetryBudget(max_attempts=4, backoff=(60.0, 300.0))
-    assert budget.retry_at(1, T0) == T0 + dt.timedelta(seconds=60)
-    assert budget.retry_at(2, T0) == T0 + dt.timedelta(seconds=300)
-    assert budget.retry_at(3, T0) == T0 + dt.timedelta(seconds=300)  # the last step repeats
-    assert budget.retry_at(4, T0) is None
+def test_the_retry_policy_backs_off_then_gives_up() -> None:
+    policy = RetryPolicy(max_attempts=4, delays=(60.0, 300.0))
+    assert [policy.delay_after(n) for n in (1, 2, 3, 4, 5)] == [60.0, 300.0, 300.0, None, None]  # the last repeats
+    assert RetryPolicy(max_attempts=2, delays=()).delay_after(1) == 0.0  # no delays: again at once
+    with pytest.raises(ValueError):
+        RetryPolicy(max_attempts=0)

@@ -1,4 +1,4 @@
-from services.notification.tables import metadata
+from services.notification.adapters.tables import metadata
 from shared.storage.migrations import run_env
 
 run_env(metadata)

@@ -33,6 +33,7 @@ from shared.contracts.events import (
     ReportReturned,
     TaskCreated,
 )
+from shared.contracts.task_events import TaskEvent
 from shared.identity.directory import Role, Unit, User
 
 
@@ -61,7 +62,8 @@ TASK_NAMES: dict[str, str] = {
     "explain": "报告原因和改进措施",
     "verify_explanation": "审核原因和改进措施",
 }
-"""The Chinese name of each task kind (workflows/README.md), for to-do notices (待办提醒)."""
+"""The Chinese label of each task kind (workflows/README.md): a task's name in to-do notices
+(待办提醒) when its event carries no BPMN name (events written before ``task_name``)."""
 
 ANNOUNCED_ELSEWHERE = frozenset({"extension_decision"})
 """Office task kinds whose ``task.created`` tells nobody: another event of the same step
@@ -71,8 +73,22 @@ learns of them from ``item.assigned``, ``report.returned``, ``extension.decided`
 accountability events."""
 
 
-def task_name(kind: str) -> str:
-    return TASK_NAMES.get(kind, kind)
+REACTS_TO: tuple[type[Event], ...] = (
+    ItemRegistered, ItemApproved, ItemAssigned, ReportReturned, ItemReopened, ExtensionDecided,  # item_after
+    DeadlineReminder, DeadlineOverdue, ItemClosed, AccountabilityOpened, AccountabilityMeasureDecided,
+    AccountabilityClosed, ExtensionRequested, TaskCreated, BulletinPublished,  # notices_for
+)
+"""The events that change this service's picture of an item or may tell someone; any other
+event is only recorded (its item is not even looked up)."""
+
+
+def reacts_to(event: Event) -> bool:
+    return isinstance(event, REACTS_TO)
+
+
+def task_label(task: TaskEvent) -> str:
+    """What people call the task: the name the designer gave it in the BPMN, else its kind's label."""
+    return task.task_name or TASK_NAMES.get(task.task_kind, task.task_kind)
 
 
 @dataclass(frozen=True)
@@ -174,15 +190,19 @@ def _notices(event: Event, item: ItemInfo | None, directory: Directory) -> list[
 
 
 def _assignees(task: TaskCreated, item: ItemInfo | None, directory: Directory, office: list[str]) -> list[str]:
-    """Who is told of a new task (待办提醒): only the office's and the leaders' own tasks."""
+    """Who is told of a new task (待办提醒): only the office's and the leaders' own tasks; a
+    task the BPMN names one user for (``assignee_user``) is that user's alone."""
     if task.assignee_unit is not None or task.task_kind in ANNOUNCED_ELSEWHERE:
         return []
+    if task.assignee_user is not None:
+        return [task.assignee_user]
     leaders = [u.username for u in directory.users_with_role(Role.leader)]
     match task.assignee_role:
         case "office":
             return office
         case "leader":
-            # the item's own leader when this service knows them, else every leader
+            # (events written before assignee_user) the item's own leader when this service
+            # knows them, else every leader
             # (a bulletin-born case has no item; an unknown username is no one to tell)
             in_charge = directory.user(item.leader) if item is not None and item.leader else None
             return [in_charge.username] if in_charge is not None and in_charge.has_role(Role.leader) else leaders

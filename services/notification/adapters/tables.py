@@ -1,6 +1,8 @@
 """The notification service's tables (it owns them; no other service reads them).
 
-- ``notification_inbox``: every consumed event or ``SendNotification`` command, once (idempotency).
+- ``consumed`` (table ``notification_inbox``, the name every service gives its table of
+  consumed messages): every consumed event or ``SendNotification`` command, once
+  (idempotency). Not the users' inbox (站内信): that is the ``inbox`` channel of the deliveries.
 - ``notification_items``: what this service knows of each item (its leader too), from the events.
 - ``notification_deliveries``: one row per (event or command, recipient, channel). An ``inbox`` row
   is the in-app message itself (sent when written, ``read_at`` when read); ``email`` and
@@ -9,11 +11,12 @@
 
 from sqlalchemy import JSON, Column, Date, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, Uuid
 
+from services.notification.domain.messages import TITLE_MAX
 from shared.storage.inbox import inbox_table
 from shared.storage.types import BigId, UtcDateTime
 
 metadata = MetaData()
-inbox = inbox_table(metadata, "notification")
+consumed = inbox_table(metadata, "notification")
 
 items = Table(
     "notification_items",
@@ -40,7 +43,7 @@ deliveries = Table(
     Column("template", String(100), nullable=False),
     Column("item_id", Uuid, nullable=True),
     Column("item_code", String(100), nullable=True),
-    Column("title", String(300), nullable=False),
+    Column("title", String(TITLE_MAX), nullable=False),
     Column("body", Text, nullable=False),
     Column("link", String(2000), nullable=True),
     Column("status", String(20), nullable=False),  # pending | sent | failed

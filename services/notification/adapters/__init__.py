@@ -1,0 +1,1 @@
+"""What the notification service talks to: its tables and store, the templates, the channels."""

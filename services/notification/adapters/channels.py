@@ -1,0 +1,138 @@
+"""The channels that leave the service: e-mail over SMTP and webhooks.
+
+A sender's ``send`` returns when the message was accepted and raises on any failure; the
+dispatcher decides about retries. ``round_done`` ends a dispatch round, ``close`` the
+sender's life (the service's shutdown).
+
+- ``WebhookSender`` keeps one HTTP client (its TLS context and keep-alive connections) for
+  the service's life.
+- ``SmtpSender`` reuses its connections within a dispatch round: a send takes an idle one
+  (or opens one) and gives it back; ``round_done`` says QUIT to each. Not longer, because
+  SMTP servers drop idle clients after a minute or so, and a round's next send would find
+  its connection dead. A connection whose send failed or timed out is dropped (its state
+  is unknown); one the server closed while idle is replaced once, before anything was sent.
+
+Webhook body (a JSON POST, UTF-8; an SMS gateway or IM robot adapts it)::
+
+    {"delivery_id": 42,         # the same on every retry of this delivery: dedupe on it
+     "recipient": "zjj-liaison",
+     "event": "item.assigned",   # the event kind ("notification.send" for a free message)
+     "item_code": "督办〔2026〕1号", # null when the event concerns no item
+     "title": "【督办交办】…", "text": "…", "link": "http://…/items/…"}
+
+Any 2xx answer is success; anything else (or no answer within the timeout) is retried.
+
+Both channels send the same cleaned values (``Outgoing.of``: a one-line title, a body
+without control characters, an http(s) link or none), and every mail header is one line.
+A mail's ``Message-ID`` is made from the delivery id (and its event id, unique across
+databases), so every retry of one delivery carries the same one and a mail client that
+got the first copy drops the repeat.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ssl
+from email.message import EmailMessage
+from email.utils import formataddr
+from typing import Any
+
+import aiosmtplib
+import httpx
+
+from services.notification.domain.clean import one_line
+from services.notification.domain.deliveries import Outgoing
+
+
+class NoAddress(ValueError):
+    """The recipient had no address for the channel when the event arrived."""
+
+
+class WebhookRefused(RuntimeError):
+    """The webhook answered with a status other than 2xx."""
+
+
+class SmtpSender:
+    def __init__(self, host: str, port: int, sender: str, *, timeout: float, username: str | None = None,
+                 password: str | None = None, starttls: bool = False, sender_name: str = "督查督办平台") -> None:
+        self.host, self.port, self.sender, self.timeout = host, port, sender, timeout
+        self.username, self.password, self.starttls, self.sender_name = username, password, starttls, sender_name
+        self._tls = ssl.create_default_context() if starttls else None  # one for every connection
+        self._idle: list[aiosmtplib.SMTP] = []
+
+    def message(self, outgoing: Outgoing) -> EmailMessage:
+        address = one_line(outgoing.address or "")
+        if not address or " " in address:
+            raise NoAddress(f"{outgoing.recipient} has no usable e-mail address")
+        mail = EmailMessage()
+        mail["From"] = formataddr((one_line(self.sender_name), one_line(self.sender)))
+        mail["To"] = address
+        mail["Subject"] = one_line(outgoing.title)
+        mail["Message-ID"] = message_id(outgoing, self.sender)
+        mail.set_content(outgoing.body, charset="utf-8")
+        return mail
+
+    async def send(self, outgoing: Outgoing) -> None:
+        mail = self.message(outgoing)
+        while self._idle:
+            try:
+                await self._send_on(self._idle.pop(), mail)
+                return
+            except aiosmtplib.SMTPServerDisconnected:  # closed while idle: nothing was sent on it
+                continue
+        await self._send_on(await self._connect(), mail)
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        client = aiosmtplib.SMTP(hostname=self.host, port=self.port, username=self.username,
+                                 password=self.password, start_tls=self.starttls, tls_context=self._tls,
+                                 timeout=self.timeout)
+        await client.connect()
+        return client
+
+    async def _send_on(self, client: aiosmtplib.SMTP, mail: EmailMessage) -> None:
+        try:
+            await client.send_message(mail)
+        except BaseException:  # failed, timed out or cancelled mid-conversation: never used again
+            client.close()
+            raise
+        self._idle.append(client)
+
+    async def round_done(self) -> None:
+        idle, self._idle = self._idle, []
+        for client in idle:
+            with contextlib.suppress(Exception):
+                await client.quit()
+            client.close()
+
+    async def close(self) -> None:
+        await self.round_done()
+
+
+def message_id(outgoing: Outgoing, sender: str) -> str:
+    """``<delivery-42.<event uuid>@sender.domain>``: the same on every attempt of delivery 42."""
+    domain = one_line(sender).rpartition("@")[2] or "duban.invalid"
+    return f"<delivery-{outgoing.id}.{outgoing.event_id}@{domain}>"
+
+
+def webhook_body(outgoing: Outgoing) -> dict[str, Any]:
+    return {"delivery_id": outgoing.id, "recipient": outgoing.recipient, "event": outgoing.event_kind,
+            "item_code": outgoing.item_code, "title": outgoing.title, "text": outgoing.body,
+            "link": outgoing.link}
+
+
+class WebhookSender:
+    def __init__(self, timeout: float) -> None:
+        self.client = httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+
+    async def send(self, outgoing: Outgoing) -> None:
+        if not outgoing.address:
+            raise NoAddress(f"{outgoing.recipient} has no webhook URL")
+        answer = await self.client.post(outgoing.address, json=webhook_body(outgoing))
+        if not answer.is_success:
+            raise WebhookRefused(f"webhook answered HTTP {answer.status_code}: {answer.text[:200]}")
+
+    async def round_done(self) -> None:
+        """Nothing to end: the client and its keep-alive connections serve the next round too."""
+
+    async def close(self) -> None:
+        await self.client.aclose()

@@ -1,0 +1,180 @@
+"""The notification tables behind the service's store: one transaction per use case.
+
+``SqlStore.transaction()`` is a unit of work (committed when the block ends, rolled back if
+it raises); ``reading()`` reads without writing. A batch of events costs a fixed number of
+statements whatever its size: one insert of the consumed messages, one read of their items,
+one upsert of the items that changed, one insert of the deliveries.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+from collections.abc import AsyncIterator, Iterable, Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func, literal_column, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services.notification.adapters.tables import consumed, deliveries, items
+from services.notification.domain.deliveries import FAILED, INBOX, PENDING, SENT, Delivery, NewDelivery
+from services.notification.domain.rules import ItemInfo
+from shared.contracts.base import Message
+
+
+class SqlStore:
+    def __init__(self, db: AsyncEngine) -> None:
+        self.db = db
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqlTransaction]:
+        async with self.db.begin() as connection:
+            yield SqlTransaction(connection)
+
+    @contextlib.asynccontextmanager
+    async def reading(self) -> AsyncIterator[SqlTransaction]:
+        async with self.db.connect() as connection:
+            yield SqlTransaction(connection)
+
+
+def _delivery(row: Any) -> Delivery:
+    return Delivery(**row._mapping)
+
+
+def _item(row: Any) -> ItemInfo:
+    return ItemInfo(row.item_id, row.code, row.title, row.lead_unit, tuple(row.co_units), row.due_date, row.leader)
+
+
+def _inbox_of(username: str) -> Any:
+    return (deliveries.c.recipient == username) & (deliveries.c.channel == INBOX)
+
+
+def _not_inbox() -> Any:
+    return deliveries.c.channel != INBOX
+
+
+class SqlTransaction:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+        self.dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+
+    async def _rows(self, statement: Any, parameters: Any = None) -> list[Any]:
+        return list((await self.connection.execute(statement, parameters)).all())
+
+    # --- consumed messages and items ----------------------------------------------------------
+    async def record_consumed(self, messages: Sequence[Message], now: dt.datetime) -> list[Message]:
+        """Record each message once; the ones not recorded before, in order."""
+        unique = list({message.event_id: message for message in reversed(messages)}.values())[::-1]
+        if not unique:
+            return []
+        statement = (self.dialect.insert(consumed).on_conflict_do_nothing(index_elements=[consumed.c.event_id])
+                     .returning(consumed.c.event_id))
+        rows = [{"event_id": m.event_id, "subject": m.subject, "item_id": getattr(m, "item_id", None),
+                 "occurred_at": m.occurred_at, "received_at": now, "payload": m.model_dump_json()} for m in unique]
+        fresh = {row.event_id for row in await self._rows(statement, rows)}
+        return [message for message in unique if message.event_id in fresh]
+
+    async def items(self, item_ids: Iterable[UUID]) -> dict[UUID, ItemInfo]:
+        """The known items among ``item_ids``, locked until the transaction ends (PostgreSQL; in
+        one order, so two batches never deadlock)."""
+        wanted = sorted(set(item_ids))
+        if not wanted:
+            return {}
+        query = select(items).where(items.c.item_id.in_(wanted)).order_by(items.c.item_id).with_for_update()
+        return {row.item_id: _item(row) for row in await self._rows(query)}
+
+    async def save_items(self, changed: Sequence[ItemInfo], now: dt.datetime) -> None:
+        if not changed:
+            return
+        statement = self.dialect.insert(items)
+        columns = ("code", "title", "lead_unit", "co_units", "due_date", "leader", "updated_at")
+        statement = statement.on_conflict_do_update(index_elements=[items.c.item_id],
+                                                    set_={name: statement.excluded[name] for name in columns})
+        # RETURNING makes SQLAlchemy send the rows as one multi-row statement on psycopg too
+        await self._rows(statement.returning(items.c.item_id), [
+            {"item_id": item.item_id, "code": item.code, "title": item.title, "lead_unit": item.lead_unit,
+             "co_units": list(item.co_units), "due_date": item.due_date, "leader": item.leader, "updated_at": now}
+            for item in changed])
+
+    # --- deliveries ---------------------------------------------------------------------------
+    async def add_deliveries(self, new: Sequence[NewDelivery]) -> int:
+        """Insert the deliveries; one already there for its (event, recipient, channel) is left alone."""
+        if not new:
+            return 0
+        statement = (self.dialect.insert(deliveries)
+                     .on_conflict_do_nothing(index_elements=[deliveries.c.event_id, deliveries.c.recipient,
+                                                             deliveries.c.channel])
+                     .returning(deliveries.c.id))
+        return len(await self._rows(statement, [dataclasses.asdict(delivery) for delivery in new]))
+
+    async def claim_next(self, now: dt.datetime, lease_until: dt.datetime) -> tuple[Delivery | None, bool]:
+        """Take the pending delivery due first by ``now``, if any: it is not due again before
+        ``lease_until`` (a dispatcher that dies mid-send leaves it to be tried again then).
+        Also says whether another one is due (so a round asks no more than it must)."""
+        due = (select(deliveries.c.id)
+               .where(deliveries.c.status == PENDING, deliveries.c.next_attempt_at <= now)
+               .order_by(deliveries.c.next_attempt_at, deliveries.c.id).limit(1)
+               .with_for_update(skip_locked=True))
+        other = deliveries.alias("other")
+        claimed_id = literal_column(f"{deliveries.name}.id")  # spelt out: SQLite's RETURNING names columns bare
+        more = (select(other.c.id).where(other.c.status == PENDING, other.c.next_attempt_at <= now,
+                                         other.c.id != claimed_id).exists())
+        statement = (update(deliveries).where(deliveries.c.id.in_(due))
+                     .values(next_attempt_at=lease_until).returning(*deliveries.c, more.label("more")))
+        rows = await self._rows(statement)
+        if not rows:
+            return None, False
+        [row] = rows
+        return Delivery(**{k: v for k, v in row._mapping.items() if k != "more"}), bool(row.more)
+
+    async def record_sent(self, delivery_id: int, attempts: int, now: dt.datetime) -> None:
+        await self.connection.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(
+            status=SENT, attempts=attempts, sent_at=now, next_attempt_at=None))
+
+    async def record_failure(self, delivery_id: int, attempts: int, error: str, retry_at: dt.datetime | None) -> None:
+        """A failed attempt: tried again at ``retry_at``, or failed for good when it is None."""
+        await self.connection.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(
+            status=PENDING if retry_at else FAILED, attempts=attempts, last_error=error[:2000],
+            next_attempt_at=retry_at))
+
+    async def retry_failed(self, delivery_id: int, now: dt.datetime) -> Delivery | None:
+        """A failed e-mail or webhook delivery back in the queue with a fresh budget; None if
+        there is no such delivery or it has not failed."""
+        statement = (update(deliveries)
+                     .where(deliveries.c.id == delivery_id, deliveries.c.status == FAILED, _not_inbox())
+                     .values(status=PENDING, attempts=0, next_attempt_at=now).returning(*deliveries.c))
+        return next(map(_delivery, await self._rows(statement)), None)
+
+    async def delivery(self, delivery_id: int) -> Delivery | None:
+        """An e-mail or webhook delivery."""
+        query = select(deliveries).where(deliveries.c.id == delivery_id, _not_inbox())
+        return next(map(_delivery, await self._rows(query)), None)
+
+    async def with_status(self, status: str, limit: int) -> list[Delivery]:
+        query = (select(deliveries).where(deliveries.c.status == status, _not_inbox())
+                 .order_by(deliveries.c.id.desc()).limit(limit))
+        return [_delivery(row) for row in await self._rows(query)]
+
+    # --- the users' inbox (站内信) ---------------------------------------------------------------
+    async def inbox(self, username: str, *, unread_only: bool, limit: int) -> tuple[list[Delivery], int]:
+        """The user's messages, newest first, and how many of all their messages are unread (one query)."""
+        unread = (select(func.count()).select_from(deliveries)
+                  .where(_inbox_of(username), deliveries.c.read_at.is_(None)).scalar_subquery())
+        query = select(deliveries, unread.label("unread")).where(_inbox_of(username))
+        if unread_only:
+            query = query.where(deliveries.c.read_at.is_(None))
+        rows = await self._rows(query.order_by(deliveries.c.id.desc()).limit(limit))
+        return ([Delivery(**{k: v for k, v in row._mapping.items() if k != "unread"}) for row in rows],
+                rows[0].unread if rows else 0)
+
+    async def mark_read(self, message_id: int, username: str, now: dt.datetime) -> Delivery | None:
+        """Mark the user's own message read (once); None if the user has no such message."""
+        mine = _inbox_of(username) & (deliveries.c.id == message_id)
+        marked = await self._rows(update(deliveries).where(mine, deliveries.c.read_at.is_(None))
+                                  .values(read_at=now).returning(*deliveries.c))
+        if not marked:  # already read, or not theirs
+            marked = await self._rows(select(deliveries).where(mine))
+        return next(map(_delivery, marked), None)

@@ -1,0 +1,1 @@
+"""The notification service's edges: HTTP routes, bus subscribers, the dispatch loop."""
