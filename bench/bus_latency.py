@@ -24,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from faststream.nats import NatsBroker  # noqa: E402
 
-from shared.bus.consumer import RetryPolicy, subscribe  # noqa: E402
+from shared.bus.consumer import Fetch, PullConsumer  # noqa: E402
+from shared.retry import RetryPolicy  # noqa: E402
 from shared.bus.embedded import EmbeddedNats  # noqa: E402
 from shared.bus.publisher import JetStreamPublisher  # noqa: E402
 from shared.bus.topology import Topology, delete_streams, ensure_streams  # noqa: E402
@@ -40,12 +41,14 @@ async def measure(nats_url: str, events: int) -> list[float]:
     async def handler(message: Message) -> None:
         arrived.put_nowait(time.perf_counter())
 
-    subscribe(broker, topology, durable="bench", filter_subject="duban.events.>", handler=handler,
-              retry=RetryPolicy())
     await broker.connect()
     js = broker.connection.jetstream()
     await ensure_streams(js, topology)
-    await broker.start()
+    consumer = PullConsumer(topology, JetStreamPublisher(broker, topology, "bench"), durable="bench",
+                            filter_subject="duban.events.>", handler=handler, retry=RetryPolicy(), fetch=Fetch())
+    await consumer.open(js)
+    stop = asyncio.Event()
+    running = asyncio.create_task(consumer.run(stop))
     publisher = JetStreamPublisher(broker, topology, "workflow")
     latencies = []
     try:
@@ -54,6 +57,8 @@ async def measure(nats_url: str, events: int) -> list[float]:
             await publisher.publish(item_registered())
             latencies.append(await asyncio.wait_for(arrived.get(), 10) - sent)
     finally:
+        stop.set()
+        await running
         await delete_streams(js, topology)
         await broker.stop()
     return latencies

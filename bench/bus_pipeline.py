@@ -26,7 +26,8 @@ from faststream.nats import NatsBroker  # noqa: E402
 
 from services.ledger import tables as ledger_tables  # noqa: E402
 from services.workflow.adapters import tables as workflow_tables  # noqa: E402
-from shared.bus.consumer import RetryPolicy, subscribe  # noqa: E402
+from shared.bus.consumer import Fetch, PullConsumer  # noqa: E402
+from shared.retry import RetryPolicy  # noqa: E402
 from shared.bus.embedded import EmbeddedNats  # noqa: E402
 from shared.bus.publisher import JetStreamPublisher  # noqa: E402
 from shared.bus.topology import Topology, delete_streams, ensure_streams  # noqa: E402
@@ -46,11 +47,15 @@ async def run_once(nats_url: str, database_url: str, events: int) -> dict[str, f
     clock = SystemClock()
     topology = Topology(root=f"b{uuid.uuid4().hex[:10]}")
     broker = NatsBroker(nats_url, log_level=logging.DEBUG)  # as services run it: no line per message
-    subscribe(broker, topology, durable="ledger", filter_subject="duban.events.>",
-              handler=InboxRecorder(engine, ledger_tables.inbox, clock), retry=RetryPolicy())
     await broker.connect()
     js = broker.connection.jetstream()
     await ensure_streams(js, topology)
+    consumer = PullConsumer(topology, JetStreamPublisher(broker, topology, "ledger"), durable="ledger",
+                            filter_subject="duban.events.>", handler=InboxRecorder(engine, ledger_tables.inbox, clock),
+                            retry=RetryPolicy(), fetch=Fetch(batch_size=1))
+    await consumer.open(js)
+    stop = asyncio.Event()
+    consuming: asyncio.Task[None] | None = None
     outbox = Outbox(workflow_tables.outbox, clock)
     relay = OutboxRelay(engine, outbox, JetStreamPublisher(broker, topology, "workflow"), batch=500)
     try:
@@ -63,7 +68,7 @@ async def run_once(nats_url: str, database_url: str, events: int) -> dict[str, f
         while await relay.relay_once():
             pass
         relayed = time.perf_counter()
-        await broker.start()
+        consuming = asyncio.create_task(consumer.run(stop))
         while True:
             async with engine.connect() as connection:
                 if await count(connection, ledger_tables.inbox) >= events:
@@ -71,6 +76,9 @@ async def run_once(nats_url: str, database_url: str, events: int) -> dict[str, f
             await asyncio.sleep(0.05)
         consumed = time.perf_counter()
     finally:
+        stop.set()
+        if consuming is not None:
+            await consuming
         await delete_streams(js, topology)
         await broker.stop()
         await engine.dispose()

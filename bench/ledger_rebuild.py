@@ -30,7 +30,9 @@ from faststream.nats import NatsBroker  # noqa: E402
 from services.ledger import tables  # noqa: E402
 from services.ledger.rebuild import rebuild  # noqa: E402
 from services.ledger.service import LedgerService  # noqa: E402
-from shared.bus.consumer import BatchConsumer, RetryPolicy  # noqa: E402
+from shared.bus.consumer import Fetch, PullConsumer  # noqa: E402
+from shared.bus.publisher import JetStreamPublisher  # noqa: E402
+from shared.retry import RetryPolicy  # noqa: E402
 from shared.bus.embedded import EmbeddedNats  # noqa: E402
 from shared.bus.topology import Topology, delete_streams, ensure_streams  # noqa: E402
 from shared.contracts.registry import PRODUCER_HEADER  # noqa: E402
@@ -69,14 +71,16 @@ async def run_once(nats_url: str, database_url: str, n: int, fetch_batch: int, b
                                                                                       "org.example.yaml"))
     topology = Topology(root=f"b{uuid.uuid4().hex[:10]}")
     broker = NatsBroker(nats_url, log_level=logging.DEBUG)
-    consumer = BatchConsumer(broker, topology, durable="ledger", filter_subject="duban.events.>",
-                             handler=service.consume, batch_handler=service.consume_batch, retry=RetryPolicy(),
-                             batch_size=fetch_batch)  # as the ledger service wires it
     stop = asyncio.Event()
     await broker.connect()
     connection = await nats.connect(nats_url)  # outlives the broker, for publishing and the rebuild
     js = connection.jetstream()
     await ensure_streams(js, topology)
+    consumer = PullConsumer(topology, JetStreamPublisher(broker, topology, "ledger"), durable="ledger",
+                            filter_subject="duban.events.>", handler=service.consume,
+                            batch_handler=service.consume_batch, retry=RetryPolicy(),
+                            fetch=Fetch(batch_size=fetch_batch))  # as the ledger service wires it
+    await consumer.open(broker.connection.jetstream())
     try:
         events = make_events(n)
         started = time.perf_counter()

@@ -69,7 +69,7 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
 
     runtime.consume("workflow-open-accountability", CMD_OPEN_ACCOUNTABILITY, open_accountability)
     runtime.startup.append(install_workflows)
-    runtime.background += [relay.run, sweep_timers]
+    runtime.background += [relay.run, sweep_timers] if settings.timer_sweep else [relay.run]
     app = service_app(
         runtime,
         title="Duban workflow service (督办流程服务)",

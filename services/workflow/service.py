@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -13,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.workflow.adapters import incidents, tables
 from services.workflow.adapters.numbering import claim_key, next_number
-from services.workflow.adapters.store import DefinitionStore, InstanceStore
+from services.workflow.adapters.store import ConcurrentUpdate, DefinitionStore, InstanceStore
 from services.workflow.domain.deadlines import check_after, check_new_deadline
 from services.workflow.domain.deployment import DeployLimits
 from services.workflow.domain.refusals import STEP_FAILURES, ExtensionRefused, InvalidRegistration, NotFound
@@ -28,6 +30,7 @@ from shared.contracts.events import ItemRegistered
 from shared.storage.inbox import record_once
 from shared.storage.outbox import Outbox, OutboxRelay
 
+log = logging.getLogger("duban.workflow")
 SYSTEM = "system"
 TIMER_CHUNK = 10  # due instances stepped per transaction
 
@@ -62,6 +65,7 @@ class WorkflowService:
     relay: OutboxRelay
     engine: Engine
     definitions: DefinitionStore
+    _sweeping: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
     def outbox(self) -> Outbox:
@@ -121,6 +125,10 @@ class WorkflowService:
         transaction (locks are held for a few steps only; another worker takes the rows this
         one has locked: ``SKIP LOCKED``). A failing instance is parked with an incident and
         the others go on. Returns how many were stepped."""
+        async with self._sweeping:  # one sweep at a time in this process
+            return await self._fire_due_timers(limit)
+
+    async def _fire_due_timers(self, limit: int) -> int:
         stepped, seen = 0, set()
         while stepped < limit:
             async with self.uow.begin("timer", SYSTEM) as tx:
@@ -133,7 +141,10 @@ class WorkflowService:
                     except STEP_FAILURES as failure:
                         await tx.parked(step, failure)
                     else:
-                        await tx.save(step)  # before the next instance's scripts count its cases
+                        try:
+                            await tx.save(step)  # before the next instance's scripts count its cases
+                        except ConcurrentUpdate:  # another worker stepped it first: nothing of it was written
+                            log.info("timer step lost a race", extra={"instance": str(instance_id)})
             if not fresh:  # none, or only ones still due after their step: left to the next sweep
                 break
             seen.update(fresh)

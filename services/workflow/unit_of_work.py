@@ -211,15 +211,16 @@ class UnitOfWork:
         self.wake()
 
     async def save(self, connection: AsyncConnection, step: Step, offences: Offences) -> None:
-        """Everything a step implies, in the step's transaction."""
+        """Everything a step implies, in the step's transaction. The instance row goes first:
+        its revision check (``ConcurrentUpdate``) fails before anything else of the step is written."""
         row, run, now = step.row, step.run, step.now
-        events = step.events + await sync_open_tasks(connection, row, run, step.before, step.actor, now)
         state, timer, done = self.engine.dump(run), run.next_timer_due(), run.completed
         if step.new:
             row.state = state
             await self.instances.insert(connection, row, next_timer_at=timer, completed=done, now=now)
         else:
             await self.instances.save(connection, row, state, next_timer_at=timer, completed=done, now=now)
+        events = step.events + await sync_open_tasks(connection, row, run, step.before, step.actor, now)
         if step.history:
             await connection.execute(insert(tables.task_history), step.history)
         events += await progressed(connection, row, events, step.actor, now)

@@ -188,7 +188,8 @@ async def test_the_timers_of_a_jump_fire_once_in_the_order_they_fell_due(
     24:00) but comes after it, with its own instance's step."""
     settings = settings_for(WorkflowSettings, nats_url=nats_url, database_url=database_url, topology=topology,
                             data_dir=tmp_path, workflows_dir=REPO / "workflows", clock="simulated",
-                            clock_start=START, timer_sweep_seconds=3600.0)  # woken by the jump, not by polling
+                            clock_start=START, timer_sweep=True,
+                            timer_sweep_seconds=3600.0)  # woken by the jump, not by polling
     runtime = build_runtime(settings)
     app = workflow_app(settings, deps=runtime)
     async with serving(app) as client:

@@ -32,9 +32,16 @@ def settings_for(cls: type[ServiceSettings], *, nats_url: str, database_url: str
         org_file=REPO / "deploy" / "org.example.yaml",
         jwt_secret=TEST_SECRET,
         retry_delays=[0.0],
-        **({"workflows_dir": REPO / "tests" / "fixtures" / "flows"} if hasattr(cls, "workflows_dir") else {}),
-        **overrides,
+        **(service_defaults(cls) | overrides),
     )
+
+
+def service_defaults(cls: type[ServiceSettings]) -> dict[str, object]:
+    """The workflow's tests run the stand-in processes and fire the timers themselves
+    (``service.fire_due_timers``) after moving the clock: no background sweep races them."""
+    if "workflows_dir" not in cls.model_fields:
+        return {}
+    return {"workflows_dir": REPO / "tests" / "fixtures" / "flows", "timer_sweep": False}
 
 
 def runtime_for(settings: ServiceSettings, clock: SettableClock | None = None) -> Runtime:

@@ -27,7 +27,7 @@ from shared.bus.auth import (
     server_config,
 )
 from shared.bus.clock_kv import clock_stream, clock_subject
-from shared.bus.connection import NatsSettingsError, nats_broker, nats_connection
+from shared.bus.connection import NatsSettingsError, nats_connection
 from shared.bus.embedded import NATS_IMAGE, NATS_SERVER_VERSION, nats_server_binary, remembered_ports
 from shared.bus.topology import Topology
 from shared.contracts.registry import MESSAGES
@@ -183,12 +183,6 @@ def test_connection_options_carry_the_user_its_inbox_and_tls() -> None:
         nats_connection(CommonSettings(nats_tls_ca=Path("/nonexistent/ca.pem")), "test")
     with pytest.raises(NatsSettingsError, match="key"):
         nats_connection(CommonSettings(nats_tls_cert=Path("client.pem")), "test")
-
-
-def test_the_brokers_subscribers_pull_into_the_users_inbox() -> None:
-    broker = nats_broker(CommonSettings(nats_user="reporting", nats_password="pw"), "test")
-    subscriber = broker.subscriber("t.events.>", stream="T_EVENTS", durable="reporting", pull_sub=True)
-    assert subscriber.extra_options["inbox_prefix"] == b"_INBOX.reporting."
 
 
 def test_the_embedded_servers_ports_are_chosen_once_and_kept_unless_taken(tmp_path: Path) -> None:
