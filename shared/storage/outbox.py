@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import zlib
 
-from sqlalchemy import Column, Index, LargeBinary, MetaData, String, Table, Uuid, func, select, update
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, MetaData, String, Table, Uuid, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shared.bus.publisher import JetStreamPublisher
+from shared.bus.publisher import JetStreamPublisher, Outgoing
 from shared.clock import Clock
 from shared.contracts.base import Message
 from shared.storage.types import BigId, UtcDateTime
@@ -55,12 +56,31 @@ class Outbox:
 
 
 class OutboxRelay:
-    """Publishes unsent outbox rows in order, marks them sent; safe to run in several processes."""
+    """Publishes unsent outbox rows in order and marks them sent; safe to run in several processes.
+
+    A round reads up to ``batch`` unsent rows in id order, publishes them pipelined (all sent,
+    then every ack awaited) and marks the confirmed ones sent. No transaction is open and no
+    row is locked while it waits on NATS: each statement commits on its own.
+
+    Order per item: a use case holds its instance's row lock while it stages, so an item's
+    rows get ids in the order they commit, and one relay publishes them in id order. On
+    PostgreSQL, where several workflow processes share the outbox, one relay at a time runs
+    a round: it holds a session advisory lock (one key per outbox table) for the round, and
+    a relay that finds the lock taken tries again shortly (its rows are in the other one's
+    next round, or in its own). A relay whose process or connection dies mid-round loses the
+    lock with the connection; the next one publishes the unmarked rows again and the stream
+    drops the repeats (``Nats-Msg-Id`` = ``event_id``, inside the duplicate window). A round
+    that fails with the lock still held closes its connection instead of returning it to the
+    pool, so the lock never outlives the round.
+    """
+
+    BUSY_RETRY = 0.02  # seconds before asking again for the lock another relay holds
 
     def __init__(self, engine: AsyncEngine, outbox: Outbox, publisher: JetStreamPublisher,
                  batch: int = 200, idle_interval: float = 0.5) -> None:
         self.engine, self.outbox, self.publisher = engine, outbox, publisher
         self.batch, self.idle_interval = batch, idle_interval
+        self.lock_key = zlib.crc32(outbox.table.name.encode())
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -68,29 +88,56 @@ class OutboxRelay:
         self._wake.set()
 
     async def relay_once(self) -> int:
+        """One round; how many messages it published (0 also when another relay was at work)."""
+        return await self._round() or 0
+
+    async def _round(self) -> int | None:
+        """How many messages were published and marked; None when another relay holds the lock."""
+        async with self.engine.connect() as connection:
+            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            locking = connection.dialect.name == "postgresql"
+            if locking and not await self._lock(connection):
+                return None
+            try:
+                sent = await self._publish_unsent(connection)
+                if locking:
+                    await self._unlock(connection)
+            except BaseException:
+                if locking:  # the lock goes with the connection
+                    await connection.invalidate()
+                raise
+            return sent
+
+    async def _publish_unsent(self, connection: AsyncConnection) -> int:
         table = self.outbox.table
-        query = select(table.c.id, table.c.event_id, table.c.subject, table.c.payload).where(
-            table.c.sent_at.is_(None)).order_by(table.c.id).limit(self.batch)
-        async with self.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            rows = (await connection.execute(query)).all()
-            for row in rows:
-                await self.publisher.publish_raw(row.subject, row.payload, str(row.event_id))
-            if rows:
-                await connection.execute(update(table).where(table.c.id.in_([r.id for r in rows]))
-                                         .values(sent_at=self.outbox.clock.now()))
-        return len(rows)
+        rows = (await connection.execute(
+            select(table.c.id, table.c.event_id, table.c.subject, table.c.payload)
+            .where(table.c.sent_at.is_(None)).order_by(table.c.id).limit(self.batch))).all()
+        confirmed = await self.publisher.publish_pipelined(
+            [Outgoing(r.subject, r.payload, str(r.event_id)) for r in rows])
+        if confirmed:
+            await connection.execute(update(table).where(table.c.id.in_([r.id for r in rows[:confirmed]]))
+                                     .values(sent_at=self.outbox.clock.now()))
+        return confirmed  # fewer than the rows when NATS did not confirm them all (said by the publisher)
+
+    async def _lock(self, connection: AsyncConnection) -> bool:
+        return bool((await connection.execute(select(func.pg_try_advisory_lock(literal(self.lock_key, BigInteger))))).scalar_one())
+
+    async def _unlock(self, connection: AsyncConnection) -> None:
+        await connection.execute(select(func.pg_advisory_unlock(literal(self.lock_key, BigInteger))))
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                sent = await self.relay_once()
+                sent = await self._round()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("outbox relay failed; retrying")
                 sent = 0
-            if sent < self.batch:
+            if sent is None:  # another relay is at work: ask again soon, our rows may be past its batch
+                await first_of(stop, timeout=self.BUSY_RETRY)
+            elif sent < self.batch:
                 self._wake.clear()
                 await first_of(self._wake, stop, timeout=self.idle_interval)
+
