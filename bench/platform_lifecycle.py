@@ -364,6 +364,29 @@ def database(url: str | None) -> Iterator[str | None]:
         yield None  # SQLite files in the work directory
 
 
+@contextlib.contextmanager
+def profiled(py_spy: str | None, platform: Platform) -> Iterator[None]:
+    """py-spy record (raw collapsed stacks, 100 Hz, without pausing the process) on every service."""
+    if not py_spy:
+        yield
+        return
+    import subprocess
+
+    spies = [subprocess.Popen([py_spy, "record", "--nonblocking", "-r", "100", "--format", "raw", "-p", str(pid),
+                               "-o", str(platform.work_dir / f"{name}.stacks")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             for name, pid in platform.pids.items()]
+    try:
+        yield
+    finally:
+        import signal
+
+        for spy in spies:
+            spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+        for spy in spies:
+            spy.wait(timeout=60)
+
+
 async def delete_bus(nats_url: str, root: str) -> None:
     connection = await nats.connect(nats_url)
     try:
@@ -380,6 +403,9 @@ def main() -> None:
     parser.add_argument("--log-level", default="INFO", help="DUBAN_LOG_LEVEL of the services")
     parser.add_argument("--soak", type=float, default=0, help="then 10 clients for this many seconds (RSS per minute)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (service logs)")
+    parser.add_argument("--py-spy", metavar="EXECUTABLE",
+                        help="sample every service with this py-spy during the levels (not a project dependency); "
+                             "collapsed stacks land in the work directory (kept)")
     args = parser.parse_args()
     args.levels = [int(x) for x in args.levels.split(",")]
     args.per_client = [int(x) for x in args.per_client.split(",")]
@@ -399,7 +425,8 @@ def main() -> None:
             meters = Meters(platform, sampler, listening_pid(nats_port))
             rss_start = meters.rss()
             try:
-                results = asyncio.run(drive(args, platform, meters))
+                with profiled(args.py_spy, platform):
+                    results = asyncio.run(drive(args, platform, meters))
             finally:
                 if sampler:
                     print(f"\nPostgreSQL connections opened by each service: {sampler.backends()}")
@@ -417,8 +444,8 @@ def main() -> None:
         print(f"  {r['clients']:>3} {r['rate']:8.2f} {r['raw_rate']:7.1f} {r['rate'] / r['raw_rate']:7.3f} "
               f"{per * 1000:8.1f} {per / r['raw_cpu']:6.1f} {ms(pct(f.tasks, 99)):>7} {ms(pct(f.complete, 99)):>7} "
               f"{ms(pct(f.lag, 99)):>7}")
-    print(f"load average at the end {load()}; service logs in {work}" if args.keep else "")
-    if not args.keep:
+    print(f"load average at the end {load()}" + (f"; service logs in {work}" if args.keep or args.py_spy else ""))
+    if not (args.keep or args.py_spy):
         import shutil
 
         shutil.rmtree(work, ignore_errors=True)
