@@ -6,12 +6,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import zlib
+from typing import Any
 
-from sqlalchemy import BigInteger, Column, Index, LargeBinary, MetaData, String, Table, Uuid, func, literal, select, update
+from sqlalchemy import (BigInteger, Column, Index, LargeBinary, MetaData, Row, Select, String, Table, Uuid, func, literal,
+                        select, true, update)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.bus.publisher import JetStreamPublisher, Outgoing
 from shared.clock import Clock
+from shared.storage.database import reading
 from shared.contracts.base import Message
 from shared.storage.types import BigId, UtcDateTime
 from shared.waiting import first_of
@@ -50,7 +53,7 @@ class Outbox:
             ])
 
     async def pending(self, engine: AsyncEngine) -> int:
-        async with engine.connect() as connection:
+        async with reading(engine) as connection:
             query = select(func.count()).select_from(self.table).where(self.table.c.sent_at.is_(None))
             return (await connection.execute(query)).scalar_one()
 
@@ -92,39 +95,62 @@ class OutboxRelay:
         return await self._round() or 0
 
     async def _round(self) -> int | None:
-        """How many messages were published and marked; None when another relay holds the lock."""
+        """How many messages were published and marked; None when another relay holds the lock.
+
+        Two statements on PostgreSQL: take the lock and read the batch, then mark what was
+        confirmed and let go of the lock (a third, the unlock, when there was nothing to send).
+        """
         async with self.engine.connect() as connection:
             connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
             locking = connection.dialect.name == "postgresql"
-            if locking and not await self._lock(connection):
-                return None
             try:
-                sent = await self._publish_unsent(connection)
                 if locking:
-                    await self._unlock(connection)
+                    got, rows = await self._lock_and_read(connection)
+                    if not got:
+                        return None
+                else:
+                    rows = (await connection.execute(self._unsent())).all()
+                confirmed = await self.publisher.publish_pipelined(
+                    [Outgoing(r.subject, r.payload, str(r.event_id)) for r in rows])
+                await self._mark(connection, [r.id for r in rows[:confirmed]], unlock=locking)
             except BaseException:
                 if locking:  # the lock goes with the connection
                     await connection.invalidate()
                 raise
-            return sent
+            return confirmed  # fewer than the rows when NATS did not confirm them all (said by the publisher)
 
-    async def _publish_unsent(self, connection: AsyncConnection) -> int:
+    def _unsent(self) -> Select[Any]:
         table = self.outbox.table
-        rows = (await connection.execute(
-            select(table.c.id, table.c.event_id, table.c.subject, table.c.payload)
-            .where(table.c.sent_at.is_(None)).order_by(table.c.id).limit(self.batch))).all()
-        confirmed = await self.publisher.publish_pipelined(
-            [Outgoing(r.subject, r.payload, str(r.event_id)) for r in rows])
-        if confirmed:
-            await connection.execute(update(table).where(table.c.id.in_([r.id for r in rows[:confirmed]]))
-                                     .values(sent_at=self.outbox.clock.now()))
-        return confirmed  # fewer than the rows when NATS did not confirm them all (said by the publisher)
+        return (select(table.c.id, table.c.event_id, table.c.subject, table.c.payload)
+                .where(table.c.sent_at.is_(None)).order_by(table.c.id).limit(self.batch))
 
-    async def _lock(self, connection: AsyncConnection) -> bool:
-        return bool((await connection.execute(select(func.pg_try_advisory_lock(literal(self.lock_key, BigInteger))))).scalar_one())
+    async def _lock_and_read(self, connection: AsyncConnection) -> tuple[bool, list[Row[Any]]]:
+        """``pg_try_advisory_lock`` once (a materialized CTE), then the batch if it was granted."""
+        lock = select(func.pg_try_advisory_lock(self._key).label("got")).cte("relay_lock").prefix_with("MATERIALIZED")
+        unsent = self._unsent().where(lock.c.got).lateral("unsent")
+        result = (await connection.execute(
+            select(lock.c.got, *unsent.c).select_from(lock.outerjoin(unsent, true())).order_by(unsent.c.id))).all()
+        return bool(result[0].got), [row for row in result if row.id is not None]
 
-    async def _unlock(self, connection: AsyncConnection) -> None:
-        await connection.execute(select(func.pg_advisory_unlock(literal(self.lock_key, BigInteger))))
+    async def _mark(self, connection: AsyncConnection, ids: list[int], *, unlock: bool) -> None:
+        table = self.outbox.table
+        marking = update(table).where(table.c.id.in_(ids)).values(sent_at=self.outbox.clock.now())
+        if not unlock:
+            if ids:
+                await connection.execute(marking)
+            return
+        if not ids:
+            await connection.execute(select(func.pg_advisory_unlock(self._key)))
+            return
+        # one statement: the rows are marked, then the lock is let go (a relay that takes it before
+        # this statement commits may publish the batch again: the stream drops the repeats)
+        marked = marking.returning(table.c.id).cte("marked")
+        await connection.execute(select(select(func.count()).select_from(marked).scalar_subquery(),
+                                        func.pg_advisory_unlock(self._key)))
+
+    @property
+    def _key(self) -> Any:
+        return literal(self.lock_key, BigInteger)
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
