@@ -54,7 +54,7 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from platform_procs import APP_PREFIX, BENCH_SECRET, SERVICES, Platform, running_platform  # noqa: E402
-from proc_stats import BackendSampler, cpu_seconds, listening_pid, rss_mib  # noqa: E402
+from proc_stats import BackendSampler, StatementLog, cpu_seconds, listening_pid, rss_mib  # noqa: E402
 from shared.bus.topology import Topology, delete_streams  # noqa: E402
 from shared.calendar import load_calendar  # noqa: E402
 from shared.clock import SettableClock  # noqa: E402
@@ -176,6 +176,8 @@ class Meters:
     platform: Platform
     sampler: BackendSampler | None
     nats_pid: int | None
+    poll_cost: float = 0.0  # the ledger's CPU seconds per GET /items/{id}
+    statements: StatementLog | None = None
 
     def pids(self) -> dict[str, int]:
         found = dict(self.platform.pids)
@@ -211,6 +213,14 @@ class Meters:
         return {name: rss_mib(pid) for name, pid in self.platform.pids.items()}
 
 
+async def poll_cost(driver: Driver, meters: Meters, item_id: str, n: int = 200) -> float:
+    url, pid = f"{driver.urls['ledger']}/items/{item_id}", meters.platform.pids["ledger"]
+    before = cpu_seconds(pid)
+    for _ in range(n):
+        (await driver.client.get(url, headers={"Authorization": f"Bearer {driver.tokens['office']}"})).raise_for_status()
+    return (cpu_seconds(pid) - before) / n
+
+
 async def quiet(platform: Platform, pids: dict[str, int], timeout: float = 120.0) -> float:
     """Wait until the consumers have nothing pending, the outbox is empty and the services
     are idle (under 3 % of a core over 0.5 s); returns the seconds waited."""
@@ -241,25 +251,40 @@ def outbox_url(platform: Platform) -> str:
     return platform.database_url or f"sqlite:///{platform.work_dir / 'workflow.db'}"
 
 
-def inbox_lags(platform: Platform, closed_at: dict[str, float]) -> list[float]:
-    """Seconds from the closing call's return to the ledger's received_at of item.closed."""
-    url = platform.database_url or f"sqlite:///{platform.work_dir / 'ledger.db'}"
-    db = sync_engine(sync_url(url))
-    try:
-        with db.connect() as c:
-            rows = c.execute(text("SELECT item_id, received_at FROM ledger_inbox WHERE subject LIKE '%.item.closed'"))
-            received = {str(r.item_id): r.received_at for r in rows}
-    finally:
-        db.dispose()
-    lags = []
+def close_path(platform: Platform, closed_at: dict[str, float]) -> dict[str, list[float]]:
+    """Where the lag of ``item.closed`` goes, per item, in seconds: closing call returned ->
+    the relay marked it sent (workflow outbox ``sent_at``) -> the ledger applied it (its
+    inbox's ``received_at``)."""
+    def rows(service: str, query: str) -> list[Any]:
+        db = sync_engine(sync_url(platform.database_url or f"sqlite:///{platform.work_dir / f'{service}.db'}"))
+        try:
+            with db.connect() as c:
+                return list(c.execute(text(query)))
+        finally:
+            db.dispose()
+
+    sent = {str(e): epoch(at) for e, at in rows("workflow", "SELECT event_id, sent_at FROM workflow_outbox "
+                                                            "WHERE subject LIKE '%.item.closed' AND sent_at IS NOT NULL")}
+    applied = {str(i): (str(e), epoch(at)) for i, e, at in rows(
+        "ledger", "SELECT item_id, event_id, received_at FROM ledger_inbox WHERE subject LIKE '%.item.closed'")}
+    path: dict[str, list[float]] = {"relay": [], "ledger": [], "to ledger": []}
     for item_id, at in closed_at.items():
-        if (when := received.get(item_id)) is not None:
-            if isinstance(when, str):  # SQLite
-                when = dt.datetime.fromisoformat(when)
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=dt.UTC)
-            lags.append(when.timestamp() - at)
-    return lags
+        if item_id not in applied:
+            continue
+        event_id, received = applied[item_id]
+        path["to ledger"].append(received - at)
+        if event_id in sent:
+            path["relay"].append(sent[event_id] - at)
+            path["ledger"].append(received - sent[event_id])
+    return path
+
+
+def epoch(when: Any) -> float:
+    if isinstance(when, str):  # SQLite
+        when = dt.datetime.fromisoformat(when)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.timestamp()
 
 
 # -- one level -------------------------------------------------------------------------------------
@@ -268,6 +293,8 @@ async def level(driver: Driver, meters: Meters, clients: int, per_client: int, r
     load_before = load()
     f = Figures()
     lines = meters.log_lines()
+    if meters.statements:
+        meters.statements.mark()
     before = meters.snapshot()
     started = time.perf_counter()
     await asyncio.gather(*(driver.client_loop(f, per_client) for _ in range(clients)))
@@ -277,10 +304,10 @@ async def level(driver: Driver, meters: Meters, clients: int, per_client: int, r
     cpu = meters.spent(before)
     lines = {k: v - lines[k] for k, v in meters.log_lines().items()}
     done = len(f.closed_at)
-    return {"clients": clients, "n": done, "elapsed": elapsed, "rate": done / elapsed, "raw_rate": raw_rate,
+    return {"poll_cost": meters.poll_cost, "clients": clients, "n": done, "elapsed": elapsed, "rate": done / elapsed, "raw_rate": raw_rate,
             "raw_cpu": raw_cpu, "cpu": cpu, "f": f, "load": (load_before, load()), "quiet": waited,
-            "inbox_lag": inbox_lags(meters.platform, f.closed_at), "rss": meters.rss(),
-            "log_lines": lines}
+            "path": close_path(meters.platform, f.closed_at), "rss": meters.rss(),
+            "log_lines": lines, "statements": meters.statements.counted() if meters.statements else None}
 
 
 def ms(seconds: float) -> str:
@@ -298,7 +325,12 @@ def report(r: dict[str, Any]) -> None:
         print(f"  {name:<14} p50 {ms(pct(values, 50)):>6} ms  p99 {ms(pct(values, 99)):>6} ms  (n={len(values)})")
     print(f"  close -> ledger shows closed (GET): p50 {ms(pct(f.lag, 50))} ms  p99 {ms(pct(f.lag, 99))} ms  "
           f"max {ms(max(f.lag, default=math.nan))} ms  ({f.polls / n:.1f} polls per item; "
-          f"ledger applied item.closed: p50 {ms(pct(r['inbox_lag'], 50))} ms  p99 {ms(pct(r['inbox_lag'], 99))} ms)")
+          f"polled every 10 ms growing by 25 %)")
+    path = r["path"]
+    print("  item.closed: " + "; ".join(f"{name} p50 {ms(pct(v, 50))} ms p99 {ms(pct(v, 99))} ms"
+                                       for name, v in (("call -> relay marked it sent", path["relay"]),
+                                                       ("sent -> ledger applied it", path["ledger"]),
+                                                       ("call -> ledger applied it", path["to ledger"]))))
     if f.errors or f.not_listed:
         print(f"  errors {len(f.errors)} {f.errors[:3]}; next task not listed yet {f.not_listed} times")
     raw_cpu = r["raw_cpu"]
@@ -308,7 +340,13 @@ def report(r: dict[str, Any]) -> None:
     print(f"  CPU ms per lifecycle (raw engine {raw_cpu * 1000:.1f} ms):")
     for name, seconds in cpu.items():
         print(f"    {name:<20} {seconds / n * 1000:8.1f}")
+    print(f"    (of the ledger's, the watchers' polls ~{f.polls * r['poll_cost'] / n * 1000:.1f})")
     print(f"    {'total':<20} {total / n * 1000:8.1f} = {total / n / raw_cpu:.1f} x raw  (services, their PG backends, NATS)")
+    if r["statements"]:
+        print("  SQL statements per lifecycle (server log, the watchers' polls included):")
+        for app, kinds in sorted(r["statements"].items()):
+            print(f"    {app.removeprefix(APP_PREFIX):<13} {sum(kinds.values()) / n:6.1f}: " + ", ".join(
+                f"{k} {v / n:.1f}" for k, v in kinds.most_common()))
     print("  log lines per lifecycle: " + ", ".join(f"{k} {v / n:.0f}" for k, v in r["log_lines"].items()))
 
 
@@ -325,6 +363,9 @@ async def drive(args: argparse.Namespace, platform: Platform, meters: Meters) ->
         if warm.errors:
             raise RuntimeError(f"warm-up failed: {warm.errors}")
         await quiet(platform, platform.pids)
+        meters.poll_cost = await poll_cost(driver, meters, next(iter(warm.closed_at)))
+        print(f"the ledger spends {meters.poll_cost * 1000:.2f} ms CPU on one GET /items/{{id}} of the watchers "
+              "(200 in a row, measured after the warm-up)")
         results = []
         for clients, per_client in zip(args.levels, args.per_client, strict=True):
             results.append(await level(driver, meters, clients, per_client, args.raw))
@@ -403,6 +444,10 @@ def main() -> None:
     parser.add_argument("--log-level", default="INFO", help="DUBAN_LOG_LEVEL of the services")
     parser.add_argument("--soak", type=float, default=0, help="then 10 clients for this many seconds (RSS per minute)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (service logs)")
+    parser.add_argument("--pg-log", metavar="PATH",
+                        help="count each service's SQL statements: the services' sessions log every statement "
+                             "(log_statement=all; needs a superuser) to this server log, which the bench reads. "
+                             "Logging costs the server CPU: take the CPU figures from a run without it")
     parser.add_argument("--py-spy", metavar="EXECUTABLE",
                         help="sample every service with this py-spy during the levels (not a project dependency); "
                              "collapsed stacks land in the work directory (kept)")
@@ -416,13 +461,15 @@ def main() -> None:
     work = tempfile.mkdtemp(prefix="duban-bench-")
     with database(db_url) as schema_url:
         with running_platform(Path(work), nats_url=nats_url, database_url=schema_url,
-                              log_level=args.log_level) as platform:
+                              log_level=args.log_level, log_statements=bool(args.pg_log)) as platform:
             sampler = None
             if schema_url:
                 admin = make_url(db_url).set(drivername="postgresql").render_as_string(hide_password=False)
                 sampler = BackendSampler(admin, APP_PREFIX)
             nats_port = make_url(nats_url.replace("nats://", "http://")).port or 4222
             meters = Meters(platform, sampler, listening_pid(nats_port))
+            if args.pg_log and sampler:
+                meters.statements = StatementLog(args.pg_log, sampler)
             rss_start = meters.rss()
             try:
                 with profiled(args.py_spy, platform):

@@ -44,15 +44,20 @@ class Platform:
     mail_pid: int
 
 
-def with_application_name(url: str, name: str) -> str:
+def with_application_name(url: str, name: str, log_statements: bool = False) -> str:
+    """The URL with ``application_name``; with ``log_statements``, the server logs every
+    statement of these connections (``log_statement=all``, for this session only; superuser)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "postgresql":
         return url
-    return parsed.update_query_dict({"application_name": name}).render_as_string(hide_password=False)
+    query = {"application_name": name}
+    if log_statements:
+        query["options"] = f"{parsed.query.get('options', '')} -clog_statement=all".strip()
+    return parsed.update_query_dict(query).render_as_string(hide_password=False)
 
 
 def service_env(work_dir: Path, *, nats_url: str, bus_root: str, database_url: str | None, smtp_port: int,
-                log_level: str) -> dict[str, str]:
+                log_level: str, log_statements: bool = False) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DUBAN_") and k not in ("NATS_URL", "DATABASE_URL")}
     env.update(DUBAN_DATA_DIR=str(work_dir), DUBAN_CALENDAR_DIR=str(work_dir / "calendar"),
                DUBAN_ORG_FILE=str(ROOT / "deploy" / "org.example.yaml"), DUBAN_NATS_URL=nats_url,
@@ -61,7 +66,8 @@ def service_env(work_dir: Path, *, nats_url: str, bus_root: str, database_url: s
                DUBAN_NOTIFICATION_SMTP_HOST="127.0.0.1", DUBAN_NOTIFICATION_SMTP_PORT=str(smtp_port))
     for name in SERVICES:
         if database_url:
-            env[f"DUBAN_{name.upper()}_DATABASE_URL"] = with_application_name(database_url, APP_PREFIX + name)
+            env[f"DUBAN_{name.upper()}_DATABASE_URL"] = with_application_name(database_url, APP_PREFIX + name,
+                                                                               log_statements)
     return env
 
 
@@ -88,7 +94,7 @@ def mail_sink(work_dir: Path) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
 
 @contextlib.contextmanager
 def running_platform(work_dir: Path, *, nats_url: str, database_url: str | None, log_level: str = "INFO",
-                     start_timeout: float = 90.0) -> Iterator[Platform]:
+                     log_statements: bool = False, start_timeout: float = 90.0) -> Iterator[Platform]:
     """Start the four services (SQLite files under ``work_dir`` unless ``database_url``), wait
     until each answers ``/readyz``, and stop them (SIGTERM) afterwards."""
     bus_root = f"b{uuid.uuid4().hex[:10]}"
@@ -96,7 +102,7 @@ def running_platform(work_dir: Path, *, nats_url: str, database_url: str | None,
     children: dict[str, subprocess.Popen[bytes]] = {}
     with mail_sink(work_dir) as (smtp_port, mail):
         env = service_env(work_dir, nats_url=nats_url, bus_root=bus_root, database_url=database_url,
-                          smtp_port=smtp_port, log_level=log_level)
+                          smtp_port=smtp_port, log_level=log_level, log_statements=log_statements)
         try:
             for name in SERVICES:
                 with (work_dir / f"{name}.log").open("wb") as log:

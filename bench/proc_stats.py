@@ -8,9 +8,10 @@ ticks (10 ms here), so a figure over a window of seconds is good to a few per ce
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -117,6 +118,11 @@ class BackendSampler:
                 totals[app] += cpu - self._start.get(pid, 0.0)
         return dict(totals)
 
+    def apps(self) -> dict[int, str]:
+        """pid -> application of every backend seen so far."""
+        with self._lock:
+            return {pid: app for pid, (app, _) in self._last.items()}
+
     def backends(self) -> dict[str, int]:
         """How many distinct backends each application has had so far (connections opened)."""
         counts: dict[str, int] = defaultdict(int)
@@ -129,3 +135,29 @@ class BackendSampler:
         self._stop.set()
         self._thread.join(timeout=2)
         self._connection.close()
+
+
+class StatementLog:
+    """Counts the statements PostgreSQL logged (``log_statement=all``) per application, by
+    the backend pid of each log line (the default ``log_line_prefix`` has ``[%p]``)."""
+
+    LINE = re.compile(r"\[(\d+)\] .*?LOG:  (?:statement|execute [^:]*): (\w+)")
+
+    def __init__(self, path: str, sampler: BackendSampler) -> None:
+        self.path, self.sampler = Path(path), sampler
+        self._offset = 0
+
+    def mark(self) -> None:
+        self._offset = self.path.stat().st_size
+
+    def counted(self) -> dict[str, Counter[str]]:
+        """app -> statement keyword -> count, since ``mark``."""
+        apps = self.sampler.apps()
+        counts: dict[str, Counter[str]] = defaultdict(Counter)
+        with self.path.open("rb") as log:
+            log.seek(self._offset)
+            for raw in log:
+                found = self.LINE.search(raw.decode("utf-8", "replace"))
+                if found and (app := apps.get(int(found.group(1)))):
+                    counts[app][found.group(2).upper()] += 1
+        return dict(counts)
