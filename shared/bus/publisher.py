@@ -80,8 +80,10 @@ class JetStreamPublisher:
             js = self._jetstream()
             for m in messages:
                 subject = self.topology.subject(m.subject)
+                # no wait_stall: with one, nats-py waits for its semaphore in a task of its own, a
+                # turn of the event loop per message (seconds for a batch when the loop is busy)
                 acks.append(await js.publish_async(
-                    subject, m.payload, wait_stall=timeout, stream=self.topology.stream_for(subject),
+                    subject, m.payload, stream=self.topology.stream_for(subject),
                     headers={"Nats-Msg-Id": m.message_id, "content-type": "application/json",
                              PRODUCER_HEADER: self.producer}))
         except Exception as error:  # not connected, too many in flight: what was sent still counts
