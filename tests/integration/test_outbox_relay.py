@@ -4,8 +4,10 @@ at-least-once without doubles, and one relay at a time on PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import nats
 import pytest
@@ -15,6 +17,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.workflow import tables as workflow_tables
+from services.workflow.config import WorkflowSettings
 from shared.bus.publisher import JetStreamPublisher, Outgoing
 from shared.bus.topology import Topology, delete_streams
 from shared.clock import SettableClock
@@ -22,8 +25,9 @@ from shared.contracts.base import Message
 from shared.contracts.events import ItemClosed, ItemRegistered
 from shared.storage.database import create_engine
 from shared.storage.migrations import upgrade
-from shared.storage.outbox import Outbox, OutboxRelay
+from shared.storage.outbox import Outbox, OutboxRelay, RelayThread
 from tests.support import infra
+from tests.support.services import settings_for
 from tests.support.samples import T0, item_registered
 
 
@@ -167,3 +171,34 @@ async def test_a_relay_waits_while_another_holds_the_outbox_on_postgresql(postgr
             assert (await holder.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": relay.lock_key})).scalar()
         await other.dispose()
         await db.dispose()
+
+
+async def test_a_relay_on_a_thread_of_its_own_publishes_what_a_commit_staged(database_url: str, nats_url: str,
+                                                                             topology: Topology,
+                                                                             tmp_path: Path) -> None:
+    settings = settings_for(WorkflowSettings, nats_url=nats_url, database_url=database_url, topology=topology,
+                            data_dir=tmp_path)
+    db = await workflow_db(database_url)
+    outbox = Outbox(workflow_tables.outbox, SettableClock(T0))
+    relay = RelayThread(settings, workflow_tables.outbox, SettableClock(T0), topology, idle_interval=30)
+    stop = asyncio.Event()
+    running = asyncio.create_task(relay.run(stop))
+    messages = [item_registered() for _ in range(3)]
+    connection = await nats.connect(nats_url)
+    try:
+        await asyncio.sleep(0)  # the thread starts
+        for message in messages:  # as the use cases do: commit, then wake the relay
+            async with db.begin() as c:
+                await outbox.stage(c, message)
+            relay.wake()
+        for _ in range(200):  # far less than the relay's idle interval: it was woken
+            if await unsent(db) == 0:
+                break
+            await asyncio.sleep(0.02)  # waiting on the relay's thread
+        assert await stored_ids(connection.jetstream(), topology) == [str(m.event_id) for m in messages]
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, timeout=20)
+        await connection.close()
+        await db.dispose()
+    assert not [t for t in threading.enumerate() if t.name == "workflow_outbox-relay"]
