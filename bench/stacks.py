@@ -16,8 +16,9 @@ IDLE = re.compile(r"^(EpollSelector\.select|Condition\.wait|Event\.wait|_worker|
 
 
 def frames(line: str) -> tuple[list[str], int]:
+    """The frames of a line, outermost first, and its sample count (0 for a line cut short)."""
     stack, _, count = line.rpartition(" ")
-    return stack.split(";"), int(count)
+    return stack.split(";"), int(count) if count.isdigit() else 0
 
 
 def short(frame: str) -> str:
@@ -38,6 +39,8 @@ def main() -> None:
             if not line.strip():
                 continue
             stack, count = frames(line)
+            if not count:
+                continue
             names = [short(f) for f in stack]
             if IDLE.match(names[-1]):  # waiting, not working (py-spy samples idle threads too)
                 idle += count
