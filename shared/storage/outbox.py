@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import zlib
 from typing import Any
 
-from sqlalchemy import (BigInteger, Column, Index, LargeBinary, MetaData, Row, Select, String, Table, Uuid, func, literal,
-                        select, true, update)
+from sqlalchemy import (Column, Index, Integer, LargeBinary, MetaData, Row, Select, String, Table, Uuid, cast, func,
+                        literal, select, true, update)
+from sqlalchemy.dialects.postgresql import OID
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.bus.connection import nats_broker
@@ -22,6 +22,8 @@ from shared.storage.types import BigId, UtcDateTime
 from shared.waiting import first_of
 
 log = logging.getLogger("duban.outbox")
+STAGE_CHUNK = 500  # rows per INSERT (well under SQLite's bound-parameter limit)
+RELAY_LOCKS = 0x6F7574  # the first key of the relays' advisory locks (PostgreSQL); the second is the table's oid
 
 
 def outbox_table(metadata: MetaData, prefix: str) -> Table:
@@ -47,12 +49,11 @@ class Outbox:
 
     async def stage(self, connection: AsyncConnection, *messages: Message) -> None:
         """Add messages inside the caller's transaction; they leave only if it commits."""
-        if messages:
-            now = self.clock.now()
-            await connection.execute(self.table.insert(), [
-                {"event_id": m.event_id, "subject": m.subject, "payload": m.to_json(), "created_at": now}
-                for m in messages
-            ])
+        now = self.clock.now()
+        rows = [{"event_id": m.event_id, "subject": m.subject, "payload": m.to_json(), "created_at": now}
+                for m in messages]
+        for start in range(0, len(rows), STAGE_CHUNK):  # one multi-row INSERT, not a statement per event
+            await connection.execute(self.table.insert().values(rows[start:start + STAGE_CHUNK]))
 
     async def pending(self, engine: AsyncEngine) -> int:
         async with reading(engine) as connection:
@@ -70,7 +71,8 @@ class OutboxRelay:
     Order per item: a use case holds its instance's row lock while it stages, so an item's
     rows get ids in the order they commit, and one relay publishes them in id order. On
     PostgreSQL, where several workflow processes share the outbox, one relay at a time runs
-    a round: it holds a session advisory lock (one key per outbox table) for the round, and
+    a round: it holds a session advisory lock (keyed by the outbox table's oid, so the
+    outboxes of other schemas in the same database have locks of their own) for the round, and
     a relay that finds the lock taken tries again shortly (its rows are in the other one's
     next round, or in its own). A relay whose process or connection dies mid-round loses the
     lock with the connection; the next one publishes the unmarked rows again and the stream
@@ -85,7 +87,6 @@ class OutboxRelay:
                  batch: int = 200, idle_interval: float = 0.5) -> None:
         self.engine, self.outbox, self.publisher = engine, outbox, publisher
         self.batch, self.idle_interval = batch, idle_interval
-        self.lock_key = zlib.crc32(outbox.table.name.encode())
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -128,7 +129,7 @@ class OutboxRelay:
 
     async def _lock_and_read(self, connection: AsyncConnection) -> tuple[bool, list[Row[Any]]]:
         """``pg_try_advisory_lock`` once (a materialized CTE), then the batch if it was granted."""
-        lock = select(func.pg_try_advisory_lock(self._key).label("got")).cte("relay_lock").prefix_with("MATERIALIZED")
+        lock = select(func.pg_try_advisory_lock(*self._key).label("got")).cte("relay_lock").prefix_with("MATERIALIZED")
         unsent = self._unsent().where(lock.c.got).lateral("unsent")
         result = (await connection.execute(
             select(lock.c.got, *unsent.c).select_from(lock.outerjoin(unsent, true())).order_by(unsent.c.id))).all()
@@ -142,17 +143,20 @@ class OutboxRelay:
                 await connection.execute(marking)
             return
         if not ids:
-            await connection.execute(select(func.pg_advisory_unlock(self._key)))
+            await connection.execute(select(func.pg_advisory_unlock(*self._key)))
             return
         # one statement: the rows are marked, then the lock is let go (a relay that takes it before
         # this statement commits may publish the batch again: the stream drops the repeats)
         marked = marking.returning(table.c.id).cte("marked")
         await connection.execute(select(select(func.count()).select_from(marked).scalar_subquery(),
-                                        func.pg_advisory_unlock(self._key)))
+                                        func.pg_advisory_unlock(*self._key)))
 
     @property
-    def _key(self) -> Any:
-        return literal(self.lock_key, BigInteger)
+    def _key(self) -> tuple[Any, Any]:
+        """The advisory lock of this outbox: the relays' key space and the table's oid (one
+        lock per table, so outboxes in other schemas of the database do not share it)."""
+        table_oid = cast(cast(func.to_regclass(literal(self.outbox.table.name)), OID), Integer)
+        return literal(RELAY_LOCKS, Integer), table_oid
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

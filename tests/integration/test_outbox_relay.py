@@ -25,7 +25,7 @@ from shared.contracts.base import Message
 from shared.contracts.events import ItemClosed, ItemRegistered
 from shared.storage.database import create_engine
 from shared.storage.migrations import upgrade
-from shared.storage.outbox import Outbox, OutboxRelay, RelayThread
+from shared.storage.outbox import RELAY_LOCKS, Outbox, OutboxRelay, RelayThread
 from tests.support import infra
 from tests.support.services import settings_for
 from tests.support.samples import T0, item_registered
@@ -149,28 +149,36 @@ async def test_only_what_the_stream_confirmed_is_marked_sent(database_url: str, 
         await db.dispose()
 
 
+LOCK = "SELECT {}(:space, to_regclass('workflow_outbox')::oid::int)"
+
+
 async def test_a_relay_waits_while_another_holds_the_outbox_on_postgresql(postgres_url: str | None,
                                                                           broker: NatsBroker,
                                                                           topology: Topology) -> None:
+    """One relay at a time per outbox table; the outbox of another schema has a lock of its own."""
     if postgres_url is None:
         pytest.skip("needs PostgreSQL: only there do several processes share one outbox")
-    with infra.postgres_schema(postgres_url) as url:
-        db = await workflow_db(url)
+    with infra.postgres_schema(postgres_url) as url, infra.postgres_schema(postgres_url) as elsewhere:
+        db, other_db = await workflow_db(url), await workflow_db(elsewhere)
         outbox = Outbox(workflow_tables.outbox, SettableClock(T0))
-        relay = OutboxRelay(db, outbox, JetStreamPublisher(broker, topology, "workflow"))
-        async with db.begin() as connection:
-            await outbox.stage(connection, item_registered(), item_registered())
-        other = create_engine(url)
-        async with other.connect() as holder:  # another workflow process, in the middle of a round
-            await holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": relay.lock_key})
+        publisher = JetStreamPublisher(broker, topology, "workflow")
+        relay, other_relay = OutboxRelay(db, outbox, publisher), OutboxRelay(other_db, outbox, publisher)
+        for engine in (db, other_db):
+            async with engine.begin() as connection:
+                await outbox.stage(connection, item_registered(), item_registered())
+        holder_db = create_engine(url)
+        key = {"space": RELAY_LOCKS}
+        async with holder_db.connect() as holder:  # another workflow process, in the middle of a round
+            assert (await holder.execute(text(LOCK.format("pg_try_advisory_lock")), key)).scalar()
             assert await relay.relay_once() == 0
             assert await unsent(db) == 2
-            await holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": relay.lock_key})
+            assert await other_relay.relay_once() == 2  # another schema's outbox is not held up
+            await holder.execute(text(LOCK.format("pg_advisory_unlock")), key)
         assert await relay.relay_once() == 2
-        async with other.connect() as holder:  # the round let go of the lock
-            assert (await holder.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": relay.lock_key})).scalar()
-        await other.dispose()
-        await db.dispose()
+        async with holder_db.connect() as holder:  # the round let go of the lock
+            assert (await holder.execute(text(LOCK.format("pg_try_advisory_lock")), key)).scalar()
+        for engine in (holder_db, db, other_db):
+            await engine.dispose()
 
 
 async def test_a_relay_on_a_thread_of_its_own_publishes_what_a_commit_staged(database_url: str, nats_url: str,
