@@ -153,7 +153,11 @@ class Driver:
     async def _watch(self, f: Figures, item_id: str, returned: float) -> None:
         wait, url = 0.01, f"{self.urls['ledger']}/items/{item_id}"
         while time.perf_counter() - returned < 300:
-            response = await self._call("GET", url, "office")
+            try:
+                response = await self._call("GET", url, "office")
+            except httpx.TransportError as error:  # e.g. a keep-alive connection the server just closed
+                f.errors.append(f"ledger poll: {error!r}")
+                continue
             f.polls += 1
             if response.status_code == 200 and response.json()["status"] == "closed":
                 f.lag.append(time.perf_counter() - returned)
@@ -354,7 +358,8 @@ async def drive(args: argparse.Namespace, platform: Platform, meters: Meters) ->
     issuer = TokenIssuer(secret=BENCH_SECRET, issuer="duban", audience="duban", ttl=dt.timedelta(days=1))
     now = dt.datetime.now(dt.UTC)
     tokens = {user: issuer.issue(user, now) for user in {"office", "leader", *(a for _, a, _ in STEPS)}}
-    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
+    # idle connections dropped before uvicorn's 5 s keep-alive timeout closes them under a request
+    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400, keepalive_expiry=2.0)
     async with httpx.AsyncClient(timeout=120.0, limits=limits) as client:
         driver = Driver(client, platform.urls, tokens)
         warm = Figures()
