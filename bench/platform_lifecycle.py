@@ -40,7 +40,6 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,25 +48,22 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import httpx  # noqa: E402
 import nats  # noqa: E402
-from sqlalchemy import create_engine as sync_engine  # noqa: E402
-from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from platform_driver import Driver, Figures  # noqa: E402
+from platform_meters import DEFAULT_NATS, Meters, close_path, poll_cost, quiet  # noqa: E402
 from platform_procs import APP_PREFIX, BENCH_SECRET, SERVICES, Platform, running_platform  # noqa: E402
-from proc_stats import BackendSampler, StatementLog, cpu_seconds, listening_pid, rss_mib  # noqa: E402
+from proc_stats import BackendSampler, StatementLog, listening_pid  # noqa: E402
 from shared.bus.topology import Topology, delete_streams  # noqa: E402
 from shared.calendar import load_calendar  # noqa: E402
 from shared.clock import SettableClock  # noqa: E402
 from shared.identity import TokenIssuer  # noqa: E402
-from shared.storage.database import sync_url  # noqa: E402
-from workflow_lifecycle import ITEM, START, STEPS, item_variables, load_definitions  # noqa: E402
+from workflow_lifecycle import START, STEPS, item_variables, load_definitions  # noqa: E402
 
 from services.workflow.engine.runner import Engine  # noqa: E402
 from services.workflow.engine.scripts import DubanScriptEngine  # noqa: E402
 
 DEFAULT_DATABASE = "postgresql+psycopg://root@127.0.0.1:5432/test"
-DEFAULT_NATS = "nats://127.0.0.1:4222"
-DURABLES = ("ledger", "notification", "reporting")
 
 
 def pct(values: list[float], p: float) -> float:
@@ -98,199 +94,6 @@ def raw_run(n: int) -> tuple[float, float]:
 
 
 # -- the driver ------------------------------------------------------------------------------------
-@dataclass
-class Figures:
-    tasks: list[float] = field(default_factory=list)  # GET /tasks seconds
-    complete: list[float] = field(default_factory=list)  # POST /tasks/{id}/complete seconds
-    register: list[float] = field(default_factory=list)
-    lag: list[float] = field(default_factory=list)  # closing call returned -> ledger GET says closed
-    closed_at: dict[str, float] = field(default_factory=dict)  # item id -> time.time() of the closing return
-    polls: int = 0
-    not_listed: int = 0  # GET /tasks did not list the next task yet (asked again)
-    errors: list[str] = field(default_factory=list)
-    watchers: list[asyncio.Task[None]] = field(default_factory=list)
-
-
-class Driver:
-    def __init__(self, client: httpx.AsyncClient, urls: dict[str, str], tokens: dict[str, str]) -> None:
-        self.client, self.urls, self.tokens = client, urls, tokens
-
-    def _auth(self, user: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens[user]}"}
-
-    async def _call(self, method: str, url: str, user: str, timings: list[float] | None = None,
-                    **kwargs: Any) -> httpx.Response:
-        started = time.perf_counter()
-        response = await self.client.request(method, url, headers=self._auth(user), **kwargs)
-        if timings is not None:
-            timings.append(time.perf_counter() - started)
-        return response
-
-    async def lifecycle(self, f: Figures) -> None:
-        wf = self.urls["workflow"]
-        response = await self._call("POST", f"{wf}/items", "office", f.register, json=ITEM)
-        response.raise_for_status()
-        item_id = response.json()["id"]
-        for kind, actor, form in STEPS:
-            task_id = await self._find_task(f, actor, item_id, kind)
-            done = await self._call("POST", f"{wf}/tasks/{task_id}/complete", actor, f.complete, json={"data": form})
-            done.raise_for_status()
-        returned = time.perf_counter()
-        f.closed_at[item_id] = time.time()
-        f.watchers.append(asyncio.create_task(self._watch(f, item_id, returned)))
-
-    async def _find_task(self, f: Figures, actor: str, item_id: str, kind: str) -> str:
-        for _ in range(500):
-            response = await self._call("GET", f"{self.urls['workflow']}/tasks", actor, f.tasks)
-            response.raise_for_status()
-            for task in response.json()["items"]:
-                if task["item_id"] == item_id and task["kind"] == kind:
-                    return str(task["id"])
-            f.not_listed += 1
-            await asyncio.sleep(0.01)
-        raise RuntimeError(f"{kind} of {item_id} never listed for {actor}")
-
-    async def _watch(self, f: Figures, item_id: str, returned: float) -> None:
-        wait, url = 0.01, f"{self.urls['ledger']}/items/{item_id}"
-        while time.perf_counter() - returned < 300:
-            try:
-                response = await self._call("GET", url, "office")
-            except httpx.TransportError as error:  # e.g. a keep-alive connection the server just closed
-                f.errors.append(f"ledger poll: {error!r}")
-                continue
-            f.polls += 1
-            if response.status_code == 200 and response.json()["status"] == "closed":
-                f.lag.append(time.perf_counter() - returned)
-                return
-            await asyncio.sleep(wait)
-            wait = min(wait * 1.25, 1.0)
-        f.errors.append(f"ledger never showed {item_id} closed")
-
-    async def client_loop(self, f: Figures, lifecycles: int) -> None:
-        for _ in range(lifecycles):
-            try:
-                await self.lifecycle(f)
-            except Exception as error:  # counted and shown; the run goes on
-                f.errors.append(repr(error))
-
-
-# -- measuring the processes -----------------------------------------------------------------------
-@dataclass
-class Meters:
-    platform: Platform
-    sampler: BackendSampler | None
-    nats_pid: int | None
-    poll_cost: float = 0.0  # the ledger's CPU seconds per GET /items/{id}
-    statements: StatementLog | None = None
-
-    def pids(self) -> dict[str, int]:
-        found = dict(self.platform.pids)
-        if self.nats_pid:
-            found["nats (shared)"] = self.nats_pid
-        found["smtp sink"] = self.platform.mail_pid
-        found["driver"] = os.getpid()
-        return found
-
-    def snapshot(self) -> dict[str, float]:
-        cpu = {name: cpu_seconds(pid) for name, pid in self.pids().items()}
-        if self.sampler:
-            self.sampler.mark()
-        return cpu
-
-    def spent(self, before: dict[str, float]) -> dict[str, float]:
-        cpu = {name: cpu_seconds(pid) - before[name] for name, pid in self.pids().items()}
-        if self.sampler:
-            backends = self.sampler.spent()
-            cpu["postgresql"] = sum(backends.get(APP_PREFIX + name, 0.0) for name in SERVICES)
-            for name in SERVICES:
-                cpu[f"  pg for {name}"] = backends.get(APP_PREFIX + name, 0.0)
-        return cpu
-
-    def log_lines(self) -> dict[str, int]:
-        counts = {}
-        for name in SERVICES:
-            with (self.platform.work_dir / f"{name}.log").open("rb") as log:
-                counts[name] = sum(1 for _ in log)
-        return counts
-
-    def rss(self) -> dict[str, float]:
-        return {name: rss_mib(pid) for name, pid in self.platform.pids.items()}
-
-
-async def poll_cost(driver: Driver, meters: Meters, item_id: str, n: int = 200) -> float:
-    url, pid = f"{driver.urls['ledger']}/items/{item_id}", meters.platform.pids["ledger"]
-    before = cpu_seconds(pid)
-    for _ in range(n):
-        (await driver.client.get(url, headers={"Authorization": f"Bearer {driver.tokens['office']}"})).raise_for_status()
-    return (cpu_seconds(pid) - before) / n
-
-
-async def quiet(platform: Platform, pids: dict[str, int], timeout: float = 120.0) -> float:
-    """Wait until the consumers have nothing pending, the outbox is empty and the services
-    are idle (under 3 % of a core over 0.5 s); returns the seconds waited."""
-    started = time.perf_counter()
-    topology = Topology(root=platform.bus_root)
-    connection = await nats.connect(os.environ.get("NATS_URL", DEFAULT_NATS))
-    db = sync_engine(sync_url(outbox_url(platform)))
-    try:
-        js = connection.jetstream()
-        while time.perf_counter() - started < timeout:
-            infos = [await js.consumer_info(topology.events_stream, d) for d in DURABLES]
-            with db.connect() as c:
-                unsent = c.execute(text("SELECT count(*) FROM workflow_outbox WHERE sent_at IS NULL")).scalar_one()
-            if unsent == 0 and all(i.num_pending == 0 and i.num_ack_pending == 0 for i in infos):
-                before = sum(cpu_seconds(p) for p in pids.values())
-                await asyncio.sleep(0.5)
-                if sum(cpu_seconds(p) for p in pids.values()) - before < 0.015 * len(pids):
-                    break
-            else:
-                await asyncio.sleep(0.1)
-    finally:
-        db.dispose()
-        await connection.close()
-    return time.perf_counter() - started
-
-
-def outbox_url(platform: Platform) -> str:
-    return platform.database_url or f"sqlite:///{platform.work_dir / 'workflow.db'}"
-
-
-def close_path(platform: Platform, closed_at: dict[str, float]) -> dict[str, list[float]]:
-    """Where the lag of ``item.closed`` goes, per item, in seconds: closing call returned ->
-    the relay marked it sent (workflow outbox ``sent_at``) -> the ledger applied it (its
-    inbox's ``received_at``)."""
-    def rows(service: str, query: str) -> list[Any]:
-        db = sync_engine(sync_url(platform.database_url or f"sqlite:///{platform.work_dir / f'{service}.db'}"))
-        try:
-            with db.connect() as c:
-                return list(c.execute(text(query)))
-        finally:
-            db.dispose()
-
-    sent = {str(e): epoch(at) for e, at in rows("workflow", "SELECT event_id, sent_at FROM workflow_outbox "
-                                                            "WHERE subject LIKE '%.item.closed' AND sent_at IS NOT NULL")}
-    applied = {str(i): (str(e), epoch(at)) for i, e, at in rows(
-        "ledger", "SELECT item_id, event_id, received_at FROM ledger_inbox WHERE subject LIKE '%.item.closed'")}
-    path: dict[str, list[float]] = {"relay": [], "ledger": [], "to ledger": []}
-    for item_id, at in closed_at.items():
-        if item_id not in applied:
-            continue
-        event_id, received = applied[item_id]
-        path["to ledger"].append(received - at)
-        if event_id in sent:
-            path["relay"].append(sent[event_id] - at)
-            path["ledger"].append(received - sent[event_id])
-    return path
-
-
-def epoch(when: Any) -> float:
-    if isinstance(when, str):  # SQLite
-        when = dt.datetime.fromisoformat(when)
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return when.timestamp()
-
-
 # -- one level -------------------------------------------------------------------------------------
 async def level(driver: Driver, meters: Meters, clients: int, per_client: int, raw_n: int) -> dict[str, Any]:
     raw_rate, raw_cpu = raw_run(raw_n)
@@ -308,7 +111,8 @@ async def level(driver: Driver, meters: Meters, clients: int, per_client: int, r
     cpu = meters.spent(before)
     lines = {k: v - lines[k] for k, v in meters.log_lines().items()}
     done = len(f.closed_at)
-    return {"poll_cost": meters.poll_cost, "clients": clients, "n": done, "elapsed": elapsed, "rate": done / elapsed, "raw_rate": raw_rate,
+    return {"poll_cost": meters.poll_cost, "clients": clients, "n": done, "elapsed": elapsed, "rate": done / elapsed,
+            "raw_rate": raw_rate,
             "raw_cpu": raw_cpu, "cpu": cpu, "f": f, "load": (load_before, load()), "quiet": waited,
             "path": close_path(meters.platform, f.closed_at), "rss": meters.rss(),
             "log_lines": lines, "statements": meters.statements.counted() if meters.statements else None}
@@ -345,7 +149,8 @@ def report(r: dict[str, Any]) -> None:
     for name, seconds in cpu.items():
         print(f"    {name:<20} {seconds / n * 1000:8.1f}")
     print(f"    (of the ledger's, the watchers' polls ~{f.polls * r['poll_cost'] / n * 1000:.1f})")
-    print(f"    {'total':<20} {total / n * 1000:8.1f} = {total / n / raw_cpu:.1f} x raw  (services, their PG backends, NATS)")
+    print(f"    {'total':<20} {total / n * 1000:8.1f} = {total / n / raw_cpu:.1f} x raw  "
+          "(services, their PG backends, NATS)")
     if r["statements"]:
         print("  SQL statements per lifecycle (server log, the watchers' polls included):")
         for app, kinds in sorted(r["statements"].items()):

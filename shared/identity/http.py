@@ -52,8 +52,8 @@ def _bearer_token(header: str | None) -> str:
 BEARER = HTTPBearer(auto_error=False, description="A JWT whose subject is a user of the organisation file")
 
 
-async def current_principal(request: Request,
-                            _scheme: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None) -> Principal:
+async def current_principal(
+        request: Request, _scheme: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None) -> Principal:
     """FastAPI dependency: the caller, or 401 (503 when the key set cannot be fetched).
 
     ``_scheme`` only declares the bearer scheme in the OpenAPI; the header is read here.

@@ -15,8 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.bus.connection import nats_broker
 from shared.bus.publisher import JetStreamPublisher, Outgoing
+from shared.bus.topology import Topology
 from shared.clock import Clock
 from shared.contracts.base import Message
+from shared.settings import ServiceSettings
 from shared.storage.database import create_engine, reading
 from shared.storage.types import BigId, UtcDateTime
 from shared.waiting import first_of
@@ -174,7 +176,6 @@ class OutboxRelay:
                 await first_of(self._wake, stop, timeout=self.idle_interval)
 
 
-
 class RelayThread:
     """An ``OutboxRelay`` on a thread of its own, with its own event loop, a pool of two
     database connections and its own NATS connection (the service's NATS user).
@@ -188,7 +189,7 @@ class RelayThread:
     starts the thread, waits for ``stop`` and lets the relay finish its round.
     """
 
-    def __init__(self, settings: Any, table: Table, clock: Clock, topology: Any, *, batch: int = 200,
+    def __init__(self, settings: ServiceSettings, table: Table, clock: Clock, topology: Topology, *, batch: int = 200,
                  idle_interval: float = 0.5) -> None:
         self.settings, self.table, self.clock, self.topology = settings, table, clock, topology
         self.batch, self.idle_interval = batch, idle_interval

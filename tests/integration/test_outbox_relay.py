@@ -116,7 +116,8 @@ async def test_a_batch_published_again_after_a_crash_is_stored_once(database_url
         await outbox.stage(connection, *messages)
     publisher = JetStreamPublisher(broker, topology, "workflow")
     # a relay published the batch and died before marking it sent
-    assert await publisher.publish_pipelined([Outgoing(m.subject, m.to_json(), str(m.event_id)) for m in messages]) == 20
+    batch = [Outgoing(m.subject, m.to_json(), str(m.event_id)) for m in messages]
+    assert await publisher.publish_pipelined(batch) == 20
 
     assert await OutboxRelay(db, outbox, publisher).relay_once() == 20
 
