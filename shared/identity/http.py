@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from shared.identity.directory import OrgDirectory, Role
 from shared.identity.principal import Principal
@@ -51,14 +52,20 @@ def _bearer_token(header: str | None) -> str:
 BEARER = HTTPBearer(auto_error=False, description="A JWT whose subject is a user of the organisation file")
 
 
-def current_principal(request: Request,
-                      _scheme: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None) -> Principal:
+async def current_principal(
+        request: Request, _scheme: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None) -> Principal:
     """FastAPI dependency: the caller, or 401 (503 when the key set cannot be fetched).
 
-    ``_scheme`` only declares the bearer scheme in the OpenAPI; the header is read here."""
+    ``_scheme`` only declares the bearer scheme in the OpenAPI; the header is read here.
+    Checking an HS256 token takes microseconds and is done on the event loop (a plain ``def``
+    dependency would cost every request a trip through the thread pool); only a verifier that
+    may fetch an issuer's key set over the network runs in the thread pool."""
     authenticator: Authenticator = request.app.state.authenticator
+    header = request.headers.get("Authorization")
     try:
-        return authenticator.authenticate(request.headers.get("Authorization"))
+        if authenticator.verifier.fetches_keys:
+            return await run_in_threadpool(authenticator.authenticate, header)
+        return authenticator.authenticate(header)
     except KeysUnavailable as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=exc.reason) from None
     except InvalidToken as exc:
@@ -74,7 +81,7 @@ def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
         raise ValueError("require_roles needs at least one role")
     needed = ", ".join(str(role) for role in roles)
 
-    def dependency(principal: PrincipalDep) -> Principal:
+    async def dependency(principal: PrincipalDep) -> Principal:  # async: no trip through the thread pool
         if not principal.has_role(*roles):
             raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"requires one of the roles: {needed}")
         return principal

@@ -94,6 +94,11 @@ class TokenVerifier:
             return cls(**common, algorithms=settings.jwt_algorithms, jwks_client=client)
         return cls(**common, algorithms=[HMAC], secret=settings.jwt_secret)
 
+    @property
+    def fetches_keys(self) -> bool:
+        """Whether ``verify`` may fetch the key set over the network (then it blocks)."""
+        return self._jwks is not None
+
     def verify(self, token: str) -> dict[str, Any]:
         if not token:
             raise InvalidToken("missing token")

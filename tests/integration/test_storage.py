@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import importlib
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from faststream.nats import NatsBroker
 from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import DBAPIError
 
 from services.ledger import tables as ledger_tables
 from services.workflow.adapters import tables as workflow_tables
 from shared.bus.publisher import JetStreamPublisher
 from shared.bus.topology import Topology
 from shared.clock import SettableClock
-from shared.storage.database import create_engine
+from shared.storage.database import create_engine, reading
 from shared.storage.inbox import count, record_once
 from shared.storage.migrations import alembic_config, upgrade
 from shared.storage.outbox import Outbox, OutboxRelay
@@ -134,3 +137,51 @@ async def test_times_come_back_as_the_same_utc_instant(database_url: str) -> Non
     await engine.dispose()
     assert row.occurred_at == beijing and row.occurred_at.utcoffset() == dt.timedelta(0)
     assert row.occurred_at.hour == 9
+
+
+async def test_a_postgresql_pool_keeps_its_connections_through_a_burst(postgres_url: str | None) -> None:
+    """40 reads at once share the pool's 20 connections, and a second burst finds the same ones."""
+    if postgres_url is None:
+        pytest.skip("needs PostgreSQL: SQLite has no server connections to keep")
+    engine = create_engine(postgres_url)
+
+    async def backend() -> int:
+        async with reading(engine) as connection:
+            return (await connection.execute(text("SELECT pg_backend_pid() FROM pg_sleep(0.05)"))).scalar_one()
+
+    first = set(await asyncio.gather(*(backend() for _ in range(40))))
+    second = set(await asyncio.gather(*(backend() for _ in range(40))))
+    await engine.dispose()
+    assert len(first) <= 20 and second <= first
+
+
+async def test_a_connection_the_server_dropped_fails_once_and_the_next_one_is_new(postgres_url: str | None) -> None:
+    if postgres_url is None:
+        pytest.skip("needs PostgreSQL: only a server drops connections")
+    engine, admin = create_engine(postgres_url), create_engine(postgres_url)
+    async with engine.connect() as connection:
+        dropped = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+    async with admin.connect() as connection:  # e.g. a restart or a failover
+        await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": dropped})
+    with pytest.raises(DBAPIError) as failed:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    assert failed.value.connection_invalidated
+    async with engine.connect() as connection:
+        again = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+    await engine.dispose()
+    await admin.dispose()
+    assert again != dropped
+
+
+async def test_a_read_connection_opens_no_transaction(database_url: str) -> None:
+    upgrade(database_url, "ledger")
+    engine = create_engine(database_url)
+    async with reading(engine) as connection:
+        await connection.execute(select(ledger_tables.inbox.c.event_id))
+        raw = (await connection.get_raw_connection()).driver_connection
+        if connection.dialect.name == "postgresql":  # no BEGIN went to the server
+            assert raw.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        else:
+            assert not raw.in_transaction
+    await engine.dispose()

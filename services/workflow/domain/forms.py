@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -105,7 +106,10 @@ class InvalidForm(ValueError):
         self.errors = errors
 
 
+@functools.cache
 def schema_of(kind: str) -> dict[str, Any]:
+    """The form's JSON Schema, built once per kind (pydantic takes ~0.4 ms each time, and
+    ``GET /tasks`` shows one per task). The dict is shared between callers: never change it."""
     return FORMS[kind].model_json_schema()
 
 
