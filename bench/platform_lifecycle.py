@@ -61,7 +61,6 @@ from shared.identity import TokenIssuer  # noqa: E402
 from workflow_lifecycle import START, STEPS, item_variables, load_definitions  # noqa: E402
 
 from services.workflow.engine.runner import Engine  # noqa: E402
-from services.workflow.engine.scripts import DubanScriptEngine  # noqa: E402
 
 DEFAULT_DATABASE = "postgresql+psycopg://root@127.0.0.1:5432/test"
 
@@ -82,7 +81,7 @@ def load() -> str:
 def raw_run(n: int) -> tuple[float, float]:
     """n lifecycles on the in-memory engine: (lifecycles/s, CPU seconds per lifecycle)."""
     definitions = load_definitions()
-    engine = Engine(DubanScriptEngine(SettableClock(START), load_calendar(None)))
+    engine = Engine(SettableClock(START), load_calendar(None))
     wall, cpu = time.perf_counter(), time.process_time()
     for i in range(n):
         run, _ = engine.start(definitions, "assignment", item_variables(uuid.uuid4(), i + 1))

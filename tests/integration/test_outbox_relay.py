@@ -16,7 +16,7 @@ from nats.js.api import StreamConfig
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.workflow import tables as workflow_tables
+from services.workflow.adapters import tables as workflow_tables
 from services.workflow.config import WorkflowSettings
 from shared.bus.publisher import JetStreamPublisher, Outgoing
 from shared.bus.topology import Topology, delete_streams

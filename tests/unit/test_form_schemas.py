@@ -1,6 +1,6 @@
 """The JSON Schema of each task form, as GET /tasks shows it."""
 
-from services.workflow import forms
+from services.workflow.domain import forms
 
 
 def test_each_forms_schema_is_built_once_and_is_the_models_own() -> None:

@@ -11,7 +11,6 @@ import pytest
 
 from services.workflow.engine.definitions import Definitions
 from services.workflow.engine.runner import Engine
-from services.workflow.engine.scripts import DubanScriptEngine
 from shared.calendar import load_calendar
 from shared.clock import SettableClock
 from shared.logs import SPIFF_LOGGERS, configure_logging
@@ -38,7 +37,7 @@ def configure_into(out: io.StringIO, level: str) -> None:
 def start_an_item() -> None:
     """Start a real assignment process: SpiffWorkflow changes the state of many tasks."""
     definitions = Definitions({p.name: p.read_bytes() for p in sorted((REPO / "workflows").glob("*.bpmn"))})
-    engine = Engine(DubanScriptEngine(SettableClock(NOW), load_calendar(None)))
+    engine = Engine(SettableClock(NOW), load_calendar(None))
     engine.start(definitions, "assignment", {
         "item_id": "00000000-0000-0000-0000-000000000001", "code": "督办〔2026〕1号", "title": "推进老旧小区改造",
         "source": "work_report_target", "urgency": "normal", "lead_unit": "zjj", "co_units": [], "leader": "leader",
