@@ -25,8 +25,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import datetime as dt
 import json
+import multiprocessing
+import pstats
 import resource
 import sys
 import tempfile
@@ -124,7 +127,29 @@ async def explain(db: AsyncEngine, statement: str, parameters: Any) -> str:
             await transaction.rollback()
 
 
-async def run_once(url: str, instances: int, due: int, batch: int) -> dict[str, Any]:
+def sweep_worker(url: str, now: dt.datetime, batch: int, go: Any, results: Any) -> None:
+    """Another workflow process on the same database: sweeps until nothing is due (``SKIP
+    LOCKED`` hands each worker other rows), then reports what it fired and its phases."""
+    async def sweep() -> tuple[int, dict[str, float]]:
+        db = create_engine(url)
+        phases = Phases()
+        service = build_service(db, SettableClock(now), TimedEngine(SettableClock(now), phases))
+        try:
+            await service.versions.install(load_definitions(), source="bench", actor="bench")
+            SqlTimer(db, phases, classify=lambda s: "SQL: due query" if "next_timer_at <=" in s else None)
+            go.wait()
+            phases.seconds.clear()
+            fired = 0
+            while stepped := await service.fire_due_timers(batch):
+                fired += stepped
+            return fired, dict(phases.seconds)
+        finally:
+            await db.dispose()
+    results.put(asyncio.run(sweep()))
+
+
+async def run_once(url: str, instances: int, due: int, batch: int, profile: bool = False,
+                   workers: int = 1) -> dict[str, Any]:
     upgrade(url, "workflow")
     db = create_engine(url)
     clock = SettableClock(START)
@@ -158,11 +183,30 @@ async def run_once(url: str, instances: int, due: int, batch: int) -> dict[str, 
         calls, fired = 0, 0
         phases.seconds.clear()
         sql = SqlTimer(db, phases, classify=lambda s: "SQL: due query" if "next_timer_at <=" in s else None)
+        profiler = cProfile.Profile() if profile else None
+        spawn = multiprocessing.get_context("spawn")
+        go, results = spawn.Event(), spawn.Queue()
+        others = [spawn.Process(target=sweep_worker, args=(url, now, batch, go, results)) for _ in range(workers - 1)]
+        for process in others:
+            process.start()
+        await asyncio.sleep(3 if others else 0)  # the other workers connect and load their definitions
         started = time.perf_counter()
+        go.set()
+        if profiler:
+            profiler.enable()
         while stepped := await service.fire_due_timers(batch):
             calls += 1
             fired += stepped
+        for _ in others:
+            theirs, their_phases = await asyncio.to_thread(results.get)
+            fired += theirs
+            phases.seconds.update(their_phases)
         elapsed = time.perf_counter() - started
+        for process in others:
+            process.join()
+        if profiler:
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
         statements = sql.statements
 
         async with db.connect() as connection:
@@ -189,19 +233,23 @@ async def main() -> None:
     parser.add_argument("--due", type=int, default=1_000, help="of which due now")
     parser.add_argument("--batch", type=int, default=200, help="fire_due_timers limit (the app's SWEEP_BATCH)")
     parser.add_argument("--db", help="comma-separated subset of sqlite,postgresql")
+    parser.add_argument("--profile", action="store_true", help="print the sweep's cProfile (own time)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="workflow processes sweeping the same database at once (PostgreSQL: SKIP LOCKED)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, \
             targets(tmp, set(args.db.split(",")) if args.db else None) as urls:
         for name, url in urls.items():
-            figures = await run_once(url, args.instances, args.due, args.batch)
-            print(f"{name:<10} {args.instances:,} waiting, {args.due:,} due: fired {figures['fired']:,} in "
+            figures = await run_once(url, args.instances, args.due, args.batch, args.profile, args.workers)
+            print(f"{name:<10} {args.workers} worker(s), {args.instances:,} waiting, {args.due:,} due: fired {figures['fired']:,} in "
                   f"{figures['elapsed']:.2f} s over {figures['calls']} calls of fire_due_timers({args.batch}) = "
                   f"{figures['fired'] / figures['elapsed']:,.0f} timers/s; each fired once "
                   f"({figures['fired']:,} deadline.reminder in the outbox, one per item); "
                   f"setup {figures['setup']:.0f} s")
             parts = figures["phases"]
-            parts["rest (events, SQLAlchemy, glue)"] = figures["elapsed"] - sum(parts.values())
-            print("  per timer: " + ", ".join(f"{k} {v / figures['fired'] * 1000:.2f} ms ({v / figures['elapsed']:.0%})"
+            busy = figures["elapsed"] * args.workers  # worker-seconds
+            parts["rest (events, SQLAlchemy, glue)"] = busy - sum(parts.values())
+            print("  per timer, in worker time: " + ", ".join(f"{k} {v / figures['fired'] * 1000:.2f} ms ({v / busy:.0%})"
                                               for k, v in parts.items())
                   + f" ({figures['statements'] / figures['fired']:.1f} statements)")
             if figures["plan"]:

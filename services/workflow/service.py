@@ -133,9 +133,9 @@ class WorkflowService:
         while stepped < limit:
             async with self.uow.begin("timer", SYSTEM) as tx:
                 due = await self.uow.instances.due(tx.connection, self.clock.now(), min(TIMER_CHUNK, limit - stepped))
-                fresh = [instance_id for instance_id in due if instance_id not in seen]
-                for instance_id in fresh:
-                    step = await tx.of_instance(instance_id)
+                fresh = [row for row in due if row.id not in seen]
+                for row in fresh:
+                    step = await tx.of_row(row)
                     try:
                         step.settle()
                     except STEP_FAILURES as failure:
@@ -144,10 +144,10 @@ class WorkflowService:
                         try:
                             await tx.save(step)  # before the next instance's scripts count its cases
                         except ConcurrentUpdate:  # another worker stepped it first: nothing of it was written
-                            log.info("timer step lost a race", extra={"instance": str(instance_id)})
+                            log.info("timer step lost a race", extra={"instance": str(row.id)})
             if not fresh:  # none, or only ones still due after their step: left to the next sweep
                 break
-            seen.update(fresh)
+            seen.update(row.id for row in fresh)
             stepped += len(fresh)
         return stepped
 

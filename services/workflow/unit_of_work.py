@@ -89,6 +89,7 @@ class Transaction:
         self.uow, self.connection, self.actor = uow, connection, actor
         self.steps: list[Step] = []
         self.saved: list[Step] = []  # kept for the next step of each instance once committed
+        self.outgoing: list[Event] = []  # the saved steps' events, staged in the outbox at the end
         self.offences: Offences | None = None
         self.current: InstanceRow | None = None  # the instance of the step under way, for an incident
         self.current_is_stored = False
@@ -97,10 +98,10 @@ class Transaction:
         row = await self.uow.instances.load(self.connection, instance_id)
         if row is None:
             raise NotFound(f"instance {instance_id} not found")
-        return await self._restored(row)
+        return await self.of_row(row)
 
-    async def _restored(self, row: InstanceRow) -> Step:
-        """The row's run: the workflow this process stepped last, if the row is still at the
+    async def of_row(self, row: InstanceRow) -> Step:
+        """The run of a row loaded (locked) in this transaction: the workflow this process stepped last, if the row is still at the
         revision it saved (another worker would have moved it on), else restored from the row."""
         self.current, self.current_is_stored = row, True
         offences = await self._offences()
@@ -118,7 +119,7 @@ class Transaction:
             if instance_id is None:
                 raise NotFound(f"task {task_id} not found")
             return await self.of_instance(instance_id)
-        return await self._restored(row)
+        return await self.of_row(row)
 
     async def of_item(self, item_id: uuid.UUID) -> Step:
         t = tables.instances
@@ -155,12 +156,13 @@ class Transaction:
     async def save(self, step: Step) -> None:
         """Store a step now (its accountability cases count for the next step's scripts)."""
         self.steps.remove(step)
-        await self.uow.save(self.connection, step, await self._offences())
+        self.outgoing += await self.uow.save(self.connection, step, await self._offences())
         self.saved.append(step)
 
     async def finish(self) -> None:
         for step in list(self.steps):
             await self.save(step)
+        await self.uow.outbox.stage(self.connection, *self.outgoing)  # one INSERT for all the steps
 
     def _step(self, row: InstanceRow, run: Run, *, new: bool = False, before: list[UserTask] | None = None) -> Step:
         step = Step(row, run, self.actor, self.uow.clock.now(), run.ready_tasks() if before is None else before,
@@ -210,9 +212,10 @@ class UnitOfWork:
             raise StepFailed(failure, incident) from failure
         self.wake()
 
-    async def save(self, connection: AsyncConnection, step: Step, offences: Offences) -> None:
-        """Everything a step implies, in the step's transaction. The instance row goes first:
-        its revision check (``ConcurrentUpdate``) fails before anything else of the step is written."""
+    async def save(self, connection: AsyncConnection, step: Step, offences: Offences) -> list[Event]:
+        """Everything a step implies, in the step's transaction; its events (for the outbox).
+        The instance row goes first: its revision check (``ConcurrentUpdate``) fails before
+        anything else of the step is written."""
         row, run, now = step.row, step.run, step.now
         state, timer, done = self.engine.dump(run), run.next_timer_due(), run.completed
         if step.new:
@@ -225,7 +228,7 @@ class UnitOfWork:
             await connection.execute(insert(tables.task_history), step.history)
         events += await progressed(connection, row, events, step.actor, now)
         await record_cases(connection, row, events, offences, now)
-        await self.outbox.stage(connection, *events)
+        return events
 
 
 async def progressed(connection: AsyncConnection, row: InstanceRow, events: list[Event], actor: str,

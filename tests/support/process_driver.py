@@ -2,7 +2,8 @@
 
 One ``ItemDriver`` is one item: the real files of ``workflows/`` parsed together, an engine
 on a ``SettableClock`` (Beijing time), and every step saved and restored through
-``Engine.dump``/``Engine.load`` before and after it runs. Each emitted event is checked
+``Engine.dump``/``Engine.load`` before and after it runs (and held to SpiffWorkflow's stock
+restore: tests/support/stock_restore.py). Each emitted event is checked
 against its contract with ``services.workflow.adapters.emitted.to_event``, as the service does.
 """
 
@@ -20,6 +21,7 @@ from services.workflow.engine.definitions import Definitions
 from services.workflow.engine.runner import Emitted, Engine, Run, UserTask
 from shared.calendar import load_calendar
 from shared.clock import CHINA, SettableClock
+from tests.support.stock_restore import same_as_stock
 
 ROOT = Path(__file__).parents[2]
 WORKFLOWS = ROOT / "workflows"
@@ -138,6 +140,7 @@ class ItemDriver:
         assert self.run is not None, "start the item first"
         state = self.engine.dump(self.run)
         assert "spec" not in json.loads(state)
+        same_as_stock(self.engine, definitions().spec_json(self.process_id), state)  # the fast restore
         self.run = self.engine.load(definitions(), self.process_id, state)
         return self.run
 

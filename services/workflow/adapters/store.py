@@ -119,19 +119,26 @@ class InstanceStore:
             select(open_tasks.c.instance_id).where(open_tasks.c.id == task_id).scalar_subquery()))
 
     async def _load(self, connection: AsyncConnection, where: Any) -> InstanceRow | None:
+        rows = await self._rows(connection, where)
+        return rows[0] if rows else None
+
+    async def _rows(self, connection: AsyncConnection, where: Any, *, order: Any = None, limit: int | None = None,
+                    skip_locked: bool = False) -> list[InstanceRow]:
+        """Instance rows (locked on PostgreSQL: one worker steps an instance at a time) with
+        their items' progress, in one query."""
         t, items = tables.instances, tables.items
         query = (select(t.c.id, t.c.item_id, t.c.process_id, t.c.version, t.c.state, t.c.revision,
                         items.c.status, items.c.status_reason, items.c.due_date, items.c.overdue_deadline)
                  .select_from(t.outerjoin(items, items.c.id == t.c.item_id)).where(where))
+        if order is not None:
+            query = query.order_by(order).limit(limit)
         if connection.dialect.name == "postgresql":
-            query = query.with_for_update(of=t)  # one worker steps an instance at a time
-        row = (await connection.execute(query)).first()
-        if row is None:
-            return None
-        progress = None if row.status is None else Progress(
-            ItemStatus(row.status), row.status_reason, row.due_date,
-            DeadlineKind(row.overdue_deadline) if row.overdue_deadline else None)
-        return InstanceRow(row.id, row.item_id, row.process_id, row.version, row.state, row.revision, progress)
+            query = query.with_for_update(of=t, skip_locked=skip_locked)
+        return [InstanceRow(row.id, row.item_id, row.process_id, row.version, row.state, row.revision,
+                            None if row.status is None else Progress(
+                                ItemStatus(row.status), row.status_reason, row.due_date,
+                                DeadlineKind(row.overdue_deadline) if row.overdue_deadline else None))
+                for row in await connection.execute(query)]
 
     async def save(self, connection: AsyncConnection, row: InstanceRow, state: str, *,
                    next_timer_at: dt.datetime | None, completed: bool, now: dt.datetime) -> None:
@@ -142,10 +149,9 @@ class InstanceStore:
             raise ConcurrentUpdate(f"instance {row.id} changed under us (revision {row.revision})")
         row.state, row.revision = state, row.revision + 1
 
-    async def due(self, connection: AsyncConnection, now: dt.datetime, limit: int) -> list[uuid.UUID]:
-        """Instances whose next timer is due: a range scan of the timer index."""
+    async def due(self, connection: AsyncConnection, now: dt.datetime, limit: int) -> list[InstanceRow]:
+        """Instances whose next timer is due, locked (a range scan of the timer index; rows
+        another worker holds are skipped)."""
         t = tables.instances
-        query = (select(t.c.id).where(t.c.next_timer_at <= now).order_by(t.c.next_timer_at).limit(limit))
-        if connection.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        return list((await connection.execute(query)).scalars())
+        return await self._rows(connection, t.c.next_timer_at <= now, order=t.c.next_timer_at, limit=limit,
+                                skip_locked=True)

@@ -9,16 +9,19 @@ from functools import cached_property
 from typing import Any
 
 from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
 
 from services.workflow.engine.parser import make_parser, read_xml
+from services.workflow.engine.restoring import FastSubWorkflowConverter, FastTaskConverter, FastWorkflowConverter
 from services.workflow.engine.timers import ClockTimeDateEventDefinition
 
 
-class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
+class StateOnlyWorkflowConverter(FastWorkflowConverter):
     """Serializes an instance without its specs: they are stored once per version and
     handed back as objects on restore, so converting them for every save is wasted work."""
 
@@ -34,6 +37,8 @@ REGISTRY = BpmnWorkflowSerializer.configure({
     **SPIFF_CONFIG,
     ClockTimeDateEventDefinition: TimerConditionalEventDefinitionConverter,
     BpmnWorkflow: StateOnlyWorkflowConverter,
+    BpmnSubWorkflow: FastSubWorkflowConverter,
+    Task: FastTaskConverter,
 })
 SERIALIZER = BpmnWorkflowSerializer(REGISTRY)
 
