@@ -22,13 +22,12 @@ from services.workflow.domain.refusals import STEP_FAILURES, ExtensionRefused, I
 from services.workflow.engine.runner import Engine, NotWaiting
 from services.workflow.unit_of_work import UnitOfWork
 from services.workflow.versions import Versions
-from shared.bus.publisher import JetStreamPublisher
 from shared.calendar import WorkingCalendar
 from shared.clock import Clock, today_in_china
 from shared.contracts.commands import OpenAccountability
 from shared.contracts.events import ItemRegistered
 from shared.storage.inbox import record_once
-from shared.storage.outbox import Outbox, OutboxRelay
+from shared.storage.outbox import BatchPublisher, Outbox, OutboxRelay
 
 log = logging.getLogger("duban.workflow")
 SYSTEM = "system"
@@ -213,10 +212,11 @@ class WorkflowService:
         return (await connection.execute(select(t.c.due_date).where(t.c.id == item_id))).scalar()
 
 
-def build_service(db: AsyncEngine, clock: Clock, calendar: WorkingCalendar, publisher: JetStreamPublisher,
+def build_service(db: AsyncEngine, clock: Clock, calendar: WorkingCalendar, publisher: BatchPublisher,
                   limits: DeployLimits | None = None, engine: Engine | None = None) -> WorkflowService:
     """The service with its engine, outbox and relay (the relay runs only where it is started);
-    ``engine`` replaces the BPMN engine (benchmarks time it)."""
+    ``publisher`` is where the relay sends the outbox (JetStream; a recording fake in unit
+    tests), ``engine`` replaces the BPMN engine (benchmarks time it)."""
     outbox = Outbox(tables.outbox, clock)
     relay = OutboxRelay(db, outbox, publisher)
     definitions = DefinitionStore()

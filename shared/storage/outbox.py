@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from sqlalchemy import (Column, Index, Integer, LargeBinary, MetaData, Row, Select, String, Table, Uuid, cast, func,
                         literal, select, true, update)
@@ -42,6 +43,14 @@ def outbox_table(metadata: MetaData, prefix: str) -> Table:
     Index(f"ix_{prefix}_outbox_unsent", table.c.id, postgresql_where=table.c.sent_at.is_(None),
           sqlite_where=table.c.sent_at.is_(None))
     return table
+
+
+class BatchPublisher(Protocol):
+    """What a relay publishes through: ``JetStreamPublisher``, or a test's recording fake."""
+
+    async def publish_pipelined(self, messages: Sequence[Outgoing]) -> int:
+        """Publish in order; how many, counted from the first, were confirmed."""
+        ...
 
 
 class Outbox:
@@ -85,7 +94,7 @@ class OutboxRelay:
 
     BUSY_RETRY = 0.02  # seconds before asking again for the lock another relay holds
 
-    def __init__(self, engine: AsyncEngine, outbox: Outbox, publisher: JetStreamPublisher,
+    def __init__(self, engine: AsyncEngine, outbox: Outbox, publisher: BatchPublisher,
                  batch: int = 200, idle_interval: float = 0.5) -> None:
         self.engine, self.outbox, self.publisher = engine, outbox, publisher
         self.batch, self.idle_interval = batch, idle_interval

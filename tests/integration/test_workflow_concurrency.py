@@ -22,6 +22,7 @@ from shared.clock import CHINA, SettableClock
 from shared.storage.database import create_engine
 from shared.storage.migrations import upgrade
 from tests.support import infra
+from tests.support.fakes import RecordingPublisher
 from tests.support.services import NOW, REPO
 from tests.support.workflow_client import ITEM
 
@@ -57,8 +58,8 @@ async def test_two_processes_fire_each_timer_once_and_lose_no_update(postgres_ur
     with infra.postgres_schema(postgres_url) as url:
         upgrade(url, "workflow")
         db = create_engine(url)
-        service = build_service(db, SettableClock(NOW), load_calendar(None), publisher=None)  # type: ignore[arg-type]
-        service.relay.wake = lambda: None  # type: ignore[method-assign]  # no relay: events stay in the outbox
+        clock = SettableClock(NOW)
+        service = build_service(db, clock, load_calendar(None), RecordingPublisher())  # no relay runs: events stay
         await service.versions.install(Definitions({p.name: p.read_bytes() for p in (REPO / "workflows").glob("*.bpmn")}),
                               source="test", actor="test")
         for _ in range(ITEMS):
@@ -80,7 +81,7 @@ async def test_two_processes_fire_each_timer_once_and_lose_no_update(postgres_ur
 
         assert sum(r["completed"] for r in results) == len(raced)  # each report taken exactly once
         assert sum(r["refused"] for r in results) == len(raced)
-        service.clock.set(AFTER_THE_DEADLINE)  # type: ignore[attr-defined]
+        clock.set(AFTER_THE_DEADLINE)
         assert await service.fire_due_timers() == 0  # nothing left behind
 
         events = await outbox_events(service)
