@@ -25,11 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from faststream.nats import NatsBroker  # noqa: E402
 
 from shared.bus.consumer import Fetch, PullConsumer  # noqa: E402
-from shared.retry import RetryPolicy  # noqa: E402
 from shared.bus.embedded import EmbeddedNats  # noqa: E402
 from shared.bus.publisher import JetStreamPublisher  # noqa: E402
 from shared.bus.topology import Topology, delete_streams, ensure_streams  # noqa: E402
 from shared.contracts.base import Message  # noqa: E402
+from shared.retry import RetryPolicy  # noqa: E402
 from tests.support.samples import item_registered  # noqa: E402
 
 

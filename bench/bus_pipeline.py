@@ -27,11 +27,11 @@ from faststream.nats import NatsBroker  # noqa: E402
 from services.ledger import tables as ledger_tables  # noqa: E402
 from services.workflow.adapters import tables as workflow_tables  # noqa: E402
 from shared.bus.consumer import Fetch, PullConsumer  # noqa: E402
-from shared.retry import RetryPolicy  # noqa: E402
 from shared.bus.embedded import EmbeddedNats  # noqa: E402
 from shared.bus.publisher import JetStreamPublisher  # noqa: E402
 from shared.bus.topology import Topology, delete_streams, ensure_streams  # noqa: E402
 from shared.clock import SystemClock  # noqa: E402
+from shared.retry import RetryPolicy  # noqa: E402
 from shared.storage.database import create_engine  # noqa: E402
 from shared.storage.inbox import InboxRecorder, count  # noqa: E402
 from shared.storage.migrations import upgrade  # noqa: E402

@@ -31,14 +31,14 @@ from services.ledger import tables  # noqa: E402
 from services.ledger.rebuild import rebuild  # noqa: E402
 from services.ledger.service import LedgerService  # noqa: E402
 from shared.bus.consumer import Fetch, PullConsumer  # noqa: E402
-from shared.bus.publisher import JetStreamPublisher  # noqa: E402
-from shared.retry import RetryPolicy  # noqa: E402
 from shared.bus.embedded import EmbeddedNats  # noqa: E402
+from shared.bus.publisher import JetStreamPublisher  # noqa: E402
 from shared.bus.topology import Topology, delete_streams, ensure_streams  # noqa: E402
-from shared.contracts.registry import PRODUCER_HEADER  # noqa: E402
 from shared.calendar import load_calendar  # noqa: E402
 from shared.clock import SystemClock  # noqa: E402
+from shared.contracts.registry import PRODUCER_HEADER  # noqa: E402
 from shared.identity import load_directory  # noqa: E402
+from shared.retry import RetryPolicy  # noqa: E402
 from shared.storage.database import create_engine  # noqa: E402
 from shared.storage.inbox import count  # noqa: E402
 from shared.storage.migrations import upgrade  # noqa: E402

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-
 from workflow_lifecycle import ITEM, STEPS
 
 

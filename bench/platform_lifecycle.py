@@ -48,19 +48,18 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import httpx  # noqa: E402
 import nats  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-
 from platform_driver import Driver, Figures  # noqa: E402
 from platform_meters import DEFAULT_NATS, Meters, close_path, poll_cost, quiet  # noqa: E402
 from platform_procs import APP_PREFIX, BENCH_SECRET, SERVICES, Platform, running_platform  # noqa: E402
 from proc_stats import BackendSampler, StatementLog, listening_pid  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from workflow_lifecycle import START, STEPS, item_variables, load_definitions  # noqa: E402
+
+from services.workflow.engine.runner import Engine  # noqa: E402
 from shared.bus.topology import Topology, delete_streams  # noqa: E402
 from shared.calendar import load_calendar  # noqa: E402
 from shared.clock import SettableClock  # noqa: E402
 from shared.identity import TokenIssuer  # noqa: E402
-from workflow_lifecycle import START, STEPS, item_variables, load_definitions  # noqa: E402
-
-from services.workflow.engine.runner import Engine  # noqa: E402
 
 DEFAULT_DATABASE = "postgresql+psycopg://root@127.0.0.1:5432/test"
 

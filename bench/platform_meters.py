@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import nats
-from sqlalchemy import create_engine as sync_engine
-from sqlalchemy import text
-
 from platform_driver import Driver
 from platform_procs import APP_PREFIX, SERVICES, Platform
 from proc_stats import BackendSampler, StatementLog, cpu_seconds, rss_mib
+from sqlalchemy import create_engine as sync_engine
+from sqlalchemy import text
+
 from shared.bus.topology import Topology
 from shared.storage.database import sync_url
 

@@ -11,7 +11,6 @@ import re
 from collections import Counter
 from pathlib import Path
 
-
 IDLE = re.compile(r"^(EpollSelector\.select|Condition\.wait|Event\.wait|_worker|)( \(.*\))?$")
 
 

@@ -60,6 +60,7 @@ from shared.clock import SettableClock  # noqa: E402
 from shared.contracts.subjects import DEADLINE_REMINDER  # noqa: E402
 from shared.storage.database import create_engine  # noqa: E402
 from shared.storage.migrations import upgrade  # noqa: E402
+from tests.support.people import person  # noqa: E402
 
 LATE_BY = dt.timedelta(minutes=10)  # the clock stands this long after the real reminder time
 FUTURE = dt.timedelta(days=90)
@@ -159,7 +160,7 @@ async def run_once(url: str, instances: int, due: int, batch: int, profile: bool
         await service.versions.install(load_definitions(), source="bench", actor="bench")
         item_id, _ = await service.register_item(dict(ITEM), "office")
         for kind, actor, form in STEPS[:2]:  # approve, sign: now waiting for the report
-            await service.complete_task(await open_task(db, item_id, kind), form, actor)
+            await service.complete_task(await open_task(db, item_id, kind), form, person(actor))
         row = await waiting_row(db, item_id)
         now = row["next_timer_at"] + LATE_BY
         clock.set(now)

@@ -59,6 +59,7 @@ from shared.clock import CHINA, SettableClock  # noqa: E402
 from shared.storage.database import create_engine  # noqa: E402
 from shared.storage.migrations import upgrade  # noqa: E402
 from tests.support.infra import postgres_schema  # noqa: E402
+from tests.support.people import person  # noqa: E402
 
 WORKFLOWS = ROOT / "workflows"
 # Monday 2026-03-02 09:30 in Beijing: a normal item is due 2026-03-09, signing 03-03
@@ -216,7 +217,7 @@ async def open_task(db: AsyncEngine, item_id: uuid.UUID, kind: str) -> uuid.UUID
 async def one_lifecycle(service: WorkflowService, db: AsyncEngine) -> uuid.UUID:
     item_id, _ = await service.register_item(dict(ITEM), "office")
     for kind, actor, form in STEPS:
-        await service.complete_task(await open_task(db, item_id, kind), form, actor)
+        await service.complete_task(await open_task(db, item_id, kind), form, person(actor))
     return item_id
 
 

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,12 +14,21 @@ from pydantic import ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.workflow.adapters import incidents, tables
+from services.workflow.adapters import incidents, queries, tables
 from services.workflow.adapters.numbering import claim_key, next_number
 from services.workflow.adapters.store import ConcurrentUpdate, DefinitionStore, InstanceStore
+from services.workflow.domain.assignees import is_assignee
 from services.workflow.domain.deadlines import check_after, check_new_deadline
 from services.workflow.domain.deployment import DeployLimits
-from services.workflow.domain.refusals import STEP_FAILURES, ExtensionRefused, InvalidRegistration, NotFound
+from services.workflow.domain.forms import validate_form
+from services.workflow.domain.refusals import (
+    STEP_FAILURES,
+    ExtensionRefused,
+    InvalidRegistration,
+    NotAssignee,
+    NotFound,
+    TaskClosed,
+)
 from services.workflow.engine.runner import Engine, NotWaiting
 from services.workflow.unit_of_work import UnitOfWork
 from services.workflow.versions import Versions
@@ -26,8 +36,10 @@ from shared.calendar import WorkingCalendar
 from shared.clock import Clock, today_in_china
 from shared.contracts.commands import OpenAccountability
 from shared.contracts.events import ItemRegistered
+from shared.identity import Principal
 from shared.storage.inbox import record_once
 from shared.storage.outbox import BatchPublisher, Outbox, OutboxRelay
+from shared.visibility import sees_item
 
 log = logging.getLogger("duban.workflow")
 SYSTEM = "system"
@@ -95,15 +107,29 @@ class WorkflowService:
                            first=[registered])
         return item_id, False
 
-    async def complete_task(self, task_id: uuid.UUID, data: dict[str, Any], actor: str,
-                            on_behalf_of: str | None = None) -> None:
-        """``on_behalf_of``: the leader whose task a delegate completes (kept in the history)."""
-        async with self.uow.begin("task", actor) as tx:
+    async def complete_task(self, task_id: uuid.UUID, data: Any, principal: Principal,
+                            acting_for: Collection[str] = ()) -> None:
+        """Complete a ready task with its form's ``data``, as its assignee or as a delegate of
+        the leader it names (``acting_for``: the leaders the caller acts for now; the leader is
+        kept as ``on_behalf_of``). ``NotFound`` for a task the caller may not even see."""
+        async with self.uow.begin("task", principal.username) as tx:
+            task = await queries.open_task(tx.connection, task_id)
+            if task is None:
+                if await queries.was_completed(tx.connection, task_id):
+                    raise TaskClosed(f"task {task_id} is no longer open")
+                raise NotFound(f"task {task_id} not found")
+            if not is_assignee(principal, task, acting_for):
+                units = await queries.item_units(tx.connection, task["item_id"]) if task["item_id"] else None
+                if units is not None and not sees_item(principal, units):
+                    raise NotFound(f"task {task_id} not found")
+                raise NotAssignee("only the task's assignee can complete it")
+            form = validate_form(task["kind"], data)
+            user = task["assignee_user"]
             step = await tx.of_task(task_id)
-            task = step.ready_task(task_id)
-            check_new_deadline(task.kind, data, current=step.row.progress.due_date if step.row.progress else None,
+            ready = step.ready_task(task_id)
+            check_new_deadline(ready.kind, form, current=step.row.progress.due_date if step.row.progress else None,
                                today=self.today())
-            step.complete(task, data, on_behalf_of)
+            step.complete(ready, form, on_behalf_of=user if user and user != principal.username else None)
 
     async def request_extension(self, item_id: uuid.UUID, new_due_date: dt.date, reason: str, unit: str,
                                 actor: str) -> None:
@@ -188,11 +214,6 @@ class WorkflowService:
                          "on_behalf_of": r.on_behalf_of, "data": r.data, "completed_at": r.completed_at}
                         for r in history],
         }
-
-    async def task_was_completed(self, task_id: uuid.UUID) -> bool:
-        t = tables.task_history
-        async with self.db.connect() as connection:
-            return (await connection.execute(select(t.c.id).where(t.c.task_id == task_id))).first() is not None
 
     async def list_incidents(self, *, open_only: bool, limit: int) -> list[dict[str, Any]]:
         async with self.db.connect() as connection:

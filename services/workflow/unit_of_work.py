@@ -101,8 +101,9 @@ class Transaction:
         return await self.of_row(row)
 
     async def of_row(self, row: InstanceRow) -> Step:
-        """The run of a row loaded (locked) in this transaction: the workflow this process stepped last, if the row is still at the
-        revision it saved (another worker would have moved it on), else restored from the row."""
+        """The run of a row loaded (locked) in this transaction: the workflow this process
+        stepped last, if the row is still at the revision it saved (another worker would have
+        moved it on), else restored from the row."""
         self.current, self.current_is_stored = row, True
         offences = await self._offences()
         run = self.uow.runs.take(row.id, row.revision, self.uow.engine.scripts(offences))

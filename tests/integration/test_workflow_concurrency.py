@@ -23,6 +23,7 @@ from shared.storage.database import create_engine
 from shared.storage.migrations import upgrade
 from tests.support import infra
 from tests.support.fakes import RecordingPublisher
+from tests.support.people import person
 from tests.support.services import NOW, REPO
 from tests.support.workflow_client import ITEM
 
@@ -65,9 +66,9 @@ async def test_two_processes_fire_each_timer_once_and_lose_no_update(postgres_ur
         for _ in range(ITEMS):
             await service.register_item({**ITEM, "urgency": "urgent"}, "office")
         for task_id, _ in await open_tasks(service, "approve_item"):
-            await service.complete_task(task_id, {"decision": "approve"}, "leader")
+            await service.complete_task(task_id, {"decision": "approve"}, person("leader"))
         for task_id, _ in await open_tasks(service, "sign"):
-            await service.complete_task(task_id, {}, "zjj-liaison")
+            await service.complete_task(task_id, {}, person("zjj-liaison"))
         reports = await open_tasks(service, "report")
         assert len(reports) == ITEMS
         # both workers race for the reports of half the items while both sweep every timer

@@ -12,13 +12,14 @@ import sys
 import uuid
 
 from services.workflow.adapters.store import ConcurrentUpdate
-from services.workflow.domain.refusals import NotFound
+from services.workflow.domain.refusals import NotFound, TaskClosed
 from services.workflow.engine.runner import TaskNotReady
 from services.workflow.service import build_service
 from shared.calendar import load_calendar
 from shared.clock import SettableClock
 from shared.storage.database import create_engine
 from tests.support.fakes import RecordingPublisher
+from tests.support.people import person
 
 
 async def work(url: str, at: dt.datetime, tasks: list[dict[str, str]]) -> dict[str, int]:
@@ -33,9 +34,9 @@ async def work(url: str, at: dt.datetime, tasks: list[dict[str, str]]) -> dict[s
     async def complete() -> None:
         for task in random.sample(tasks, len(tasks)):
             try:
-                await service.complete_task(uuid.UUID(task["id"]), task["data"], task["actor"])
+                await service.complete_task(uuid.UUID(task["id"]), task["data"], person(task["actor"]))
                 done["completed"] += 1
-            except (TaskNotReady, NotFound, ConcurrentUpdate):
+            except (TaskNotReady, TaskClosed, NotFound, ConcurrentUpdate):
                 done["refused"] += 1
 
     await asyncio.gather(sweep(), complete())

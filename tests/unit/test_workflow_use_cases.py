@@ -17,6 +17,7 @@ import pytest
 from services.workflow.adapters import tables
 from services.workflow.delegations import Delegations
 from services.workflow.domain.deployment import DeployLimits
+from services.workflow.domain.forms import InvalidForm
 from services.workflow.domain.refusals import (
     BadDelegation,
     DeadlineInPast,
@@ -24,11 +25,12 @@ from services.workflow.domain.refusals import (
     ExtensionRefused,
     IdempotencyKeyReused,
     InvalidRegistration,
+    NotAssignee,
     NotFound,
     RejectedDefinitions,
     StepFailed,
+    TaskClosed,
 )
-from services.workflow.engine.runner import TaskNotReady
 from services.workflow.service import WorkflowService, build_service
 from shared.calendar import load_calendar
 from shared.clock import CHINA, SettableClock
@@ -36,6 +38,7 @@ from shared.contracts.base import Message
 from shared.contracts.commands import OpenAccountability
 from shared.identity import Principal, load_directory
 from tests.support.fakes import RecordingPublisher, memory_database
+from tests.support.people import person
 from tests.support.process_driver import WORKFLOWS, definitions
 from tests.support.services import NOW, REPO
 from tests.support.workflow_client import ITEM
@@ -68,7 +71,7 @@ class Workflow:
         return task_id
 
     async def do(self, item_id: uuid.UUID, kind: str, actor: str, data: dict[str, Any]) -> None:
-        await self.service.complete_task(await self.task(item_id, kind), data, actor)
+        await self.service.complete_task(await self.task(item_id, kind), data, person(actor))
 
     async def signed(self) -> uuid.UUID:
         """A new item, approved and signed: its report is due 03-09."""
@@ -150,8 +153,8 @@ async def test_an_approved_item_is_assigned_and_waits_for_the_lead_unit_to_sign(
     assert [m.kind for m in events] == ["task.completed", "item.approved", "item.assigned", "task.created",
                                         "item.progressed"]
     completed, approved, assigned, created, progressed = events
-    assert (completed.task_kind, completed.actor, completed.data) == ("approve_item", "leader",
-                                                                      {"decision": "approve", "comment": "同意"})
+    assert (completed.task_kind, completed.actor, completed.data) == (  # the data as its form reads it
+        "approve_item", "leader", {"decision": "approve", "comment": "同意", "due_date": None})
     assert approved.due_date == assigned.due_date == dt.date(2026, 3, 9)
     assert assigned.sign_due_date == dt.date(2026, 3, 3)
     assert (created.task_kind, created.assignee_unit, created.assignee_role) == ("sign", "zjj", "liaison")
@@ -169,24 +172,49 @@ async def test_a_rejected_item_ends_with_its_process(wf: Workflow) -> None:
     assert (state["completed"], state["ready_tasks"]) == (True, [])
 
 
-async def test_an_unknown_task_is_not_found_and_a_completed_one_is_not_ready(wf: Workflow) -> None:
+async def test_an_unknown_task_is_not_found_and_a_completed_one_is_closed(wf: Workflow) -> None:
     with pytest.raises(NotFound):
-        await wf.service.complete_task(uuid.uuid4(), {}, "leader")
+        await wf.service.complete_task(uuid.uuid4(), {}, person("leader"))
     item_id = await wf.register()
     approve = await wf.task(item_id, "approve_item")
-    await wf.service.complete_task(approve, {"decision": "approve"}, "leader")
+    await wf.service.complete_task(approve, {"decision": "approve"}, person("leader"))
     await wf.drain()
-    with pytest.raises(TaskNotReady):
-        await wf.service.complete_task(approve, {"decision": "reject"}, "leader")
+    with pytest.raises(TaskClosed):
+        await wf.service.complete_task(approve, {"decision": "reject"}, person("leader"))
     assert await wf.kinds() == []  # the second completion changed nothing
-    assert await wf.service.task_was_completed(approve) is True
-    assert await wf.service.task_was_completed(uuid.uuid4()) is False
+
+
+async def test_only_the_assignee_completes_a_task_and_a_unit_that_cannot_see_it_is_told_nothing(
+        wf: Workflow) -> None:
+    item_id = await wf.signed()
+    await wf.drain()
+    report = await wf.task(item_id, "report")  # the lead unit zjj's liaison's
+    form = {"report_type": "progress", "content": "已完成一半"}
+    for who, refusal in [("zjj-head", NotAssignee), ("tiedong-liaison", NotAssignee),  # the co-unit sees it
+                         ("office", NotAssignee), ("tiexi-liaison", NotFound)]:  # another unit does not
+        with pytest.raises(refusal):
+            await wf.service.complete_task(report, form, person(who))
+    assert await wf.kinds() == [] and await wf.ready(item_id) == ["report"]
+    await wf.service.complete_task(report, form, person("zjj-liaison"))
+    assert "task.completed" in await wf.kinds()
+
+
+async def test_form_data_the_task_s_form_refuses_names_each_field_and_changes_nothing(wf: Workflow) -> None:
+    item_id = await wf.register()
+    approve = await wf.task(item_id, "approve_item")
+    await wf.drain()
+    with pytest.raises(InvalidForm) as refused:
+        await wf.service.complete_task(approve, {"decision": "perhaps"}, person("leader"))
+    assert [e["loc"] for e in refused.value.detail] == [["data", "decision"]]
+    assert await wf.kinds() == [] and await wf.ready(item_id) == ["approve_item"]
 
 
 async def test_completing_for_a_delegating_leader_keeps_whose_task_it_was(wf: Workflow) -> None:
     item_id = await wf.register()
-    await wf.service.complete_task(await wf.task(item_id, "approve_item"), {"decision": "approve"}, "mayor",
-                                   on_behalf_of="leader")
+    approve = await wf.task(item_id, "approve_item")
+    with pytest.raises(NotAssignee):  # another leader, not acting for the item's leader
+        await wf.service.complete_task(approve, {"decision": "approve"}, person("mayor"))
+    await wf.service.complete_task(approve, {"decision": "approve"}, person("mayor"), acting_for={"leader"})
     [completed] = [m for m in await wf.drain() if m.kind == "task.completed"]
     assert (completed.actor, completed.on_behalf_of) == ("mayor", "leader")
     [done] = (await wf.service.item_state(item_id))["history"]
@@ -236,9 +264,11 @@ async def test_an_approved_extension_before_the_current_deadline_is_refused_and_
     decision = await wf.task(item_id, "extension_decision")
     for day in ("2026-02-27", "2026-03-05"):  # past, and before the deadline 03-09
         with pytest.raises(DeadlineInPast):
-            await wf.service.complete_task(decision, {"decision": "approve", "new_due_date": day}, "office")
+            await wf.service.complete_task(decision, {"decision": "approve", "new_due_date": day},
+                                           person("office"))
     assert await wf.kinds() == []
-    await wf.service.complete_task(decision, {"decision": "approve", "new_due_date": "2026-03-16"}, "office")
+    await wf.service.complete_task(decision, {"decision": "approve", "new_due_date": "2026-03-16"},
+                                   person("office"))
     events = await wf.drain()
     [decided] = [m for m in events if m.kind == "extension.decided"]
     assert (decided.approved, decided.new_due_date) == (True, dt.date(2026, 3, 16))

@@ -7,30 +7,19 @@ from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.workflow.adapters import tables
 from services.workflow.domain import forms
+from services.workflow.domain.assignees import is_assignee
 from shared.calendar import WorkingCalendar
 from shared.calendar.deadline_rules import is_estimated
-from shared.identity import Principal, Role
+from shared.identity import Principal
 from shared.visibility import sees_item
 
 
 def can_see_item(principal: Principal, item: dict[str, Any]) -> bool:
     return sees_item(principal, [item["lead_unit"], *item["co_units"]])
-
-
-def is_assignee(principal: Principal, task: dict[str, Any], acting_for: Collection[str] = ()) -> bool:
-    """Whether the caller may complete the task. A task of a named leader (the item's
-    responsible leader) is that leader's, or a delegate's (``acting_for``) while they act
-    for them; any other leader, the mayor included, is not its assignee."""
-    if task["assignee_user"] is not None:
-        return principal.username == task["assignee_user"] or task["assignee_user"] in acting_for
-    role = task["assignee_role"]
-    if role == "secretary_general":
-        return principal.secretary_general
-    return principal.has_role(Role(role)) and (task["assignee_unit"] is None or task["assignee_unit"] == principal.unit)
 
 
 async def item(db: AsyncEngine, item_id: uuid.UUID, calendar: WorkingCalendar) -> dict[str, Any] | None:
@@ -65,10 +54,26 @@ def task_view(row: dict[str, Any]) -> dict[str, Any]:
 
 
 async def task(db: AsyncEngine, task_id: uuid.UUID) -> dict[str, Any] | None:
-    t = tables.open_tasks
     async with db.connect() as connection:
-        row = (await connection.execute(select(t).where(t.c.id == task_id))).first()
+        return await open_task(connection, task_id)
+
+
+async def open_task(connection: AsyncConnection, task_id: uuid.UUID) -> dict[str, Any] | None:
+    t = tables.open_tasks
+    row = (await connection.execute(select(t).where(t.c.id == task_id))).first()
     return dict(row._mapping) if row else None
+
+
+async def item_units(connection: AsyncConnection, item_id: uuid.UUID) -> list[str] | None:
+    """The lead unit and co-units of an item (None: no such item)."""
+    t = tables.items
+    row = (await connection.execute(select(t.c.lead_unit, t.c.co_units).where(t.c.id == item_id))).first()
+    return None if row is None else [row.lead_unit, *row.co_units]
+
+
+async def was_completed(connection: AsyncConnection, task_id: uuid.UUID) -> bool:
+    t = tables.task_history
+    return (await connection.execute(select(t.c.id).where(t.c.task_id == task_id))).first() is not None
 
 
 async def tasks_for(db: AsyncEngine, principal: Principal, acting: Collection[str] = ()) -> list[dict[str, Any]]:

@@ -101,9 +101,13 @@ FORMS: dict[str, type[Form]] = {
 
 
 class InvalidForm(ValueError):
+    """Form data its task's form refuses; ``detail`` names each field under ``data``, as a
+    request body's ``data`` member (so the console shows each message on its field)."""
+
     def __init__(self, errors: list[dict[str, Any]]) -> None:
         super().__init__("; ".join(f"{'.'.join(map(str, e['loc'])) or 'data'}: {e['msg']}" for e in errors))
         self.errors = errors
+        self.detail = [{"loc": ["data", *e["loc"]], "msg": e["msg"]} for e in errors]
 
 
 @functools.cache

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from services.workflow.adapters.emitted import BadEmit
 from services.workflow.adapters.store import ConcurrentUpdate
+from services.workflow.domain.forms import InvalidForm
 from services.workflow.engine.checks import Problem
 from services.workflow.engine.runner import NotWaiting, ScriptFailed, TaskNotReady, UnknownTask
 
@@ -48,6 +49,10 @@ class NotAssignee(PermissionError):
     """The caller may see the task but is not the one to complete it."""
 
 
+class TaskClosed(RuntimeError):
+    """The task was completed already (by the caller, or by whoever else could)."""
+
+
 class ExtensionRefused(RuntimeError):
     """No extension can be asked now: one request per deadline, and only while a report is due."""
 
@@ -83,8 +88,8 @@ STEP_FAILURES = (ScriptFailed, BadEmit)
 
 ERROR_STATUS: dict[type[BaseException], int] = {
     NotFound: 404, UnknownTask: 404,
-    TaskNotReady: 409, NotWaiting: 409, ConcurrentUpdate: 409, ExtensionRefused: 409,
-    InvalidRegistration: 422, IdempotencyKeyReused: 422, RejectedDefinitions: 422, StepFailed: 422,
+    TaskNotReady: 409, TaskClosed: 409, NotWaiting: 409, ConcurrentUpdate: 409, ExtensionRefused: 409,
+    InvalidForm: 422, InvalidRegistration: 422, IdempotencyKeyReused: 422, RejectedDefinitions: 422, StepFailed: 422,
     DeadlineInPast: 422, BadDelegation: 422, NotAssignee: 403,
     DeploymentTooLarge: 413,
     NoDefinitions: 503,

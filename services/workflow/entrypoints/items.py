@@ -10,8 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.workflow.adapters import queries
 from services.workflow.delegations import Delegations
-from services.workflow.domain.forms import InvalidForm, validate_form
-from services.workflow.domain.refusals import NotAssignee, NotFound
+from services.workflow.domain.assignees import is_assignee
 from services.workflow.service import WorkflowService
 from shared.calendar import WorkingCalendar
 from shared.contracts.base import Comment, OptionalText, Title, UnitId, Username, check_units
@@ -122,33 +121,14 @@ def items_router(service: WorkflowService, directory: OrgDirectory, calendar: Wo
     @router.get("/tasks/{task_id}", responses=errors(404))
     async def get_task(task_id: uuid.UUID, principal: PrincipalDep) -> dict[str, Any]:
         task = await queries.task(service.db, task_id)
-        if task is None or not (queries.is_assignee(principal, task, await acting(principal))
+        if task is None or not (is_assignee(principal, task, await acting(principal))
                                 or principal.sees_all):
             raise HTTPException(404, detail=f"task {task_id} not found")
         return queries.task_view(task)
 
     @router.post("/tasks/{task_id}/complete", responses=errors(403, 404, 409, 422))
     async def complete(task_id: uuid.UUID, body: CompleteBody, principal: PrincipalDep) -> dict[str, Any]:
-        task = await queries.task(service.db, task_id)
-        if task is None:
-            if await service.task_was_completed(task_id):
-                raise HTTPException(409, detail=f"task {task_id} is no longer open")
-            raise HTTPException(404, detail=f"task {task_id} not found")
-        delegators = await acting(principal)
-        if not queries.is_assignee(principal, task, delegators):
-            if task["item_id"] and not principal.sees_all and principal.unit is not None:
-                item = await queries.item(service.db, task["item_id"], calendar)
-                if item is None or not queries.can_see_item(principal, item):
-                    raise NotFound(f"task {task_id} not found")
-            raise NotAssignee("only the task's assignee can complete it")
-        try:
-            data = validate_form(task["kind"], body.data)
-        except InvalidForm as error:
-            raise HTTPException(422, detail=[{"loc": ["data", *e["loc"]], "msg": e["msg"]}
-                                             for e in error.errors]) from None
-        user = task["assignee_user"]
-        await service.complete_task(task_id, data, principal.username,
-                                    on_behalf_of=user if user and user != principal.username else None)
+        await service.complete_task(task_id, body.data, principal, await acting(principal))
         return {"id": task_id, "status": "completed"}
 
     async def visible_item(item_id: uuid.UUID, principal: Principal) -> dict[str, Any]:
