@@ -13,10 +13,10 @@ import argparse
 import asyncio
 import sys
 
+from services.ledger.adapters.store import LedgerStore
 from services.ledger.config import LedgerSettings
-from services.ledger.rebuild import RebuildReport, rebuild
+from services.ledger.entrypoints.rebuild import RebuildReport, rebuild
 from services.ledger.service import projection_for
-from services.ledger.store import LedgerStore
 from shared.bus.connection import connect
 from shared.bus.topology import Topology
 from shared.calendar import load_calendar

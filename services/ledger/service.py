@@ -9,14 +9,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.ledger import queries, stats
-from services.ledger.projection import Projection
-from services.ledger.queries import ItemFilter
-from services.ledger.state import ItemState
-from services.ledger.store import LedgerStore
-from services.ledger.views import Namer, item_view, timeline_view
-from shared.calendar.deadline_rules import reminder_day
+from services.ledger.adapters import queries, stats_sql
+from services.ledger.adapters.queries import ItemFilter
+from services.ledger.adapters.store import LedgerStore
+from services.ledger.domain import stats
+from services.ledger.domain.projection import Projection
+from services.ledger.domain.state import ItemState
+from services.ledger.domain.views import Namer, item_view, timeline_view
 from shared.calendar import WorkingCalendar
+from shared.calendar.deadline_rules import reminder_day
 from shared.clock import Clock, today_in_china
 from shared.contracts.base import Message
 from shared.identity import OrgDirectory, Principal
@@ -71,7 +72,7 @@ class LedgerService:
         return {**self._view(state, self.today()), "timeline": [timeline_view(e, self.namer) for e in entries]}
 
     async def stats(self, period: stats.Period, principal: Principal) -> dict[str, Any]:
-        counts = await stats.unit_counts(self.engine, period)
+        counts = await stats_sql.unit_counts(self.engine, period)
         if principal.sees_all:
             rows = stats.table(counts, [u.id for u in self.directory.units])
         else:

@@ -16,18 +16,18 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.ledger import tables
+from services.ledger.adapters import tables
+from services.ledger.adapters.export import FILLS, HEADERS
 from services.ledger.app import create_app
 from services.ledger.config import LedgerSettings
-from services.ledger.export import FILLS, HEADERS
 from shared.bus.topology import Topology
 from shared.clock import CHINA, SettableClock
 from shared.contracts.base import Message
-from shared.contracts.registry import PRODUCER_HEADER
 from shared.contracts.enums import Source
+from shared.contracts.registry import PRODUCER_HEADER
 from tests.support.eventually import eventually
-from tests.support.services import auth, runtime_for, serving, settings_for
 from tests.support.item_story import ItemStory
+from tests.support.services import auth, runtime_for, serving, settings_for
 
 MONDAY = dt.datetime(2026, 3, 9, 10, 0, tzinfo=CHINA)
 

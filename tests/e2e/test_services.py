@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from services.ledger.adapters.tables import inbox as ledger_inbox
 from services.ledger.app import create_app as ledger_app
 from services.ledger.config import LedgerSettings
-from services.ledger.tables import inbox as ledger_inbox
 from services.notification.app import create_app as notification_app
 from services.notification.config import NotificationSettings
 from services.reporting.app import create_app as reporting_app

@@ -21,10 +21,10 @@ from fastapi import FastAPI
 from nats.js.client import JetStreamContext
 from sqlalchemy import func, select
 
-from services.ledger import tables
+from services.ledger.adapters import tables
 from services.ledger.app import create_app
 from services.ledger.config import LedgerSettings
-from services.ledger.rebuild import rebuild
+from services.ledger.entrypoints.rebuild import rebuild
 from shared.bus.publisher import JetStreamPublisher
 from shared.bus.topology import Topology
 from shared.contracts.base import Message

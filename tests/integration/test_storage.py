@@ -17,7 +17,7 @@ from faststream.nats import NatsBroker
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
-from services.ledger import tables as ledger_tables
+from services.ledger.adapters import tables as ledger_tables
 from services.workflow.adapters import tables as workflow_tables
 from shared.bus.publisher import JetStreamPublisher
 from shared.bus.topology import Topology

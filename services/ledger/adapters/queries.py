@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.ledger import tables
-from services.ledger.light import Light
-from services.ledger.light_sql import light_rank_sql, light_sql, overdue_sql
-from services.ledger.state import ItemState
+from services.ledger.adapters import tables
+from services.ledger.adapters.light_sql import light_rank_sql, light_sql, overdue_sql
+from services.ledger.domain.light import Light
+from services.ledger.domain.state import ItemState
 from shared.identity import Principal
 from shared.visibility import sees_item, visible_sql
 

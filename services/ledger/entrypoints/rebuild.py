@@ -19,7 +19,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.client import JetStreamContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.ledger.store import LedgerStore, clear
+from services.ledger.adapters.store import LedgerStore, clear
 from shared.bus.topology import Topology
 from shared.clock import Clock
 from shared.contracts.base import Message

@@ -14,9 +14,9 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.ledger import tables
-from services.ledger.projection import Projection, item_id_of
-from services.ledger.state import ItemState, TimelineEntry
+from services.ledger.adapters import tables
+from services.ledger.domain.projection import Projection, item_id_of
+from services.ledger.domain.state import ItemState, TimelineEntry
 from shared.contracts.base import Message
 
 INBOX_CHUNK = 500  # rows per multi-row insert (well under SQLite's bound-parameter limit)
