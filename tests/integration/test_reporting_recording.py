@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import event, select
 
-from services.reporting import tables
-from services.reporting.recording import EventRecorder
+from services.reporting.adapters import tables
+from services.reporting.entrypoints.subscribers import EventRecorder
 from shared.clock import SettableClock
 from shared.storage.database import create_engine
 from shared.storage.migrations import upgrade

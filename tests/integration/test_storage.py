@@ -56,11 +56,8 @@ async def test_each_service_migrates_its_own_tables_once(database_url: str) -> N
 
 
 def tables_of(service: str) -> Any:
-    """A service's tables module: ``adapters/tables.py``, or ``tables.py`` in the older shape."""
-    try:
-        return importlib.import_module(f"services.{service}.adapters.tables")
-    except ModuleNotFoundError:
-        return importlib.import_module(f"services.{service}.tables")
+    """A service's tables module (``adapters/tables.py``)."""
+    return importlib.import_module(f"services.{service}.adapters.tables")
 
 
 @pytest.mark.parametrize("service", SERVICES)

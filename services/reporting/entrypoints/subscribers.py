@@ -1,4 +1,5 @@
-"""Recording the consumed events: each once, a fetched backlog in one transaction."""
+"""The reporting service's bus subscriber: the workflow's events, each recorded once, a fetched
+backlog in one transaction."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.clock import Clock
 from shared.contracts.base import Message
+from shared.contracts.subjects import EVENTS_WILDCARD
+from shared.runtime import Runtime
 from shared.storage.database import upsert
 
+DURABLE = "reporting"
 CHUNK = 500  # rows per multi-row insert (well under SQLite's bound-parameter limit)
 
 
@@ -35,3 +39,8 @@ class EventRecorder:
             for start in range(0, len(rows), CHUNK):
                 insert = upsert(connection, self.table).values(rows[start:start + CHUNK])
                 await connection.execute(insert.on_conflict_do_nothing(index_elements=[self.table.c.event_id]))
+
+
+def subscribe(runtime: Runtime, recorder: EventRecorder) -> None:
+    """The workflow's events; a backlog is recorded up to ``fetch_batch`` events per transaction."""
+    runtime.consume(DURABLE, EVENTS_WILDCARD, recorder.one, batch_handler=recorder.batch)
