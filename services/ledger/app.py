@@ -14,7 +14,7 @@ from shared.web import service_app
 
 def create_app(settings: LedgerSettings | None = None, deps: Runtime | None = None) -> FastAPI:
     runtime = deps or build_runtime(settings or LedgerSettings())
-    service = LedgerService(runtime.engine, runtime.clock, runtime.calendar, runtime.directory)
+    service = LedgerService(runtime.db, runtime.clock, runtime.calendar, runtime.directory)
     subscribe(runtime, service)
     app = service_app(
         runtime,

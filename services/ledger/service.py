@@ -35,7 +35,7 @@ class ItemNotFound(LookupError):
 
 @dataclass
 class LedgerService:
-    engine: AsyncEngine
+    db: AsyncEngine
     clock: Clock
     calendar: WorkingCalendar
     directory: OrgDirectory
@@ -50,7 +50,7 @@ class LedgerService:
 
     async def consume_batch(self, messages: list[Message]) -> None:
         """A fetched batch of events and their effects in one transaction."""
-        async with self.engine.begin() as connection:
+        async with self.db.begin() as connection:
             await self.store.apply(connection, messages, self.clock.now())
 
     def today(self) -> dt.date:
@@ -62,17 +62,17 @@ class LedgerService:
     async def items(self, f: ItemFilter, principal: Principal, *, sort: str, offset: int = 0,
                     limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
         today = self.today()
-        rows, total = await queries.list_items(self.engine, f, principal, today, sort=sort, offset=offset, limit=limit)
+        rows, total = await queries.list_items(self.db, f, principal, today, sort=sort, offset=offset, limit=limit)
         return [self._view(r, today) for r in rows], total
 
     async def item(self, item_id: uuid.UUID, principal: Principal) -> dict[str, Any]:
-        state, entries = await queries.item_with_timeline(self.engine, item_id)
+        state, entries = await queries.item_with_timeline(self.db, item_id)
         if state is None or not queries.can_see(principal, state):
             raise ItemNotFound(item_id)
         return {**self._view(state, self.today()), "timeline": [timeline_view(e, self.namer) for e in entries]}
 
     async def stats(self, period: stats.Period, principal: Principal) -> dict[str, Any]:
-        counts = await stats_sql.unit_counts(self.engine, period)
+        counts = await stats_sql.unit_counts(self.db, period)
         if principal.sees_all:
             rows = stats.table(counts, [u.id for u in self.directory.units])
         else:

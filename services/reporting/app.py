@@ -13,7 +13,7 @@ from shared.web import service_app
 
 def create_app(settings: ReportingSettings | None = None, deps: Runtime | None = None) -> FastAPI:
     runtime = deps or build_runtime(settings or ReportingSettings())
-    recorder = EventRecorder(runtime.engine, tables.inbox, runtime.clock)
+    recorder = EventRecorder(runtime.db, tables.inbox, runtime.clock)
     subscribe(runtime, recorder)
     return service_app(
         runtime,

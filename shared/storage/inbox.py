@@ -54,9 +54,9 @@ async def count(connection: AsyncConnection, table: Table) -> int:
 class InboxRecorder:
     """A consumer handler that records each message once (the first step of every consumer)."""
 
-    def __init__(self, engine: AsyncEngine, table: Table, clock: Clock) -> None:
-        self.engine, self.table, self.clock = engine, table, clock
+    def __init__(self, db: AsyncEngine, table: Table, clock: Clock) -> None:
+        self.db, self.table, self.clock = db, table, clock
 
     async def __call__(self, message: Message) -> None:
-        async with self.engine.begin() as connection:
+        async with self.db.begin() as connection:
             await record_once(connection, self.table, message, self.clock.now())

@@ -42,9 +42,9 @@ def _queries(p: Period) -> dict[str, Select[Any]]:
     }
 
 
-async def unit_counts(engine: AsyncEngine, period: Period) -> dict[str, dict[str, int]]:
+async def unit_counts(db: AsyncEngine, period: Period) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
-    async with engine.connect() as connection:
+    async with db.connect() as connection:
         for name, query in _queries(period).items():
             for unit, n in (await connection.execute(query)).all():
                 if unit is not None:

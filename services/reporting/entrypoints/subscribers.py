@@ -22,8 +22,8 @@ class EventRecorder:
     """The consumer's handlers: ``batch`` records a fetched batch with one multi-row insert
     in one transaction; an event already recorded (a redelivery) is left as it is."""
 
-    def __init__(self, engine: AsyncEngine, table: Table, clock: Clock) -> None:
-        self.engine, self.table, self.clock = engine, table, clock
+    def __init__(self, db: AsyncEngine, table: Table, clock: Clock) -> None:
+        self.db, self.table, self.clock = db, table, clock
 
     async def one(self, message: Message) -> None:
         await self.batch([message])
@@ -35,7 +35,7 @@ class EventRecorder:
         rows = [{"event_id": m.event_id, "subject": m.subject, "item_id": getattr(m, "item_id", None),
                  "occurred_at": m.occurred_at, "received_at": now, "payload": m.model_dump_json()}
                 for m in messages]
-        async with self.engine.begin() as connection:
+        async with self.db.begin() as connection:
             for start in range(0, len(rows), CHUNK):
                 insert = upsert(connection, self.table).values(rows[start:start + CHUNK])
                 await connection.execute(insert.on_conflict_do_nothing(index_elements=[self.table.c.event_id]))
