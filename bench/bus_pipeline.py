@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from faststream.nats import NatsBroker  # noqa: E402
 
-from services.ledger import tables as ledger_tables  # noqa: E402
+from services.ledger.adapters import tables as ledger_tables  # noqa: E402
 from services.workflow.adapters import tables as workflow_tables  # noqa: E402
 from shared.bus.consumer import Fetch, PullConsumer  # noqa: E402
 from shared.bus.embedded import EmbeddedNats  # noqa: E402

@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import nats  # noqa: E402
 from faststream.nats import NatsBroker  # noqa: E402
 
-from services.ledger import tables  # noqa: E402
-from services.ledger.rebuild import rebuild  # noqa: E402
+from services.ledger.adapters import tables  # noqa: E402
+from services.ledger.entrypoints.rebuild import rebuild  # noqa: E402
 from services.ledger.service import LedgerService  # noqa: E402
 from shared.bus.consumer import Fetch, PullConsumer  # noqa: E402
 from shared.bus.embedded import EmbeddedNats  # noqa: E402

@@ -44,7 +44,7 @@ class Runtime:
     calendar: WorkingCalendar
     directory: OrgDirectory
     authenticator: Authenticator
-    engine: AsyncEngine
+    db: AsyncEngine
     broker: NatsBroker
     topology: Topology
     background: list[BackgroundTask] = field(default_factory=list)
@@ -108,7 +108,7 @@ class Runtime:
                 await self.broker.stop()
             except Exception as error:  # NATS already gone: nothing left to drain
                 log.warning("broker did not stop cleanly", extra={"error": repr(error)})
-            await self.engine.dispose()
+            await self.db.dispose()
             log.info("service stopped", extra={"service": service})
 
 
@@ -141,7 +141,7 @@ def build_runtime(settings: ServiceSettings, clock: Clock | None = None) -> Runt
         calendar=load_calendar(settings.calendar_dir),
         directory=directory,
         authenticator=Authenticator(TokenVerifier.from_settings(settings), directory),
-        engine=create_engine(settings.db_url),
+        db=create_engine(settings.db_url),
         broker=nats_broker(settings, f"duban-{settings.service}", graceful_timeout=10.0,
                            logger=logging.getLogger(f"duban.{settings.service}.bus"), log_level=logging.DEBUG),
         topology=Topology(root=settings.bus_root, events_max_bytes=settings.bus_events_max_bytes),

@@ -142,7 +142,7 @@ async def readiness(runtime: Runtime) -> dict[str, dict[str, object]]:
     except Exception as error:
         checks["nats"] = {"ok": False, "message": f"unreachable: {error!r}"}
     try:
-        await ping(runtime.engine)
+        await ping(runtime.db)
         checks["database"] = {"ok": True, "message": "reachable"}
     except Exception as error:
         checks["database"] = {"ok": False, "message": f"unreachable: {error!r}"}

@@ -13,10 +13,10 @@ import argparse
 import asyncio
 import sys
 
+from services.ledger.adapters.store import LedgerStore
 from services.ledger.config import LedgerSettings
-from services.ledger.rebuild import RebuildReport, rebuild
+from services.ledger.entrypoints.rebuild import RebuildReport, rebuild
 from services.ledger.service import projection_for
-from services.ledger.store import LedgerStore
 from shared.bus.connection import connect
 from shared.bus.topology import Topology
 from shared.calendar import load_calendar
@@ -40,14 +40,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 async def run_rebuild(settings: LedgerSettings, batch: int) -> RebuildReport:
     await asyncio.to_thread(upgrade, settings.db_url, settings.service)
     store = LedgerStore(projection_for(load_directory(settings.org_file), load_calendar(settings.calendar_dir)))
-    engine = create_engine(settings.db_url)
+    db = create_engine(settings.db_url)
     connection = await connect(settings, "duban-ledger-rebuild")  # as the ledger's NATS user
     try:
-        return await rebuild(engine, connection.jetstream(), Topology(root=settings.bus_root), store, SystemClock(),
+        return await rebuild(db, connection.jetstream(), Topology(root=settings.bus_root), store, SystemClock(),
                              batch_size=batch)
     finally:
         await connection.close()
-        await engine.dispose()
+        await db.dispose()
 
 
 def _rebuild(args: argparse.Namespace) -> int:

@@ -5,19 +5,17 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.ledger.config import LedgerSettings
-from services.ledger.routes import ledger_router
+from services.ledger.entrypoints.routes import ledger_router
+from services.ledger.entrypoints.subscribers import subscribe
 from services.ledger.service import LedgerService
-from shared.contracts.subjects import EVENTS_WILDCARD
 from shared.runtime import Runtime, build_runtime
 from shared.web import service_app
-
-DURABLE = "ledger"
 
 
 def create_app(settings: LedgerSettings | None = None, deps: Runtime | None = None) -> FastAPI:
     runtime = deps or build_runtime(settings or LedgerSettings())
-    service = LedgerService(runtime.engine, runtime.clock, runtime.calendar, runtime.directory)
-    runtime.consume(DURABLE, EVENTS_WILDCARD, service.consume, batch_handler=service.consume_batch)
+    service = LedgerService(runtime.db, runtime.clock, runtime.calendar, runtime.directory)
+    subscribe(runtime, service)
     app = service_app(
         runtime,
         title="Duban ledger service (督办台帐服务)",

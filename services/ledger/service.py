@@ -9,14 +9,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.ledger import queries, stats
-from services.ledger.projection import Projection
-from services.ledger.queries import ItemFilter
-from services.ledger.state import ItemState
-from services.ledger.store import LedgerStore
-from services.ledger.views import Namer, item_view, timeline_view
-from shared.calendar.deadline_rules import reminder_day
+from services.ledger.adapters import queries, stats_sql
+from services.ledger.adapters.queries import ItemFilter
+from services.ledger.adapters.store import LedgerStore
+from services.ledger.domain import stats
+from services.ledger.domain.projection import Projection
+from services.ledger.domain.state import ItemState
+from services.ledger.domain.views import Namer, item_view, timeline_view
 from shared.calendar import WorkingCalendar
+from shared.calendar.deadline_rules import reminder_day
 from shared.clock import Clock, today_in_china
 from shared.contracts.base import Message
 from shared.identity import OrgDirectory, Principal
@@ -34,7 +35,7 @@ class ItemNotFound(LookupError):
 
 @dataclass
 class LedgerService:
-    engine: AsyncEngine
+    db: AsyncEngine
     clock: Clock
     calendar: WorkingCalendar
     directory: OrgDirectory
@@ -49,7 +50,7 @@ class LedgerService:
 
     async def consume_batch(self, messages: list[Message]) -> None:
         """A fetched batch of events and their effects in one transaction."""
-        async with self.engine.begin() as connection:
+        async with self.db.begin() as connection:
             await self.store.apply(connection, messages, self.clock.now())
 
     def today(self) -> dt.date:
@@ -61,17 +62,17 @@ class LedgerService:
     async def items(self, f: ItemFilter, principal: Principal, *, sort: str, offset: int = 0,
                     limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
         today = self.today()
-        rows, total = await queries.list_items(self.engine, f, principal, today, sort=sort, offset=offset, limit=limit)
+        rows, total = await queries.list_items(self.db, f, principal, today, sort=sort, offset=offset, limit=limit)
         return [self._view(r, today) for r in rows], total
 
     async def item(self, item_id: uuid.UUID, principal: Principal) -> dict[str, Any]:
-        state, entries = await queries.item_with_timeline(self.engine, item_id)
+        state, entries = await queries.item_with_timeline(self.db, item_id)
         if state is None or not queries.can_see(principal, state):
             raise ItemNotFound(item_id)
         return {**self._view(state, self.today()), "timeline": [timeline_view(e, self.namer) for e in entries]}
 
     async def stats(self, period: stats.Period, principal: Principal) -> dict[str, Any]:
-        counts = await stats.unit_counts(self.engine, period)
+        counts = await stats_sql.unit_counts(self.db, period)
         if principal.sees_all:
             rows = stats.table(counts, [u.id for u in self.directory.units])
         else:

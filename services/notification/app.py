@@ -75,7 +75,7 @@ def create_app(settings: NotificationSettings | None = None,
     settings = runtime.settings
     if not isinstance(settings, NotificationSettings):
         raise TypeError("the notification service needs NotificationSettings")
-    service = build_service(settings, clock=runtime.clock, directory=runtime.directory, db=runtime.engine,
+    service = build_service(settings, clock=runtime.clock, directory=runtime.directory, db=runtime.db,
                             store=deps.store, senders=deps.senders)
     subscribe(runtime, service)
     runtime.background.append(partial(dispatch_loop, service, idle_interval=settings.dispatch_interval_seconds))

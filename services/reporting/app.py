@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.reporting import tables
+from services.reporting.adapters import tables
 from services.reporting.config import ReportingSettings
-from services.reporting.recording import EventRecorder
-from shared.contracts.subjects import EVENTS_WILDCARD
+from services.reporting.entrypoints.subscribers import subscribe
 from shared.runtime import Runtime, build_runtime
+from shared.storage.inbox import InboxRecorder
 from shared.web import service_app
 
 
 def create_app(settings: ReportingSettings | None = None, deps: Runtime | None = None) -> FastAPI:
     runtime = deps or build_runtime(settings or ReportingSettings())
-    recorder = EventRecorder(runtime.engine, tables.inbox, runtime.clock)
-    # a backlog is recorded up to fetch_batch events per transaction, as the ledger applies its own
-    runtime.consume("reporting", EVENTS_WILDCARD, recorder.one, batch_handler=recorder.batch)
+    recorder = InboxRecorder(runtime.db, tables.inbox, runtime.clock)
+    subscribe(runtime, recorder)
     return service_app(
         runtime,
         title="Duban reporting service (督办通报服务)",

@@ -34,9 +34,9 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
     runtime = deps or build_runtime(settings or WorkflowSettings())
     settings = runtime.settings
     limits = DeployLimits(settings.deploy_max_file_bytes, settings.deploy_max_bytes, settings.deploy_max_files)
-    service = build_service(runtime.engine, runtime.clock, runtime.calendar, runtime.publisher, limits)
+    service = build_service(runtime.db, runtime.clock, runtime.calendar, runtime.publisher, limits)
     relay = service.relay
-    delegations = Delegations(runtime.engine, runtime.clock, runtime.directory)
+    delegations = Delegations(runtime.db, runtime.clock, runtime.directory)
 
     async def install_workflows() -> None:
         documents = {p.name: p.read_bytes() for p in sorted(settings.workflows_dir.glob("*.bpmn"))}

@@ -60,7 +60,7 @@ DURABLES: Mapping[str, tuple[Durable, ...]] = {
     "reporting": (Durable("reporting", "events"),),
 }
 # Streams a service reads with ephemeral consumers of generated names: `duban ledger rebuild`
-# (services/ledger/rebuild.py) replays the events stream. Other services' durables stay out of reach.
+# (services/ledger/entrypoints/rebuild.py) replays the events stream. Other services' durables stay out of reach.
 EPHEMERAL_READERS: Mapping[str, tuple[StreamKind, ...]] = {"ledger": ("events",)}
 
 

@@ -82,29 +82,29 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if target.get_backend_name() == "postgresql":
         for option, value in POSTGRES_POOL.items():
             kwargs.setdefault(option, value)
-    engine = create_async_engine(target, **kwargs)
+    db = create_async_engine(target, **kwargs)
     if target.get_backend_name() == "sqlite":
-        event.listen(engine.sync_engine, "connect", sqlite_pragmas)
-    return engine
+        event.listen(db.sync_engine, "connect", sqlite_pragmas)
+    return db
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def session_factory(db: AsyncEngine) -> async_sessionmaker:
+    return async_sessionmaker(db, expire_on_commit=False)
 
 
 @contextlib.asynccontextmanager
-async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+async def reading(db: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A connection for reads that need no transaction: each statement commits on its own
     (autocommit), so a read costs its statements' round trips and no ``BEGIN`` and
-    ``ROLLBACK`` around them (``engine.connect()`` sends both on PostgreSQL: 0.2 ms of client
+    ``ROLLBACK`` around them (``db.connect()`` sends both on PostgreSQL: 0.2 ms of client
     CPU and two server round trips per read). Reads that must see one snapshot together use
-    ``engine.begin()``."""
-    async with engine.connect() as connection:
+    ``db.begin()``."""
+    async with db.connect() as connection:
         yield await connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
-async def ping(engine: AsyncEngine) -> None:
-    async with reading(engine) as connection:
+async def ping(db: AsyncEngine) -> None:
+    async with reading(db) as connection:
         await connection.execute(text("SELECT 1"))
 
 

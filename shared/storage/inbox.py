@@ -7,13 +7,15 @@ message finds its id already there and changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
 
 from sqlalchemy import Column, Index, MetaData, String, Table, Text, Uuid, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.clock import Clock
-
 from shared.contracts.base import Message
 from shared.storage.types import UtcDateTime
 
@@ -33,18 +35,33 @@ def inbox_table(metadata: MetaData, prefix: str) -> Table:
     return table
 
 
+def _row(message: Message, now: dt.datetime) -> dict[str, Any]:
+    return {"event_id": message.event_id, "subject": message.subject, "item_id": getattr(message, "item_id", None),
+            "occurred_at": message.occurred_at, "received_at": now, "payload": message.model_dump_json()}
+
+
+async def record_new(connection: AsyncConnection, table: Table, messages: Sequence[Message],
+                     now: dt.datetime) -> list[Message]:
+    """Record a batch of messages, each once by its id, with one ``INSERT ... ON CONFLICT DO
+    NOTHING RETURNING``; the ones that were not there before, in order. A message repeated
+    within the batch counts once, at its first place; one recorded before is left as it is."""
+    unique: dict[UUID, Message] = {}
+    for message in messages:
+        unique.setdefault(message.event_id, message)
+    if not unique:
+        return []
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = (dialect.insert(table).on_conflict_do_nothing(index_elements=[table.c.event_id])
+                 .returning(table.c.event_id))
+    # a list of rows with RETURNING: SQLAlchemy sends them as one multi-row INSERT (in pages
+    # within the driver's bound-parameter limit)
+    fresh = set((await connection.execute(statement, [_row(m, now) for m in unique.values()])).scalars())
+    return [message for message in unique.values() if message.event_id in fresh]
+
+
 async def record_once(connection: AsyncConnection, table: Table, message: Message, now: dt.datetime) -> bool:
     """Insert the message unless its id is already there; True when it is new."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).values(
-        event_id=message.event_id,
-        subject=message.subject,
-        item_id=getattr(message, "item_id", None),
-        occurred_at=message.occurred_at,
-        received_at=now,
-        payload=message.model_dump_json(),
-    ).on_conflict_do_nothing(index_elements=[table.c.event_id]).returning(table.c.event_id)
-    return (await connection.execute(statement)).first() is not None
+    return bool(await record_new(connection, table, [message], now))
 
 
 async def count(connection: AsyncConnection, table: Table) -> int:
@@ -52,11 +69,17 @@ async def count(connection: AsyncConnection, table: Table) -> int:
 
 
 class InboxRecorder:
-    """A consumer handler that records each message once (the first step of every consumer)."""
+    """A consumer's handlers that record each message once: one message (``__call__``), or a
+    fetched batch in one transaction (``batch``); a redelivered message changes nothing."""
 
-    def __init__(self, engine: AsyncEngine, table: Table, clock: Clock) -> None:
-        self.engine, self.table, self.clock = engine, table, clock
+    def __init__(self, db: AsyncEngine, table: Table, clock: Clock) -> None:
+        self.db, self.table, self.clock = db, table, clock
 
     async def __call__(self, message: Message) -> None:
-        async with self.engine.begin() as connection:
-            await record_once(connection, self.table, message, self.clock.now())
+        await self.batch([message])
+
+    async def batch(self, messages: Sequence[Message]) -> None:
+        if not messages:
+            return
+        async with self.db.begin() as connection:
+            await record_new(connection, self.table, messages, self.clock.now())

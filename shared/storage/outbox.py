@@ -66,8 +66,8 @@ class Outbox:
         for start in range(0, len(rows), STAGE_CHUNK):  # one multi-row INSERT, not a statement per event
             await connection.execute(self.table.insert().values(rows[start:start + STAGE_CHUNK]))
 
-    async def pending(self, engine: AsyncEngine) -> int:
-        async with reading(engine) as connection:
+    async def pending(self, db: AsyncEngine) -> int:
+        async with reading(db) as connection:
             query = select(func.count()).select_from(self.table).where(self.table.c.sent_at.is_(None))
             return (await connection.execute(query)).scalar_one()
 
@@ -94,9 +94,9 @@ class OutboxRelay:
 
     BUSY_RETRY = 0.02  # seconds before asking again for the lock another relay holds
 
-    def __init__(self, engine: AsyncEngine, outbox: Outbox, publisher: BatchPublisher,
+    def __init__(self, db: AsyncEngine, outbox: Outbox, publisher: BatchPublisher,
                  batch: int = 200, idle_interval: float = 0.5) -> None:
-        self.engine, self.outbox, self.publisher = engine, outbox, publisher
+        self.db, self.outbox, self.publisher = db, outbox, publisher
         self.batch, self.idle_interval = batch, idle_interval
         self._wake = asyncio.Event()
 
@@ -114,7 +114,7 @@ class OutboxRelay:
         Two statements on PostgreSQL: take the lock and read the batch, then mark what was
         confirmed and let go of the lock (a third, the unlock, when there was nothing to send).
         """
-        async with self.engine.connect() as connection:
+        async with self.db.connect() as connection:
             connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
             locking = connection.dialect.name == "postgresql"
             try:
@@ -227,12 +227,12 @@ class RelayThread:
 
     async def _main(self) -> None:
         service = self.settings.service
-        engine = create_engine(self.settings.db_url, pool_size=2)
+        db = create_engine(self.settings.db_url, pool_size=2)
         broker = nats_broker(self.settings, f"duban-{service}-relay")
         try:
             await broker.connect()
             self._stop = asyncio.Event()
-            self._relay = OutboxRelay(engine, Outbox(self.table, self.clock),
+            self._relay = OutboxRelay(db, Outbox(self.table, self.clock),
                                       JetStreamPublisher(broker, self.topology, service),
                                       batch=self.batch, idle_interval=self.idle_interval)
             self._loop = asyncio.get_running_loop()
@@ -245,4 +245,4 @@ class RelayThread:
             await self._relay.run(self._stop)
         finally:
             await broker.stop()
-            await engine.dispose()
+            await db.dispose()

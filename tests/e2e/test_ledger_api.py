@@ -16,18 +16,18 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.ledger import tables
+from services.ledger.adapters import tables
+from services.ledger.adapters.export import FILLS, HEADERS
 from services.ledger.app import create_app
 from services.ledger.config import LedgerSettings
-from services.ledger.export import FILLS, HEADERS
 from shared.bus.topology import Topology
 from shared.clock import CHINA, SettableClock
 from shared.contracts.base import Message
-from shared.contracts.registry import PRODUCER_HEADER
 from shared.contracts.enums import Source
+from shared.contracts.registry import PRODUCER_HEADER
 from tests.support.eventually import eventually
-from tests.support.services import auth, runtime_for, serving, settings_for
 from tests.support.item_story import ItemStory
+from tests.support.services import auth, runtime_for, serving, settings_for
 
 MONDAY = dt.datetime(2026, 3, 9, 10, 0, tzinfo=CHINA)
 
@@ -210,7 +210,7 @@ async def test_the_same_event_delivered_twice_makes_one_entry(ledger: Any, nats_
     await publish_all(nats_url, topology, [registered, registered], concurrency=1,
                       msg_ids=[str(registered.event_id), "another-copy"])
     await consumed(nats_url, topology)
-    engine = app.state.runtime.engine
+    engine = app.state.runtime.db
     assert (await row_count(engine, tables.inbox), await row_count(engine, tables.timeline)) == (1, 1)
     item = (await client.get(f"/items/{story.item_id}", headers=auth("office"))).json()
     assert [e["kind"] for e in item["timeline"]] == ["item.registered"]
@@ -247,7 +247,7 @@ async def test_text_a_unit_typed_exports_as_text_for_everyone(ledger: Any, nats_
     await publish_all(nats_url, topology, events_of(old, business, heating), concurrency=1)
     await consumed(nats_url, topology)  # every event applied (3 items is not enough: item 3's assignment)
     assert (await items(client))["total"] == 3
-    async with app.state.runtime.engine.begin() as connection:
+    async with app.state.runtime.db.begin() as connection:
         t = tables.items
         nul = "\x00" if connection.dialect.name == "sqlite" else ""  # PostgreSQL text cannot hold NUL
         await connection.execute(t.update().where(t.c.item_id == business.item_id).values(

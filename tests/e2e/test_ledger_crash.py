@@ -18,15 +18,15 @@ from nats.js.client import JetStreamContext
 from nats.js.errors import NotFoundError
 from sqlalchemy import func, select
 
-from services.ledger import tables
-from services.ledger.state import ItemState
+from services.ledger.adapters import tables
+from services.ledger.domain.state import ItemState
 from shared.bus.topology import Topology
 from shared.storage.database import create_engine
 from shared.storage.migrations import upgrade
 from tests.e2e.test_ledger_api import consumed, publish_all
 from tests.support.eventually import eventually
-from tests.support.services import REPO, TEST_SECRET
 from tests.support.item_story import ItemStory, projection
+from tests.support.services import REPO, TEST_SECRET
 
 ITEMS = 50  # 20 events each (12 and the progress the workflow sends between them): 1,000 events
 KILL_AFTER = 60

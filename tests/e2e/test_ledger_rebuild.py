@@ -13,7 +13,7 @@ from typing import Any
 import nats
 from sqlalchemy import delete, select, update
 
-from services.ledger import tables
+from services.ledger.adapters import tables
 from services.ledger.app import create_app
 from services.ledger.config import LedgerSettings
 from shared.bus.topology import Topology
@@ -22,8 +22,8 @@ from shared.contracts.events import BulletinPublished, TaskCreated
 from shared.contracts.registry import PRODUCER_HEADER
 from shared.storage.database import create_engine
 from tests.e2e.test_ledger_api import consumed, publish_all
-from tests.support.services import REPO, TEST_SECRET, runtime_for, serving, settings_for
 from tests.support.item_story import START, ItemStory
+from tests.support.services import REPO, TEST_SECRET, runtime_for, serving, settings_for
 
 DUBAN = Path(sys.executable).parent / "duban"
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from services.ledger.adapters.tables import inbox as ledger_inbox
 from services.ledger.app import create_app as ledger_app
 from services.ledger.config import LedgerSettings
-from services.ledger.tables import inbox as ledger_inbox
 from services.notification.app import create_app as notification_app
 from services.notification.config import NotificationSettings
 from services.reporting.app import create_app as reporting_app
@@ -99,21 +99,21 @@ async def test_event_from_workflow_outbox_arrives_in_ledger_once(nats_url: str, 
     async with serving(workflow), serving(ledger):
         wf_runtime, lg_runtime = workflow.state.runtime, ledger.state.runtime
         event = item_registered()
-        async with wf_runtime.engine.begin() as connection:
+        async with wf_runtime.db.begin() as connection:
             await workflow.state.outbox.stage(connection, event)
         workflow.state.relay.wake()
 
         async def received() -> list[object]:
-            async with lg_runtime.engine.connect() as connection:
+            async with lg_runtime.db.connect() as connection:
                 return (await connection.execute(select(ledger_inbox.c.event_id))).scalars().all()
 
         assert await eventually(received, lambda ids: len(ids) == 1) == [event.event_id]
-        assert await workflow.state.outbox.pending(wf_runtime.engine) == 0
+        assert await workflow.state.outbox.pending(wf_runtime.db) == 0
 
         # the same event published again (a relay retry) is not recorded twice
         await wf_runtime.publisher.publish(event)
         js = lg_runtime.broker.connection.jetstream()
         await eventually(lambda: js.consumer_info(topology.events_stream, "ledger"),
                          lambda c: c.num_pending == 0 and c.num_ack_pending == 0)
-        async with lg_runtime.engine.connect() as connection:
+        async with lg_runtime.db.connect() as connection:
             assert (await connection.execute(select(func.count()).select_from(ledger_inbox))).scalar_one() == 1

@@ -11,19 +11,20 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.ledger import stats, tables
-from services.ledger.light import light_of
-from services.ledger.light_sql import light_sql, overdue_sql
+from services.ledger.adapters import tables
+from services.ledger.adapters.light_sql import light_sql, overdue_sql
+from services.ledger.adapters.store import LedgerStore, clear
+from services.ledger.domain import stats
+from services.ledger.domain.light import light_of
+from services.ledger.domain.state import ItemState
 from services.ledger.service import LedgerService
-from services.ledger.state import ItemState
-from services.ledger.store import LedgerStore, clear
 from shared.clock import SettableClock
 from shared.contracts.enums import ItemStatus
 from shared.identity import Principal, load_directory
 from shared.storage.database import create_engine
 from shared.storage.migrations import upgrade
-from tests.support.services import REPO
 from tests.support.item_story import CALENDAR, START, ItemStory, day, projection
+from tests.support.services import REPO
 
 T0 = START.astimezone(dt.UTC)
 

@@ -151,7 +151,7 @@ async def drained(app: FastAPI, count: int, *, commands: bool = False) -> None:
 
 async def rows(app: FastAPI, **where: Any) -> list[Any]:
     query = select(deliveries).where(*(deliveries.c[k] == v for k, v in where.items()))
-    async with app.state.runtime.engine.connect() as connection:
+    async with app.state.runtime.db.connect() as connection:
         return list((await connection.execute(query.order_by(deliveries.c.channel))).all())
 
 
@@ -365,7 +365,7 @@ async def test_the_send_command_tells_each_known_recipient_once_and_skips_unknow
             assert (message["event"], message["title"], message["link"]) == (
                 "notification.send", mail["Subject"], command.link)
             assert message["text"].startswith("王丽同志：\n请于3月20日前报送")
-            async with app.state.runtime.engine.connect() as connection:
+            async with app.state.runtime.db.connect() as connection:
                 recorded = (await connection.execute(select(consumed.c.event_id, consumed.c.subject))).all()
             assert [(r.event_id, r.subject) for r in recorded] == [(command.event_id, command.subject)]
             js = app.state.runtime.broker.connection.jetstream()
@@ -388,7 +388,7 @@ async def test_a_new_task_of_the_office_or_a_leader_is_a_to_do_notice(
         for event in (registered, approve, sign, review):
             await workflow_publisher(app).publish(event)
         await drained(app, 4)
-        async with app.state.runtime.engine.connect() as connection:
+        async with app.state.runtime.db.connect() as connection:
             [item] = (await connection.execute(select(items))).all()
         assert (item.item_id, item.leader) == (registered.item_id, "mayor")
         assert [r.recipient for r in await rows(app, event_id=approve.event_id)] == ["mayor"]
@@ -435,7 +435,7 @@ async def test_a_title_with_line_breaks_is_mailed_with_a_clean_one_line_subject(
                 assert "\r" not in body["text"] and "\u2028" not in body["text"] and "\x85" not in body["text"]
                 [message] = (await client.get("/inbox", headers=auth("zjj-liaison"))).json()["items"]
                 assert message["title"] == CLEAN_SUBJECT
-                async with app.state.runtime.engine.connect() as connection:
+                async with app.state.runtime.db.connect() as connection:
                     [item] = (await connection.execute(select(items))).all()
                 assert item.title == "推进老旧小区改造 二期 工程 （第 一批） Bcc: everyone@example.gov.cn"
 
@@ -453,7 +453,7 @@ async def test_rows_stored_before_the_rules_are_sent_and_shown_clean_with_no_bad
                           "template": "free_message", "item_id": None, "item_code": None,
                           "title": "【通知】报送\r\n材料\u2028", "body": f"潘磊同志：\n请报送。\r\n详情：{link}",
                           "link": link, "attempts": 0, "last_error": None, "created_at": NOW, "read_at": None}
-                async with app.state.runtime.engine.begin() as connection:
+                async with app.state.runtime.db.begin() as connection:
                     await connection.execute(deliveries.insert(), [
                         {**stored, "channel": "inbox", "address": None, "status": "sent", "next_attempt_at": None,
                          "sent_at": NOW},

@@ -21,10 +21,10 @@ from fastapi import FastAPI
 from nats.js.client import JetStreamContext
 from sqlalchemy import func, select
 
-from services.ledger import tables
+from services.ledger.adapters import tables
 from services.ledger.app import create_app
 from services.ledger.config import LedgerSettings
-from services.ledger.rebuild import rebuild
+from services.ledger.entrypoints.rebuild import rebuild
 from shared.bus.publisher import JetStreamPublisher
 from shared.bus.topology import Topology
 from shared.contracts.base import Message
@@ -113,7 +113,7 @@ async def test_an_item_assigned_from_another_service_or_none_changes_nothing_in_
         assert sorted(letter.data for letter in letters) == sorted([forged.to_json(), unsigned.to_json()])
         await assert_unchanged(client, app, story)
         # a rebuild reads the stream through the same door: it skips them too
-        report = await rebuild(runtime.engine, js, topology, app.state.service.store, runtime.clock)
+        report = await rebuild(runtime.db, js, topology, app.state.service.store, runtime.clock)
         assert (report.read, report.applied, report.malformed) == (4, 2, 2)
         await assert_unchanged(client, app, story)
 
@@ -124,6 +124,6 @@ async def assert_unchanged(client: httpx.AsyncClient, app: FastAPI, story: ItemS
     assert (item["lead_unit"], [e["kind"] for e in item["timeline"]]) == ("zjj", ["item.registered", "item.assigned"])
     assert (await client.get("/items", headers=auth("fgw-liaison"))).json()["total"] == 0
     assert (await client.get(f"/items/{story.item_id}", headers=auth("fgw-liaison"))).status_code == 404
-    async with app.state.runtime.engine.connect() as connection:
+    async with app.state.runtime.db.connect() as connection:
         recorded = (await connection.execute(select(func.count()).select_from(tables.inbox))).scalar_one()
     assert recorded == 2

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import event, select
 
-from services.reporting import tables
-from services.reporting.recording import EventRecorder
+from services.reporting.adapters import tables
 from shared.clock import SettableClock
 from shared.storage.database import create_engine
+from shared.storage.inbox import InboxRecorder
 from shared.storage.migrations import upgrade
 from tests.support.samples import T0, item_registered
 
@@ -17,13 +17,13 @@ async def test_a_batch_is_one_transaction_and_a_redelivery_changes_nothing(datab
     db = create_engine(database_url)
     commits: list[object] = []
     event.listen(db.sync_engine, "commit", commits.append)
-    recorder = EventRecorder(db, tables.inbox, SettableClock(T0))
+    recorder = InboxRecorder(db, tables.inbox, SettableClock(T0))
     first, second, third = item_registered(title="城区供暖管网改造"), item_registered(), item_registered()
 
     await recorder.batch([first, second, first])  # a message delivered twice within one fetch
     assert len(commits) == 1
     await recorder.batch([second, third])  # a redelivery beside a new one
-    await recorder.one(third)
+    await recorder(third)
 
     async with db.connect() as connection:
         rows = (await connection.execute(select(tables.inbox).order_by(tables.inbox.c.received_at))).all()

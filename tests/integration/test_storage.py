@@ -15,15 +15,16 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from faststream.nats import NatsBroker
 from sqlalchemy import inspect, select, text
+from sqlalchemy.event import listen
 from sqlalchemy.exc import DBAPIError
 
-from services.ledger import tables as ledger_tables
+from services.ledger.adapters import tables as ledger_tables
 from services.workflow.adapters import tables as workflow_tables
 from shared.bus.publisher import JetStreamPublisher
 from shared.bus.topology import Topology
 from shared.clock import SettableClock
 from shared.storage.database import create_engine, reading
-from shared.storage.inbox import count, record_once
+from shared.storage.inbox import count, record_new, record_once
 from shared.storage.migrations import alembic_config, upgrade
 from shared.storage.outbox import Outbox, OutboxRelay
 from tests.support.samples import T0, item_registered
@@ -56,11 +57,8 @@ async def test_each_service_migrates_its_own_tables_once(database_url: str) -> N
 
 
 def tables_of(service: str) -> Any:
-    """A service's tables module: ``adapters/tables.py``, or ``tables.py`` in the older shape."""
-    try:
-        return importlib.import_module(f"services.{service}.adapters.tables")
-    except ModuleNotFoundError:
-        return importlib.import_module(f"services.{service}.tables")
+    """A service's tables module (``adapters/tables.py``)."""
+    return importlib.import_module(f"services.{service}.adapters.tables")
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -124,6 +122,32 @@ async def test_inbox_records_a_message_once(database_url: str) -> None:
     await engine.dispose()
     assert (first, again) == (True, False)
     assert row.item_id == event.item_id and "城区供暖管网改造" in row.payload
+
+
+async def test_a_batch_records_only_the_messages_new_to_the_inbox(database_url: str) -> None:
+    upgrade(database_url, "ledger")
+    db = create_engine(database_url)
+    inbox, later = ledger_tables.inbox, T0 + dt.timedelta(minutes=5)
+    known, first, second = item_registered(), item_registered(title="城区供暖管网改造"), item_registered()
+    async with db.begin() as connection:
+        assert await record_once(connection, inbox, known, T0)
+    inserts: list[str] = []
+
+    def seen(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT"):
+            inserts.append(statement)
+
+    listen(db.sync_engine, "before_cursor_execute", seen)
+    async with db.begin() as connection:  # a repeat within the batch, and a message recorded before
+        fresh = await record_new(connection, inbox, [first, known, second, first], later)
+        again = await record_new(connection, inbox, [second, known], later)
+        rows = {r.event_id: r for r in (await connection.execute(select(inbox))).all()}
+    await db.dispose()
+    assert [m.event_id for m in fresh] == [first.event_id, second.event_id] and again == []
+    assert len(inserts) == 2  # one statement per batch
+    assert set(rows) == {known.event_id, first.event_id, second.event_id}
+    assert rows[known.event_id].received_at == T0 and rows[first.event_id].received_at == later
+    assert rows[first.event_id].item_id == first.item_id and "城区供暖管网改造" in rows[first.event_id].payload
 
 
 async def test_times_come_back_as_the_same_utc_instant(database_url: str) -> None:

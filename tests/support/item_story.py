@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from services.ledger.projection import Projection
+from services.ledger.domain.projection import Projection
 from services.workflow.domain.progress import Progress, progress_after
 from shared.calendar import load_calendar
 from shared.calendar.deadline_rules import reminder_day

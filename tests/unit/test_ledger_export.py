@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from services.ledger.export import HEADERS, cell_text, workbook
+from services.ledger.adapters.export import HEADERS, cell_text, workbook
 
 
 def view(**overrides: Any) -> dict[str, Any]:

@@ -9,8 +9,8 @@ from dataclasses import replace
 
 import pytest
 
-from services.ledger.light import Light, light_of, overdue_days
-from services.ledger.state import ItemState, TimelineEntry
+from services.ledger.domain.light import Light, light_of, overdue_days
+from services.ledger.domain.state import ItemState, TimelineEntry
 from shared.clock import CHINA
 from shared.contracts import events as ev
 from shared.contracts.base import Message

@@ -1,4 +1,4 @@
-from services.ledger.tables import metadata
+from services.ledger.adapters.tables import metadata
 from shared.storage.migrations import run_env
 
 run_env(metadata)

@@ -23,6 +23,7 @@ from services.notification.adapters.tables import consumed, deliveries, items
 from services.notification.domain.deliveries import FAILED, INBOX, PENDING, SENT, Delivery, NewDelivery
 from services.notification.domain.rules import ItemInfo
 from shared.contracts.base import Message
+from shared.storage.inbox import record_new
 
 
 class SqlStore:
@@ -67,15 +68,7 @@ class SqlTransaction:
     # --- consumed messages and items ----------------------------------------------------------
     async def record_consumed(self, messages: Sequence[Message], now: dt.datetime) -> list[Message]:
         """Record each message once; the ones not recorded before, in order."""
-        unique = list({message.event_id: message for message in reversed(messages)}.values())[::-1]
-        if not unique:
-            return []
-        statement = (self.dialect.insert(consumed).on_conflict_do_nothing(index_elements=[consumed.c.event_id])
-                     .returning(consumed.c.event_id))
-        rows = [{"event_id": m.event_id, "subject": m.subject, "item_id": getattr(m, "item_id", None),
-                 "occurred_at": m.occurred_at, "received_at": now, "payload": m.model_dump_json()} for m in unique]
-        fresh = {row.event_id for row in await self._rows(statement, rows)}
-        return [message for message in unique if message.event_id in fresh]
+        return await record_new(self.connection, consumed, messages, now)
 
     async def items(self, item_ids: Iterable[UUID]) -> dict[UUID, ItemInfo]:
         """The known items among ``item_ids``, locked until the transaction ends (PostgreSQL; in

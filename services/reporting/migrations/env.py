@@ -1,4 +1,4 @@
-from services.reporting.tables import metadata
+from services.reporting.adapters.tables import metadata
 from shared.storage.migrations import run_env
 
 run_env(metadata)

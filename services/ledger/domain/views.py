@@ -6,8 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from services.ledger.light import Light, light_of, overdue_days
-from services.ledger.state import ItemState
+from services.ledger.domain.light import Light, light_of, overdue_days
+from services.ledger.domain.state import ItemState
 from shared.calendar import WorkingCalendar
 from shared.calendar.deadline_rules import is_estimated
 from shared.contracts.enums import ItemStatus, Source, Urgency

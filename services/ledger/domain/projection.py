@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from uuid import UUID
 
-from services.ledger.state import ItemState, TimelineEntry
-from services.ledger.texts import UnitName, text_of
+from services.ledger.domain.state import ItemState, TimelineEntry
+from services.ledger.domain.texts import UnitName, text_of
 from shared.clock import CHINA
 from shared.contracts import events as ev
 from shared.contracts.base import Message

@@ -11,15 +11,13 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.ledger import tables
-from services.ledger.projection import Projection, item_id_of
-from services.ledger.state import ItemState, TimelineEntry
+from services.ledger.adapters import tables
+from services.ledger.domain.projection import Projection, item_id_of
+from services.ledger.domain.state import ItemState, TimelineEntry
 from shared.contracts.base import Message
-
-INBOX_CHUNK = 500  # rows per multi-row insert (well under SQLite's bound-parameter limit)
+from shared.storage.inbox import record_new
 
 
 class LedgerStore:
@@ -28,7 +26,7 @@ class LedgerStore:
 
     async def apply(self, connection: AsyncConnection, messages: Sequence[Message], now: dt.datetime) -> int:
         """Apply the messages not yet in the inbox, in order; returns how many were new."""
-        fresh = await record_new(connection, messages, now)
+        fresh = await record_new(connection, tables.inbox, messages, now)
         wanted = {i for m in fresh if (i := item_id_of(m)) is not None}
         before = await load(connection, wanted, lock=True)
         rows = dict(before)
@@ -43,26 +41,6 @@ class LedgerStore:
                 entries.append(entry)
         await save(connection, before, rows, entries)
         return len(fresh)
-
-
-async def record_new(connection: AsyncConnection, messages: Sequence[Message], now: dt.datetime) -> list[Message]:
-    """Insert the messages into the inbox; the ones that were not there yet, in order."""
-    unique: dict[UUID, Message] = {}
-    for message in messages:
-        unique.setdefault(message.event_id, message)
-    if not unique:
-        return []
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    table, inserted = tables.inbox, set()
-    batch = list(unique.values())
-    for start in range(0, len(batch), INBOX_CHUNK):
-        values = [{"event_id": m.event_id, "subject": m.subject, "item_id": item_id_of(m),
-                   "occurred_at": m.occurred_at, "received_at": now, "payload": m.model_dump_json()}
-                  for m in batch[start:start + INBOX_CHUNK]]
-        statement = (dialect.insert(table).values(values)
-                     .on_conflict_do_nothing(index_elements=[table.c.event_id]).returning(table.c.event_id))
-        inserted.update((await connection.execute(statement)).scalars())
-    return [m for m in batch if m.event_id in inserted]
 
 
 async def load(connection: AsyncConnection, item_ids: set[UUID], *, lock: bool = False) -> dict[UUID, ItemState]:

@@ -9,7 +9,7 @@
   the unit was reminded to sign and has not signed;
 - green (绿灯): otherwise.
 
-``light_sql`` (in ``light_sql.py``) renders the same rule in SQL; a test checks they agree.
+``light_sql`` (in ``adapters/light_sql.py``) renders the same rule in SQL; a test checks they agree.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Callable
 from enum import StrEnum
 
-from services.ledger.state import ACTIVE, FINISHED, ItemState
+from services.ledger.domain.state import ACTIVE, FINISHED, ItemState
 from shared.contracts.enums import ItemStatus
 
 WorkingDaysBetween = Callable[[dt.date, dt.date], int]

@@ -1,4 +1,4 @@
-"""The traffic-light rule of ``light.py`` rendered in SQL, to filter and sort by it."""
+"""The traffic-light rule of ``domain/light.py`` rendered in SQL, to filter and sort by it."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import datetime as dt
 
 from sqlalchemy import ColumnElement, and_, case, literal, or_
 
-from services.ledger.light import Light
-from services.ledger.state import ACTIVE, FINISHED
-from services.ledger.tables import items as t
+from services.ledger.adapters.tables import items as t
+from services.ledger.domain.light import Light
+from services.ledger.domain.state import ACTIVE, FINISHED
 from shared.contracts.enums import ItemStatus
 
 _active = t.c.status.in_([s.value for s in ACTIVE])

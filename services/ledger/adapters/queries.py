@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.ledger import tables
-from services.ledger.light import Light
-from services.ledger.light_sql import light_rank_sql, light_sql, overdue_sql
-from services.ledger.state import ItemState
+from services.ledger.adapters import tables
+from services.ledger.adapters.light_sql import light_rank_sql, light_sql, overdue_sql
+from services.ledger.domain.light import Light
+from services.ledger.domain.state import ItemState
 from shared.identity import Principal
 from shared.visibility import sees_item, visible_sql
 
@@ -74,11 +74,11 @@ def ordered(query: Select[Any], sort: str, today: dt.date) -> Select[Any]:
     return query.order_by(first.nulls_last(), t.c.due_date.asc().nulls_last(), t.c.code, t.c.item_id)
 
 
-async def list_items(engine: AsyncEngine, f: ItemFilter, principal: Principal, today: dt.date, *,
+async def list_items(db: AsyncEngine, f: ItemFilter, principal: Principal, today: dt.date, *,
                      sort: str = "-light", offset: int = 0, limit: int | None = 50) -> tuple[list[ItemState], int]:
     where = conditions(f, principal, today)
     query = ordered(select(t).where(*where), sort, today).offset(offset).limit(limit)
-    async with engine.connect() as connection:
+    async with db.connect() as connection:
         total = (await connection.execute(select(func.count()).select_from(t).where(*where))).scalar_one()
         rows = (await connection.execute(query)).mappings().all()
     return [ItemState.from_row(dict(r)) for r in rows], total
@@ -88,12 +88,12 @@ def can_see(principal: Principal, state: ItemState) -> bool:
     return not state.placeholder and sees_item(principal, state.units)
 
 
-async def item_with_timeline(engine: AsyncEngine,
+async def item_with_timeline(db: AsyncEngine,
                              item_id: uuid.UUID) -> tuple[ItemState | None, list[dict[str, Any]]]:
     """The row and its timeline; the timeline is read first, so the row is never older."""
     tl = tables.timeline
     query = select(tl).where(tl.c.item_id == item_id).order_by(tl.c.occurred_at, tl.c.id)
-    async with engine.connect() as connection:
+    async with db.connect() as connection:
         entries = [dict(r) for r in (await connection.execute(query)).mappings()]
         row = (await connection.execute(select(t).where(t.c.item_id == item_id))).mappings().first()
     return (ItemState.from_row(dict(row)) if row else None), entries

@@ -19,7 +19,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.client import JetStreamContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.ledger.store import LedgerStore, clear
+from services.ledger.adapters.store import LedgerStore, clear
 from shared.bus.topology import Topology
 from shared.clock import Clock
 from shared.contracts.base import Message
@@ -42,12 +42,12 @@ class RebuildReport:
         return self.read / self.seconds if self.seconds > 0 else float(self.read)
 
 
-async def rebuild(engine: AsyncEngine, js: JetStreamContext, topology: Topology, store: LedgerStore, clock: Clock,
+async def rebuild(db: AsyncEngine, js: JetStreamContext, topology: Topology, store: LedgerStore, clock: Clock,
                   *, batch_size: int = 500) -> RebuildReport:
     started = time.perf_counter()
     stream = topology.events_stream
     last = (await js.stream_info(stream)).state.last_seq
-    async with engine.begin() as connection:
+    async with db.begin() as connection:
         await clear(connection)
     read = applied = malformed = 0
     if last == 0:
@@ -73,7 +73,7 @@ async def rebuild(engine: AsyncEngine, js: JetStreamContext, topology: Topology,
                     log.warning("skipped a malformed message", extra={"seq": raw.metadata.sequence.stream,
                                                                       "error": str(error)})
             read += len(raws)
-            async with engine.begin() as connection:
+            async with db.begin() as connection:
                 applied += await store.apply(connection, messages, clock.now())
     finally:
         await subscription.unsubscribe()

@@ -9,9 +9,10 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from services.ledger import export, stats
-from services.ledger.light import Light
-from services.ledger.queries import SORT_KEYS, ItemFilter
+from services.ledger.adapters import export
+from services.ledger.adapters.queries import SORT_KEYS, ItemFilter
+from services.ledger.domain import stats
+from services.ledger.domain.light import Light
 from services.ledger.service import ItemNotFound, LedgerService
 from shared.contracts.enums import ItemStatus, Source
 from shared.errors import errors

@@ -1,0 +1,1 @@
+"""What the reporting service talks to: its tables."""

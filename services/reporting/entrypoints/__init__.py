@@ -1,0 +1,1 @@
+"""The reporting service's edges: the bus subscriber."""
