@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import statistics
 import sys
@@ -22,8 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from faststream.nats import NatsBroker  # noqa: E402
-
+from shared.bus.connection import BusConnection, NatsConnection  # noqa: E402
 from shared.bus.consumer import Fetch, PullConsumer  # noqa: E402
 from shared.bus.embedded import EmbeddedNats  # noqa: E402
 from shared.bus.publisher import JetStreamPublisher  # noqa: E402
@@ -35,21 +33,21 @@ from tests.support.samples import item_registered  # noqa: E402
 
 async def measure(nats_url: str, events: int) -> list[float]:
     topology = Topology(root=f"b{uuid.uuid4().hex[:10]}")
-    broker = NatsBroker(nats_url, log_level=logging.DEBUG)
+    bus = BusConnection(NatsConnection(url=nats_url, name="bench"))
     arrived: asyncio.Queue[float] = asyncio.Queue()
 
     async def handler(message: Message) -> None:
         arrived.put_nowait(time.perf_counter())
 
-    await broker.connect()
-    js = broker.connection.jetstream()
+    await bus.open()
+    js = bus.js
     await ensure_streams(js, topology)
-    consumer = PullConsumer(topology, JetStreamPublisher(broker, topology, "bench"), durable="bench",
+    consumer = PullConsumer(topology, JetStreamPublisher(bus, topology, "bench"), durable="bench",
                             filter_subject="duban.events.>", handler=handler, retry=RetryPolicy(), fetch=Fetch())
     await consumer.open(js)
     stop = asyncio.Event()
     running = asyncio.create_task(consumer.run(stop))
-    publisher = JetStreamPublisher(broker, topology, "workflow")
+    publisher = JetStreamPublisher(bus, topology, "workflow")
     latencies = []
     try:
         for _ in range(events):
@@ -60,7 +58,7 @@ async def measure(nats_url: str, events: int) -> list[float]:
         stop.set()
         await running
         await delete_streams(js, topology)
-        await broker.stop()
+        await bus.close()
     return latencies
 
 

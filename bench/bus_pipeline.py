@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import resource
 import sys
@@ -22,10 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from faststream.nats import NatsBroker  # noqa: E402
-
 from services.ledger.adapters import tables as ledger_tables  # noqa: E402
 from services.workflow.adapters import tables as workflow_tables  # noqa: E402
+from shared.bus.connection import BusConnection, NatsConnection  # noqa: E402
 from shared.bus.consumer import Fetch, PullConsumer  # noqa: E402
 from shared.bus.embedded import EmbeddedNats  # noqa: E402
 from shared.bus.publisher import JetStreamPublisher  # noqa: E402
@@ -46,18 +44,18 @@ async def run_once(nats_url: str, database_url: str, events: int) -> dict[str, f
     engine = create_engine(database_url)
     clock = SystemClock()
     topology = Topology(root=f"b{uuid.uuid4().hex[:10]}")
-    broker = NatsBroker(nats_url, log_level=logging.DEBUG)  # as services run it: no line per message
-    await broker.connect()
-    js = broker.connection.jetstream()
+    bus = BusConnection(NatsConnection(url=nats_url, name="bench"))  # as a service holds its one connection
+    await bus.open()
+    js = bus.js
     await ensure_streams(js, topology)
-    consumer = PullConsumer(topology, JetStreamPublisher(broker, topology, "ledger"), durable="ledger",
+    consumer = PullConsumer(topology, JetStreamPublisher(bus, topology, "ledger"), durable="ledger",
                             filter_subject="duban.events.>", handler=InboxRecorder(engine, ledger_tables.inbox, clock),
                             retry=RetryPolicy(), fetch=Fetch(batch_size=1))
     await consumer.open(js)
     stop = asyncio.Event()
     consuming: asyncio.Task[None] | None = None
     outbox = Outbox(workflow_tables.outbox, clock)
-    relay = OutboxRelay(engine, outbox, JetStreamPublisher(broker, topology, "workflow"), batch=500)
+    relay = OutboxRelay(engine, outbox, JetStreamPublisher(bus, topology, "workflow"), batch=500)
     try:
         messages = [item_registered() for _ in range(events)]
         started = time.perf_counter()
@@ -80,7 +78,7 @@ async def run_once(nats_url: str, database_url: str, events: int) -> dict[str, f
         if consuming is not None:
             await consuming
         await delete_streams(js, topology)
-        await broker.stop()
+        await bus.close()
         await engine.dispose()
     return {
         "stage (tx/s)": events / (staged - started),

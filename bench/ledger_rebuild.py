@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import resource
 import sys
@@ -25,11 +24,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import nats  # noqa: E402
-from faststream.nats import NatsBroker  # noqa: E402
 
 from services.ledger.adapters import tables  # noqa: E402
 from services.ledger.entrypoints.rebuild import rebuild  # noqa: E402
 from services.ledger.service import LedgerService  # noqa: E402
+from shared.bus.connection import BusConnection, NatsConnection  # noqa: E402
 from shared.bus.consumer import Fetch, PullConsumer  # noqa: E402
 from shared.bus.embedded import EmbeddedNats  # noqa: E402
 from shared.bus.publisher import JetStreamPublisher  # noqa: E402
@@ -70,17 +69,17 @@ async def run_once(nats_url: str, database_url: str, n: int, fetch_batch: int, b
     service = LedgerService(engine, SystemClock(), load_calendar(None), load_directory(ROOT / "deploy" /
                                                                                       "org.example.yaml"))
     topology = Topology(root=f"b{uuid.uuid4().hex[:10]}")
-    broker = NatsBroker(nats_url, log_level=logging.DEBUG)
+    bus = BusConnection(NatsConnection(url=nats_url, name="ledger"))  # the ledger service's connection
     stop = asyncio.Event()
-    await broker.connect()
-    connection = await nats.connect(nats_url)  # outlives the broker, for publishing and the rebuild
-    js = connection.jetstream()
+    await bus.open()
+    publishing = await nats.connect(nats_url)  # outlives the ledger's, for publishing and the rebuild
+    js = publishing.jetstream()
     await ensure_streams(js, topology)
-    consumer = PullConsumer(topology, JetStreamPublisher(broker, topology, "ledger"), durable="ledger",
+    consumer = PullConsumer(topology, JetStreamPublisher(bus, topology, "ledger"), durable="ledger",
                             filter_subject="duban.events.>", handler=service.consume,
                             batch_handler=service.consume_batch, retry=RetryPolicy(),
                             fetch=Fetch(batch_size=fetch_batch))  # as the ledger service wires it
-    await consumer.open(broker.connection.jetstream())
+    await consumer.open(bus.js)
     try:
         events = make_events(n)
         started = time.perf_counter()
@@ -99,8 +98,8 @@ async def run_once(nats_url: str, database_url: str, n: int, fetch_batch: int, b
         assert report.applied == n, report
     finally:
         await delete_streams(js, topology)
-        await broker.stop()
-        await connection.close()
+        await bus.close()
+        await publishing.close()
         await engine.dispose()
     return {"publish (events/s)": n / (published - started), "live consumption (events/s)": n / (consumed - published),
             "rebuild (events/s)": report.rate}

@@ -23,8 +23,7 @@ CATEGORIES = [  # (name, a frame that belongs to it); the innermost matching fra
     ("forms (validation, schema)", r"^(validate_form|schema_of) "),
     ("event models (pydantic)", r"\(pydantic|^to_event "),
     ("logging", r"\(logging/__init__|\(pythonjsonlogger/"),
-    ("bus (nats-py, FastStream, relay, consumers)",
-     r"\((nats|faststream|fast_depends)/|OutboxRelay|publish_pipelined|Delivery\."),
+    ("bus (nats-py, relay, consumers)", r"\(nats/|OutboxRelay|publish_pipelined|Delivery\."),
     ("HTTP (uvicorn, Starlette, FastAPI)", r"\((uvicorn|h11|starlette|fastapi|anyio|httptools)/"),
     ("asyncio", r"\(asyncio/|selectors\.py"),
 ]

@@ -1,4 +1,4 @@
-"""What a service runs on: its clock, calendar, directory, database and broker.
+"""What a service runs on: its clock, calendar, directory, database and NATS connection.
 
 ``build_runtime`` makes the real ones from settings; tests build a ``Runtime`` with a
 settable clock or their own calendar and pass it to ``create_app(settings, deps)``.
@@ -12,12 +12,11 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
-from faststream.nats import NatsBroker
 from nats.aio.client import Client as NatsClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.bus.clock_kv import ClockFollower
-from shared.bus.connection import nats_broker
+from shared.bus.connection import BusConnection, bus_connection
 from shared.bus.consumer import BatchHandler, Fetch, Handler, PullConsumer
 from shared.bus.publisher import JetStreamPublisher
 from shared.bus.topology import Topology, ensure_streams
@@ -45,7 +44,7 @@ class Runtime:
     directory: OrgDirectory
     authenticator: Authenticator
     db: AsyncEngine
-    broker: NatsBroker
+    bus: BusConnection  # the one NATS connection of its publishers and consumers
     topology: Topology
     background: list[BackgroundTask] = field(default_factory=list)
     startup: list[StartupStep] = field(default_factory=list)  # after migrations, before serving
@@ -55,7 +54,7 @@ class Runtime:
     @property
     def publisher(self) -> JetStreamPublisher:
         """Publishes as this service (``Duban-Producer: <service>``)."""
-        return JetStreamPublisher(self.broker, self.topology, self.settings.service)
+        return JetStreamPublisher(self.bus, self.topology, self.settings.service)
 
     @property
     def retry(self) -> RetryPolicy:
@@ -67,14 +66,14 @@ class Runtime:
         """Wire a handler (and, to apply a backlog in batches, a batch handler) to a durable pull
         consumer with this service's retry and fetch settings; the durable is created at start."""
         s = self.settings
-        consumer = PullConsumer(self.topology, JetStreamPublisher(self.broker, self.topology, durable),
+        consumer = PullConsumer(self.topology, JetStreamPublisher(self.bus, self.topology, durable),
                                 durable=durable, filter_subject=filter_subject, handler=handler,
                                 batch_handler=batch_handler, retry=self.retry,
                                 fetch=Fetch(batch_size=s.fetch_batch, max_wait=s.fetch_max_wait,
                                             ack_wait=s.ack_wait_seconds))
 
         async def open_durable() -> None:
-            await consumer.open(self.broker.connection.jetstream())
+            await consumer.open(self.bus.js)
 
         self.startup.insert(0, open_durable)  # the durable exists once the service is up
         self.background.append(consumer.run)
@@ -84,11 +83,10 @@ class Runtime:
         """Migrate, connect, declare streams, start consumers and background tasks; undo on exit."""
         service = self.settings.service
         await asyncio.to_thread(upgrade, self.settings.db_url, service)
-        await self.broker.connect()
+        client = await self.bus.open()
         for connected in self.connected:
-            await connected(self.broker.connection)
-        await ensure_streams(self.broker.connection.jetstream(), self.topology)
-        await self.broker.start()
+            await connected(client)
+        await ensure_streams(self.bus.js, self.topology)
         for step in self.startup:
             await step()
         stop = asyncio.Event()
@@ -105,9 +103,9 @@ class Runtime:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
             try:
-                await self.broker.stop()
+                await self.bus.close()
             except Exception as error:  # NATS already gone: nothing left to drain
-                log.warning("broker did not stop cleanly", extra={"error": repr(error)})
+                log.warning("NATS connection did not close cleanly", extra={"error": repr(error)})
             await self.db.dispose()
             log.info("service stopped", extra={"service": service})
 
@@ -142,8 +140,7 @@ def build_runtime(settings: ServiceSettings, clock: Clock | None = None) -> Runt
         directory=directory,
         authenticator=Authenticator(TokenVerifier.from_settings(settings), directory),
         db=create_engine(settings.db_url),
-        broker=nats_broker(settings, f"duban-{settings.service}", graceful_timeout=10.0,
-                           logger=logging.getLogger(f"duban.{settings.service}.bus"), log_level=logging.DEBUG),
+        bus=bus_connection(settings, f"duban-{settings.service}", log=logging.getLogger(f"duban.{settings.service}.bus")),
         topology=Topology(root=settings.bus_root, events_max_bytes=settings.bus_events_max_bytes),
     )
     if isinstance(clock, SharedClock):

@@ -136,8 +136,7 @@ def health_router(runtime: Runtime) -> APIRouter:
 async def readiness(runtime: Runtime) -> dict[str, dict[str, object]]:
     checks: dict[str, dict[str, object]] = {}
     try:
-        await runtime.broker.ping(timeout=2.0)
-        connected = runtime.broker.connection is not None and runtime.broker.connection.is_connected
+        connected = await runtime.bus.ping(timeout=2.0)
         checks["nats"] = {"ok": connected, "message": "connected" if connected else "not connected"}
     except Exception as error:
         checks["nats"] = {"ok": False, "message": f"unreachable: {error!r}"}

@@ -9,6 +9,7 @@ from pathlib import Path
 import nats
 import pytest
 
+from shared.bus.connection import BusConnection, NatsConnection
 from shared.bus.topology import Topology, delete_streams, ensure_streams
 from tests.support import infra
 
@@ -56,6 +57,13 @@ async def topology(nats_url: str) -> AsyncIterator[Topology]:
     finally:
         await delete_streams(js, topology)
         await connection.close()
+
+
+@pytest.fixture
+async def bus(nats_url: str) -> AsyncIterator[BusConnection]:
+    """A connection as a service holds one, for publishers and consumers built by the test."""
+    async with BusConnection(NatsConnection(url=nats_url, name="test")) as bus:
+        yield bus
 
 
 @pytest.fixture(autouse=True)

@@ -7,10 +7,9 @@ import logging
 from collections.abc import Sequence
 from typing import NamedTuple, Protocol
 
-from faststream.nats import NatsBroker
 from nats.js.api import PubAck
-from nats.js.client import JetStreamContext
 
+from shared.bus.connection import BusConnection
 from shared.bus.topology import Topology
 from shared.contracts.base import Message
 from shared.contracts.registry import PRODUCER_HEADER
@@ -38,15 +37,18 @@ class JetStreamPublisher:
     stored once (the ack then says ``duplicate``), so a retrying outbox relay is safe.
     Every message carries ``Duban-Producer: <producer>``, the publishing service's name;
     consumers refuse a contract message whose contract does not name that producer.
+    It publishes on its process's connection (``bus``), once that is open.
     """
 
-    def __init__(self, broker: NatsBroker, topology: Topology, producer: str) -> None:
+    def __init__(self, bus: BusConnection, topology: Topology, producer: str) -> None:
         if not producer:
             raise ValueError("a publisher names the service it publishes for")
-        self.broker = broker
+        self.bus = bus
         self.topology = topology
         self.producer = producer
-        self._js: tuple[object, JetStreamContext] | None = None  # (connection, its context)
+
+    def _headers(self, message_id: str) -> dict[str, str]:
+        return {"Nats-Msg-Id": message_id, "content-type": "application/json", PRODUCER_HEADER: self.producer}
 
     async def publish(self, message: Message) -> PubAck:
         return await self.publish_raw(message.subject, message.to_json(), str(message.event_id))
@@ -54,16 +56,9 @@ class JetStreamPublisher:
     async def publish_raw(self, canonical_subject: str, payload: bytes, message_id: str,
                           headers: dict[str, str] | None = None) -> PubAck:
         subject = self.topology.subject(canonical_subject)
-        ack = await self.broker.publish(
-            payload,
-            subject,
-            headers={**(headers or {}), "Nats-Msg-Id": message_id, "content-type": "application/json",
-                     PRODUCER_HEADER: self.producer},
-            stream=self.topology.stream_for(subject),
-            timeout=PUBLISH_TIMEOUT,
-        )
-        assert ack is not None, "a JetStream publish always returns an ack"
-        return ack
+        return await self.bus.js.publish(subject, payload, timeout=PUBLISH_TIMEOUT,
+                                         stream=self.topology.stream_for(subject),
+                                         headers={**(headers or {}), **self._headers(message_id)})
 
     async def publish_pipelined(self, messages: Sequence[Outgoing], timeout: float = PUBLISH_TIMEOUT) -> int:
         """Send all messages in order without waiting between them, then wait for every ack.
@@ -77,15 +72,13 @@ class JetStreamPublisher:
             return 0
         acks: list[asyncio.Future[PubAck]] = []
         try:
-            js = self._jetstream()
+            js = self.bus.js
             for m in messages:
                 subject = self.topology.subject(m.subject)
                 # no wait_stall: with one, nats-py waits for its semaphore in a task of its own, a
                 # turn of the event loop per message (seconds for a batch when the loop is busy)
-                acks.append(await js.publish_async(
-                    subject, m.payload, stream=self.topology.stream_for(subject),
-                    headers={"Nats-Msg-Id": m.message_id, "content-type": "application/json",
-                             PRODUCER_HEADER: self.producer}))
+                acks.append(await js.publish_async(subject, m.payload, stream=self.topology.stream_for(subject),
+                                                   headers=self._headers(m.message_id)))
         except Exception as error:  # not connected, too many in flight: what was sent still counts
             log.warning("pipelined publish stopped", extra={"sent": len(acks), "error": repr(error)})
         if acks:
@@ -103,13 +96,6 @@ class JetStreamPublisher:
             log.warning("publish not confirmed", extra={"confirmed": confirmed, "of": len(messages),
                                                         "subject": messages[confirmed].subject, "reason": reason})
         return confirmed
-
-    def _jetstream(self) -> JetStreamContext:
-        """One context per connection: it keeps the reply subscription of its async publishes."""
-        connection = self.broker.connection
-        if self._js is None or self._js[0] is not connection:
-            self._js = (connection, connection.jetstream())
-        return self._js[1]
 
 
 def _stored(ack: asyncio.Future[PubAck]) -> bool:

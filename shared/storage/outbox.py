@@ -9,12 +9,28 @@ import threading
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import (Column, Index, Integer, LargeBinary, MetaData, Row, Select, String, Table, Uuid, cast, func,
-                        literal, select, true, update)
+from sqlalchemy import (
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Row,
+    Select,
+    String,
+    Table,
+    Uuid,
+    cast,
+    func,
+    literal,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import OID
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shared.bus.connection import nats_broker
+from shared.bus.connection import bus_connection
 from shared.bus.publisher import JetStreamPublisher, Outgoing
 from shared.bus.topology import Topology
 from shared.clock import Clock
@@ -228,12 +244,12 @@ class RelayThread:
     async def _main(self) -> None:
         service = self.settings.service
         db = create_engine(self.settings.db_url, pool_size=2)
-        broker = nats_broker(self.settings, f"duban-{service}-relay")
+        bus = bus_connection(self.settings, f"duban-{service}-relay", log=logging.getLogger(f"duban.{service}.bus"))
         try:
-            await broker.connect()
+            await bus.open()
             self._stop = asyncio.Event()
             self._relay = OutboxRelay(db, Outbox(self.table, self.clock),
-                                      JetStreamPublisher(broker, self.topology, service),
+                                      JetStreamPublisher(bus, self.topology, service),
                                       batch=self.batch, idle_interval=self.idle_interval)
             self._loop = asyncio.get_running_loop()
         except BaseException as error:
@@ -244,5 +260,5 @@ class RelayThread:
         try:
             await self._relay.run(self._stop)
         finally:
-            await broker.stop()
+            await bus.close()
             await db.dispose()

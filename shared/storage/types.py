@@ -1,8 +1,9 @@
 """Column types that behave the same on SQLite and PostgreSQL."""
 
+import datetime as dt
+
 from sqlalchemy import BigInteger, DateTime, Integer
 from sqlalchemy.types import TypeDecorator
-import datetime as dt
 
 # SQLite only autoincrements INTEGER PRIMARY KEY
 BigId = BigInteger().with_variant(Integer(), "sqlite")

@@ -17,8 +17,8 @@ from services.workflow.config import WorkflowSettings
 from shared.bus.topology import Topology
 from shared.clock import CHINA, SettableClock
 from shared.contracts.registry import parse_message
-from tests.e2e.test_workflow_api import ITEM, complete, the_task
 from tests.e2e.test_ledger_api import consumed
+from tests.e2e.test_workflow_api import ITEM, complete, the_task
 from tests.support.eventually import eventually
 from tests.support.services import NOW, REPO, auth, runtime_for, serving, settings_for
 

@@ -112,7 +112,7 @@ async def test_event_from_workflow_outbox_arrives_in_ledger_once(nats_url: str, 
 
         # the same event published again (a relay retry) is not recorded twice
         await wf_runtime.publisher.publish(event)
-        js = lg_runtime.broker.connection.jetstream()
+        js = lg_runtime.bus.js
         await eventually(lambda: js.consumer_info(topology.events_stream, "ledger"),
                          lambda c: c.num_pending == 0 and c.num_ack_pending == 0)
         async with lg_runtime.db.connect() as connection:

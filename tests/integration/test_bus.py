@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator
 
 import nats
 import pytest
-from faststream.nats import NatsBroker
 from nats.js.client import JetStreamContext
 
+from shared.bus.connection import BusConnection, NatsConnection
 from shared.bus.consumer import BatchHandler, Fetch, Handler, PullConsumer
-from shared.bus.publisher import JetStreamPublisher
+from shared.bus.publisher import JetStreamPublisher, Outgoing
 from shared.bus.topology import Topology
 from shared.contracts.base import Message
 from shared.contracts.registry import PRODUCER_HEADER
@@ -51,22 +51,20 @@ class Recorder:
 
 @contextlib.asynccontextmanager
 async def consuming(nats_url: str, topology: Topology, handler: Handler, batch_handler: BatchHandler | None = None,
-                    *, fetch: Fetch = FAST_FETCH, durable: str = "ledger") -> AsyncIterator[NatsBroker]:
+                    *, fetch: Fetch = FAST_FETCH, durable: str = "ledger") -> AsyncIterator[BusConnection]:
     """The durable consumer ``durable`` of the events stream, running until the block ends."""
-    broker = NatsBroker(nats_url)
-    await broker.connect()
-    consumer = PullConsumer(topology, JetStreamPublisher(broker, topology, durable), durable=durable,
-                            filter_subject=EVENTS_WILDCARD, handler=handler, batch_handler=batch_handler,
-                            retry=FAST_RETRY, fetch=fetch)
-    await consumer.open(broker.connection.jetstream())
-    stop = asyncio.Event()
-    task = asyncio.create_task(consumer.run(stop))
-    try:
-        yield broker
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, timeout=5)
-        await broker.stop()
+    async with BusConnection(NatsConnection(url=nats_url, name=durable)) as bus:
+        consumer = PullConsumer(topology, JetStreamPublisher(bus, topology, durable), durable=durable,
+                                filter_subject=EVENTS_WILDCARD, handler=handler, batch_handler=batch_handler,
+                                retry=FAST_RETRY, fetch=fetch)
+        await consumer.open(bus.js)
+        stop = asyncio.Event()
+        task = asyncio.create_task(consumer.run(stop))
+        try:
+            yield bus
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, timeout=5)
 
 
 async def dead_letters(js: JetStreamContext, topology: Topology) -> list[nats.aio.msg.Msg]:
@@ -77,9 +75,9 @@ async def dead_letters(js: JetStreamContext, topology: Topology) -> list[nats.ai
 
 async def test_published_event_arrives_in_a_durable_consumer(nats_url: str, topology: Topology) -> None:
     handler = Recorder()
-    async with consuming(nats_url, topology, handler) as broker:
+    async with consuming(nats_url, topology, handler) as bus:
         event = item_registered()
-        ack = await JetStreamPublisher(broker, topology, "workflow").publish(event)
+        ack = await JetStreamPublisher(bus, topology, "workflow").publish(event)
         assert ack.stream == topology.events_stream and not ack.duplicate
         await eventually(lambda: _value(handler.received), lambda got: len(got) == 1)
         assert handler.received == [event]
@@ -88,9 +86,9 @@ async def test_published_event_arrives_in_a_durable_consumer(nats_url: str, topo
 async def test_failing_handler_is_redelivered_then_succeeds(nats_url: str, topology: Topology,
                                                             js: JetStreamContext) -> None:
     handler = Recorder(failures=2)
-    async with consuming(nats_url, topology, handler) as broker:
+    async with consuming(nats_url, topology, handler) as bus:
         event = item_registered()
-        await JetStreamPublisher(broker, topology, "workflow").publish(event)
+        await JetStreamPublisher(bus, topology, "workflow").publish(event)
         await eventually(lambda: _value(handler.received), lambda got: len(got) == 1)
         assert handler.calls == 3
         consumer = await eventually(lambda: js.consumer_info(topology.events_stream, "ledger"),
@@ -102,9 +100,9 @@ async def test_failing_handler_is_redelivered_then_succeeds(nats_url: str, topol
 async def test_after_max_deliver_failures_the_message_is_dead_lettered(nats_url: str, topology: Topology,
                                                                        js: JetStreamContext) -> None:
     handler = Recorder(failures=10**6)
-    async with consuming(nats_url, topology, handler) as broker:
+    async with consuming(nats_url, topology, handler) as bus:
         event = item_registered()
-        await JetStreamPublisher(broker, topology, "workflow").publish(event)
+        await JetStreamPublisher(bus, topology, "workflow").publish(event)
         [dead] = await eventually(lambda: dead_letters(js, topology), lambda got: len(got) == 1)
         assert handler.calls == FAST_RETRY.max_attempts
         assert dead.subject == f"{topology.root}.dlq.events.item.registered"
@@ -119,7 +117,7 @@ async def test_after_max_deliver_failures_the_message_is_dead_lettered(nats_url:
 async def test_malformed_event_goes_straight_to_dead_letter(nats_url: str, topology: Topology,
                                                             js: JetStreamContext) -> None:
     handler = Recorder()
-    async with consuming(nats_url, topology, handler) as broker:
+    async with consuming(nats_url, topology, handler) as bus:
         bad = json.dumps({"title": "no ids", "unexpected": 1}).encode()
         await js.publish(topology.subject(ITEM_REGISTERED), bad, headers={"Nats-Msg-Id": "bad-1", **AS_WORKFLOW})
         [dead] = await eventually(lambda: dead_letters(js, topology), lambda got: len(got) == 1)
@@ -132,12 +130,12 @@ async def test_malformed_event_goes_straight_to_dead_letter(nats_url: str, topol
 async def test_a_message_from_a_service_its_contract_does_not_name_is_dead_lettered(
         nats_url: str, topology: Topology, js: JetStreamContext) -> None:
     handler = Recorder()
-    async with consuming(nats_url, topology, handler) as broker:
+    async with consuming(nats_url, topology, handler) as bus:
         forged, unsigned, genuine = item_registered(), item_registered(), item_registered()
-        stored = await JetStreamPublisher(broker, topology, "ledger").publish(forged)
+        stored = await JetStreamPublisher(bus, topology, "ledger").publish(forged)
         assert (await js.get_msg(topology.events_stream, stored.seq)).headers[PRODUCER_HEADER] == "ledger"
         await js.publish(topology.subject(unsigned.subject), unsigned.to_json(), headers={"Nats-Msg-Id": "unsigned"})
-        await JetStreamPublisher(broker, topology, "workflow").publish(genuine)
+        await JetStreamPublisher(bus, topology, "workflow").publish(genuine)
         letters = await eventually(lambda: dead_letters(js, topology), lambda got: len(got) == 2)
         await eventually(lambda: _value(handler.received), lambda got: len(got) == 1)
         assert handler.received == [genuine]
@@ -154,7 +152,7 @@ async def test_a_message_from_a_service_its_contract_does_not_name_is_dead_lette
 async def test_a_dead_letter_reason_is_one_header_line_whatever_the_payload_holds(
         nats_url: str, topology: Topology, js: JetStreamContext) -> None:
     handler = Recorder()
-    async with consuming(nats_url, topology, handler) as broker:
+    async with consuming(nats_url, topology, handler) as bus:
         bad = json.dumps({**json.loads(item_registered().to_json()), "x\r\nDuban-Dlq-Consumer: forged": 1}).encode()
         await js.publish(topology.subject(ITEM_REGISTERED), bad, headers={"Nats-Msg-Id": "crlf", **AS_WORKFLOW})
         [dead] = await eventually(lambda: dead_letters(js, topology), lambda got: len(got) == 1)
@@ -164,22 +162,45 @@ async def test_a_dead_letter_reason_is_one_header_line_whatever_the_payload_hold
         assert handler.calls == 0
 
 
-async def test_a_repeated_message_id_is_stored_once(nats_url: str, topology: Topology,
+async def test_a_repeated_message_id_is_stored_once(bus: BusConnection, topology: Topology,
                                                     js: JetStreamContext) -> None:
-    broker = NatsBroker(nats_url)
-    await broker.connect()
-    try:
-        publisher = JetStreamPublisher(broker, topology, "workflow")
-        event = item_registered()
-        first = await publisher.publish(event)
-        again = await publisher.publish(event)
-        other = await publisher.publish(item_registered())
-        assert (bool(first.duplicate), again.duplicate, bool(other.duplicate)) == (False, True, False)
-        assert again.seq == first.seq
-        info = await js.stream_info(topology.events_stream)
-        assert info.state.messages == 2
-    finally:
-        await broker.stop()
+    publisher = JetStreamPublisher(bus, topology, "workflow")
+    event = item_registered()
+    first = await publisher.publish(event)
+    again = await publisher.publish(event)
+    other = await publisher.publish(item_registered())
+    assert (bool(first.duplicate), again.duplicate, bool(other.duplicate)) == (False, True, False)
+    assert again.seq == first.seq
+    info = await js.stream_info(topology.events_stream)
+    assert info.state.messages == 2
+
+
+async def test_a_message_is_stored_with_its_id_its_producer_and_its_content_type(bus: BusConnection,
+                                                                                 topology: Topology) -> None:
+    event = item_registered()
+    ack = await JetStreamPublisher(bus, topology, "workflow").publish_raw(
+        event.subject, event.to_json(), str(event.event_id), headers={"Duban-Producer": "ledger", "X-Note": "kept"})
+    stored = await bus.js.get_msg(topology.events_stream, ack.seq)
+    assert stored.data == event.to_json()
+    assert {k: v for k, v in (stored.headers or {}).items() if k != "Nats-Expected-Stream"} == {
+        "Nats-Msg-Id": str(event.event_id), PRODUCER_HEADER: "workflow", "content-type": "application/json",
+        "X-Note": "kept"}  # the publisher's own producer, whatever the caller passed
+
+
+async def test_a_connection_answers_while_open_and_publishes_nothing_once_closed(nats_url: str,
+                                                                                topology: Topology) -> None:
+    bus = BusConnection(NatsConnection(url=nats_url, name="workflow"))
+    publisher = JetStreamPublisher(bus, topology, "workflow")
+    event = item_registered()
+    outgoing = [Outgoing(event.subject, event.to_json(), str(event.event_id))]
+    assert await bus.ping(timeout=2.0) is False  # not open yet
+    async with bus:
+        assert await bus.ping(timeout=2.0) is True
+        assert await publisher.publish_pipelined(outgoing) == 1
+    assert await bus.ping(timeout=2.0) is False
+    assert await publisher.publish_pipelined(outgoing) == 0
+    with pytest.raises(nats.errors.ConnectionClosedError):
+        await publisher.publish(item_registered())
 
 
 async def _value(value: object) -> object:
@@ -234,13 +255,11 @@ async def test_a_consumer_stops_between_messages_and_hands_the_rest_back(nats_ur
         await release.wait()
         handled.append(message)
 
-    broker = NatsBroker(nats_url)
-    await broker.connect()
-    try:
-        consumer = PullConsumer(topology, JetStreamPublisher(broker, topology, "ledger"), durable="ledger",
+    async with BusConnection(NatsConnection(url=nats_url, name="ledger")) as bus:
+        consumer = PullConsumer(topology, JetStreamPublisher(bus, topology, "ledger"), durable="ledger",
                                 filter_subject=EVENTS_WILDCARD, handler=slow, retry=FAST_RETRY,
                                 fetch=Fetch(batch_size=100, max_wait=1.0, ack_wait=60.0))
-        await consumer.open(broker.connection.jetstream())
+        await consumer.open(bus.js)
         opened = await js.consumer_info(topology.events_stream, "ledger")  # the durable exists before it runs
         assert (opened.num_pending, opened.config.max_deliver) == (len(events), FAST_RETRY.max_attempts + 1)
         stop = asyncio.Event()
@@ -262,5 +281,3 @@ async def test_a_consumer_stops_between_messages_and_hands_the_rest_back(nats_ur
         async with consuming(nats_url, topology, quick):
             await eventually(lambda: _value(handled), lambda got: len(got) == len(events))
         assert handled == events  # each once, in stream order
-    finally:
-        await broker.stop()

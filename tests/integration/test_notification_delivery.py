@@ -21,9 +21,9 @@ from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from services.notification.adapters.tables import consumed, deliveries, items
 from services.notification.app import create_app
 from services.notification.config import NotificationSettings
-from services.notification.adapters.tables import consumed, deliveries, items
 from shared.bus.publisher import JetStreamPublisher
 from shared.bus.topology import Topology
 from shared.clock import SettableClock
@@ -128,7 +128,7 @@ def item_events() -> tuple[ItemRegistered, ItemAssigned]:
 
 def workflow_publisher(app: FastAPI) -> JetStreamPublisher:
     """Publishes on the service's bus as the workflow service, the producer its events and commands name."""
-    return JetStreamPublisher(app.state.runtime.broker, app.state.runtime.topology, "workflow")
+    return JetStreamPublisher(app.state.runtime.bus, app.state.runtime.topology, "workflow")
 
 
 async def publish_item(app: FastAPI) -> uuid.UUID:
@@ -142,7 +142,7 @@ async def publish_item(app: FastAPI) -> uuid.UUID:
 async def drained(app: FastAPI, count: int, *, commands: bool = False) -> None:
     """Wait until the service's consumer (of events, or of the send command) has handled ``count`` messages."""
     runtime = app.state.runtime
-    js = runtime.broker.connection.jetstream()
+    js = runtime.bus.js
     stream, durable = ((runtime.topology.commands_stream, "notification-send") if commands
                        else (runtime.topology.events_stream, "notification"))
     await eventually(lambda: js.consumer_info(stream, durable),
@@ -368,7 +368,7 @@ async def test_the_send_command_tells_each_known_recipient_once_and_skips_unknow
             async with app.state.runtime.db.connect() as connection:
                 recorded = (await connection.execute(select(consumed.c.event_id, consumed.c.subject))).all()
             assert [(r.event_id, r.subject) for r in recorded] == [(command.event_id, command.subject)]
-            js = app.state.runtime.broker.connection.jetstream()
+            js = app.state.runtime.bus.js
             assert (await js.stream_info(app.state.runtime.topology.dead_letter_stream)).state.messages == 0
 
 

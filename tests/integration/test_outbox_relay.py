@@ -6,18 +6,17 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import nats
 import pytest
-from faststream.nats import NatsBroker
 from nats.js.api import StreamConfig
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.workflow.adapters import tables as workflow_tables
 from services.workflow.config import WorkflowSettings
+from shared.bus.connection import BusConnection
 from shared.bus.publisher import JetStreamPublisher, Outgoing
 from shared.bus.topology import Topology, delete_streams
 from shared.clock import SettableClock
@@ -27,16 +26,8 @@ from shared.storage.database import create_engine
 from shared.storage.migrations import upgrade
 from shared.storage.outbox import RELAY_LOCKS, Outbox, OutboxRelay, RelayThread
 from tests.support import infra
-from tests.support.services import settings_for
 from tests.support.samples import T0, item_registered
-
-
-@pytest.fixture
-async def broker(nats_url: str) -> AsyncIterator[NatsBroker]:
-    broker = NatsBroker(nats_url)
-    await broker.connect()
-    yield broker
-    await broker.stop()
+from tests.support.services import settings_for
 
 
 async def workflow_db(url: str) -> AsyncEngine:
@@ -63,28 +54,28 @@ async def unsent(db: AsyncEngine) -> int:
         return (await connection.execute(select(func.count()).select_from(t).where(t.c.sent_at.is_(None)))).scalar_one()
 
 
-async def test_a_backlog_leaves_in_pipelined_rounds_in_stage_order(database_url: str, broker: NatsBroker,
+async def test_a_backlog_leaves_in_pipelined_rounds_in_stage_order(database_url: str, bus: BusConnection,
                                                                    topology: Topology) -> None:
     db = await workflow_db(database_url)
     outbox = Outbox(workflow_tables.outbox, SettableClock(T0))
     messages = [item_registered() for _ in range(450)]
     async with db.begin() as connection:
         await outbox.stage(connection, *messages)
-    relay = OutboxRelay(db, outbox, JetStreamPublisher(broker, topology, "workflow"))
+    relay = OutboxRelay(db, outbox, JetStreamPublisher(bus, topology, "workflow"))
 
     rounds = [await relay.relay_once() for _ in range(4)]
 
     assert rounds == [200, 200, 50, 0]
-    assert await stored_ids(broker.connection.jetstream(), topology) == [str(m.event_id) for m in messages]
+    assert await stored_ids(bus.js, topology) == [str(m.event_id) for m in messages]
     assert await unsent(db) == 0
     await db.dispose()
 
 
-async def test_two_relays_keep_each_items_order_and_store_every_event_once(database_url: str, broker: NatsBroker,
+async def test_two_relays_keep_each_items_order_and_store_every_event_once(database_url: str, bus: BusConnection,
                                                                            topology: Topology) -> None:
     db = await workflow_db(database_url)
     outbox = Outbox(workflow_tables.outbox, SettableClock(T0))
-    publisher = JetStreamPublisher(broker, topology, "workflow")
+    publisher = JetStreamPublisher(bus, topology, "workflow")
     relays = [OutboxRelay(db, outbox, publisher, batch=7, idle_interval=0.01) for _ in range(2)]
     lives = {uuid.uuid4(): [item_registered() for _ in range(30)] for _ in range(5)}
     stop = asyncio.Event()
@@ -99,7 +90,7 @@ async def test_two_relays_keep_each_items_order_and_store_every_event_once(datab
         stop.set()
         await asyncio.gather(*running)
 
-    stored = await stored_ids(broker.connection.jetstream(), topology)
+    stored = await stored_ids(bus.js, topology)
     assert sorted(stored) == sorted(str(m.event_id) for life in lives.values() for m in life)  # each once
     for life in lives.values():
         ids = {str(m.event_id) for m in life}
@@ -107,30 +98,30 @@ async def test_two_relays_keep_each_items_order_and_store_every_event_once(datab
     await db.dispose()
 
 
-async def test_a_batch_published_again_after_a_crash_is_stored_once(database_url: str, broker: NatsBroker,
+async def test_a_batch_published_again_after_a_crash_is_stored_once(database_url: str, bus: BusConnection,
                                                                     topology: Topology) -> None:
     db = await workflow_db(database_url)
     outbox = Outbox(workflow_tables.outbox, SettableClock(T0))
     messages = [item_registered() for _ in range(20)]
     async with db.begin() as connection:
         await outbox.stage(connection, *messages)
-    publisher = JetStreamPublisher(broker, topology, "workflow")
+    publisher = JetStreamPublisher(bus, topology, "workflow")
     # a relay published the batch and died before marking it sent
     batch = [Outgoing(m.subject, m.to_json(), str(m.event_id)) for m in messages]
     assert await publisher.publish_pipelined(batch) == 20
 
     assert await OutboxRelay(db, outbox, publisher).relay_once() == 20
 
-    assert await stored_ids(broker.connection.jetstream(), topology) == [str(m.event_id) for m in messages]
+    assert await stored_ids(bus.js, topology) == [str(m.event_id) for m in messages]
     assert await unsent(db) == 0
     await db.dispose()
 
 
-async def test_only_what_the_stream_confirmed_is_marked_sent(database_url: str, broker: NatsBroker) -> None:
+async def test_only_what_the_stream_confirmed_is_marked_sent(database_url: str, bus: BusConnection) -> None:
     """A stream that takes registrations only: the first 3 (registrations) are confirmed and
     marked; the closing after them finds no stream, so it and what follows wait in the outbox."""
     topology = Topology(root=infra.unique_root())
-    js = broker.connection.jetstream()
+    js = bus.js
     await js.add_stream(StreamConfig(name=topology.events_stream, subjects=[topology.subject(ItemRegistered.subject)]))
     db = await workflow_db(database_url)
     outbox = Outbox(workflow_tables.outbox, SettableClock(T0))
@@ -139,7 +130,7 @@ async def test_only_what_the_stream_confirmed_is_marked_sent(database_url: str, 
     async with db.begin() as connection:
         await outbox.stage(connection, *messages)
     try:
-        assert await OutboxRelay(db, outbox, JetStreamPublisher(broker, topology, "workflow")).relay_once() == 3
+        assert await OutboxRelay(db, outbox, JetStreamPublisher(bus, topology, "workflow")).relay_once() == 3
         t = workflow_tables.outbox
         async with db.connect() as connection:
             waiting = (await connection.execute(select(t.c.event_id).where(t.c.sent_at.is_(None))
@@ -154,7 +145,7 @@ LOCK = "SELECT {}(:space, to_regclass('workflow_outbox')::oid::int)"
 
 
 async def test_a_relay_waits_while_another_holds_the_outbox_on_postgresql(postgres_url: str | None,
-                                                                          broker: NatsBroker,
+                                                                          bus: BusConnection,
                                                                           topology: Topology) -> None:
     """One relay at a time per outbox table; the outbox of another schema has a lock of its own."""
     if postgres_url is None:
@@ -162,7 +153,7 @@ async def test_a_relay_waits_while_another_holds_the_outbox_on_postgresql(postgr
     with infra.postgres_schema(postgres_url) as url, infra.postgres_schema(postgres_url) as elsewhere:
         db, other_db = await workflow_db(url), await workflow_db(elsewhere)
         outbox = Outbox(workflow_tables.outbox, SettableClock(T0))
-        publisher = JetStreamPublisher(broker, topology, "workflow")
+        publisher = JetStreamPublisher(bus, topology, "workflow")
         relay, other_relay = OutboxRelay(db, outbox, publisher), OutboxRelay(other_db, outbox, publisher)
         for engine in (db, other_db):
             async with engine.begin() as connection:

@@ -99,10 +99,10 @@ async def test_an_item_assigned_from_another_service_or_none_changes_nothing_in_
     forged, unsigned = forger.assigned(), forger.assigned()
     async with serving(app) as client:
         runtime = app.state.runtime
-        workflow = JetStreamPublisher(runtime.broker, runtime.topology, "workflow")
+        workflow = JetStreamPublisher(runtime.bus, runtime.topology, "workflow")
         await workflow.publish(registered)
         await workflow.publish(assigned)
-        await JetStreamPublisher(runtime.broker, runtime.topology, "ledger").publish(forged)
+        await JetStreamPublisher(runtime.bus, runtime.topology, "ledger").publish(forged)
         await js.publish(topology.subject(unsigned.subject), unsigned.to_json(), headers={"Nats-Msg-Id": "unsigned"})
         await all_acked(js, topology, "ledger", 4)
         letters = await eventually(lambda: dead_letters(js, topology), lambda got: len(got) == 2)

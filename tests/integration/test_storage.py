@@ -13,13 +13,13 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from faststream.nats import NatsBroker
 from sqlalchemy import inspect, select, text
 from sqlalchemy.event import listen
 from sqlalchemy.exc import DBAPIError
 
 from services.ledger.adapters import tables as ledger_tables
 from services.workflow.adapters import tables as workflow_tables
+from shared.bus.connection import BusConnection
 from shared.bus.publisher import JetStreamPublisher
 from shared.bus.topology import Topology
 from shared.clock import SettableClock
@@ -74,7 +74,7 @@ async def test_migrations_match_the_tables_the_code_uses(database_url: str, serv
     assert ours == []
 
 
-async def test_outbox_keeps_only_committed_messages_and_relays_them(database_url: str, nats_url: str,
+async def test_outbox_keeps_only_committed_messages_and_relays_them(database_url: str, bus: BusConnection,
                                                                     topology: Topology) -> None:
     upgrade(database_url, "workflow")
     engine = create_engine(database_url)
@@ -89,19 +89,13 @@ async def test_outbox_keeps_only_committed_messages_and_relays_them(database_url
             raise RuntimeError("the use case failed after staging")
     assert await outbox.pending(engine) == 1
 
-    broker = NatsBroker(nats_url)
-    await broker.connect()
-    try:
-        relay = OutboxRelay(engine, outbox, JetStreamPublisher(broker, topology, "workflow"))
-        clock.advance(dt.timedelta(seconds=3))
-        assert await relay.relay_once() == 1
-        assert await relay.relay_once() == 0
-        js = broker.connection.jetstream()
-        stored = await js.get_msg(topology.events_stream, 1)
-        assert stored.data == kept.to_json()
-        assert stored.headers["Nats-Msg-Id"] == str(kept.event_id)
-    finally:
-        await broker.stop()
+    relay = OutboxRelay(engine, outbox, JetStreamPublisher(bus, topology, "workflow"))
+    clock.advance(dt.timedelta(seconds=3))
+    assert await relay.relay_once() == 1
+    assert await relay.relay_once() == 0
+    stored = await bus.js.get_msg(topology.events_stream, 1)
+    assert stored.data == kept.to_json()
+    assert stored.headers["Nats-Msg-Id"] == str(kept.event_id)
     async with engine.connect() as connection:
         row = (await connection.execute(select(workflow_tables.outbox))).one()
     await engine.dispose()

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from lxml import etree
 
 from services.workflow.engine.definitions import Definitions

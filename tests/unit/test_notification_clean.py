@@ -51,7 +51,7 @@ def assigned() -> ItemAssigned:
 def test_one_line_turns_every_break_and_control_into_one_space() -> None:
     assert one_line(HOSTILE_TITLE) == "推进 老旧 小区 改造 工程 Bcc: all@example.gov.cn"
     assert one_line(f"a{BREAKS}b\tc\x00d\ud800e") == "a b c d e"
-    assert plain_text(f"一\r\n二\u2028三\x00\x1b[31m\t四\x85五") == "一\n二\n三[31m\t四\n五"
+    assert plain_text("一\r\n二\u2028三\x00\x1b[31m\t四\x85五") == "一\n二\n三[31m\t四\n五"
 
 
 @pytest.mark.parametrize("link", ["https://duban.example.gov.cn/docs/1", "http://10.0.0.1:8080/x?a=1#b",

@@ -23,6 +23,7 @@ from shared.contracts.base import Event
 from shared.contracts.commands import SendNotification
 from shared.contracts.enums import AccountabilityTrigger, BulletinKind, DeadlineKind, Measure
 from shared.contracts.events import (
+    ALL_EVENTS,
     AccountabilityClosed,
     AccountabilityMeasureDecided,
     AccountabilityOpened,
@@ -39,7 +40,6 @@ from shared.contracts.events import (
     TaskCompleted,
     TaskCreated,
 )
-from shared.contracts.events import ALL_EVENTS
 from shared.identity import OrgDirectory, load_directory
 from shared.retry import RetryPolicy
 from tests.support.samples import T0, item_registered
