@@ -58,8 +58,9 @@ from shared.calendar import load_calendar  # noqa: E402
 from shared.clock import CHINA, SettableClock  # noqa: E402
 from shared.storage.database import create_engine  # noqa: E402
 from shared.storage.migrations import upgrade  # noqa: E402
+from tests.support.fakes import RecordingPublisher  # noqa: E402
 from tests.support.infra import postgres_schema  # noqa: E402
-from tests.support.people import person  # noqa: E402
+from tests.support.people import directory, person  # noqa: E402
 
 WORKFLOWS = ROOT / "workflows"
 # Monday 2026-03-02 09:30 in Beijing: a normal item is due 2026-03-09, signing 03-03
@@ -203,7 +204,7 @@ def raw_lifecycles(definitions: Definitions, n: int, *, serialize: bool) -> dict
 # -- through the service ----------------------------------------------------------------------------
 def build_service(db: AsyncEngine, clock: SettableClock, engine: Engine | None = None) -> WorkflowService:
     """Wired as services/workflow/app.py does, minus the bus: the relay is built, not run."""
-    return workflow_service.build_service(db, clock, load_calendar(None), publisher=None,  # type: ignore[arg-type]
+    return workflow_service.build_service(db, clock, load_calendar(None), RecordingPublisher(), directory(),
                                           engine=engine)
 
 

@@ -34,7 +34,7 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
     runtime = deps or build_runtime(settings or WorkflowSettings())
     settings = runtime.settings
     limits = DeployLimits(settings.deploy_max_file_bytes, settings.deploy_max_bytes, settings.deploy_max_files)
-    service = build_service(runtime.db, runtime.clock, runtime.calendar, runtime.publisher, limits)
+    service = build_service(runtime.db, runtime.clock, runtime.calendar, runtime.publisher, runtime.directory, limits)
     relay = service.relay
     delegations = Delegations(runtime.db, runtime.clock, runtime.directory)
 
@@ -74,7 +74,7 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
         runtime,
         title="Duban workflow service (督办流程服务)",
         description="Runs the supervision processes (BPMN) and serves the org directory.",
-        routers=[units_router(runtime.directory), items_router(service, runtime.directory, runtime.calendar, delegations),
+        routers=[units_router(runtime.directory), items_router(service, runtime.calendar, delegations),
                  definitions_router(service), incidents_router(service),
                  delegations_router(delegations)],
         error_status=ERROR_STATUS,

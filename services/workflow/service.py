@@ -23,11 +23,14 @@ from services.workflow.domain.deployment import DeployLimits
 from services.workflow.domain.forms import validate_form
 from services.workflow.domain.refusals import (
     STEP_FAILURES,
+    DeadlineInPast,
     ExtensionRefused,
     InvalidRegistration,
     NotAssignee,
     NotFound,
+    NotLeadUnit,
     TaskClosed,
+    UnknownParty,
 )
 from services.workflow.engine.runner import Engine, NotWaiting
 from services.workflow.unit_of_work import UnitOfWork
@@ -36,7 +39,7 @@ from shared.calendar import WorkingCalendar
 from shared.clock import Clock, today_in_china
 from shared.contracts.commands import OpenAccountability
 from shared.contracts.events import ItemRegistered
-from shared.identity import Principal
+from shared.identity import OrgDirectory, Principal, Role
 from shared.storage.inbox import record_once
 from shared.storage.outbox import BatchPublisher, Outbox, OutboxRelay
 from shared.visibility import sees_item
@@ -71,6 +74,7 @@ def process_variables(registered: ItemRegistered, form: dict[str, Any], today: d
 class WorkflowService:
     db: AsyncEngine
     clock: Clock
+    directory: OrgDirectory
     uow: UnitOfWork
     versions: Versions
     relay: OutboxRelay
@@ -85,11 +89,23 @@ class WorkflowService:
     def today(self) -> dt.date:
         return today_in_china(self.clock)
 
+    def _check_parties(self, form: dict[str, Any]) -> None:
+        """The units and the leader a registration names are the org directory's."""
+        for unit in [form.get("lead_unit"), *(form.get("co_units") or [])]:
+            if isinstance(unit, str) and self.directory.unit(unit) is None:
+                raise UnknownParty(f"unknown unit {unit!r}")
+        leader = form.get("leader")
+        if isinstance(leader, str):
+            user = self.directory.user(leader)
+            if user is None or not user.has_role(Role.leader):
+                raise UnknownParty(f"leader {leader!r} is not a leader")
+
     async def register_item(self, form: dict[str, Any], actor: str,
                             idempotency_key: str | None = None) -> tuple[uuid.UUID, bool]:
         """Register an item (``form`` as JSON values); the item's id, and whether it was
         registered before under the same ``idempotency_key`` (then nothing new is stored)."""
         now, item_id = self.clock.now(), uuid.uuid4()
+        self._check_parties(form)
         async with self.uow.begin("start", actor) as tx:
             if idempotency_key is not None:
                 earlier = await claim_key(tx.connection, actor, idempotency_key, form, item_id, now)
@@ -98,6 +114,8 @@ class WorkflowService:
             year = self.today().year
             number = await next_number(tx.connection, year)
             registered = registration(form, item_id=item_id, code=f"督办〔{year}〕{number}号", now=now, actor=actor)
+            if registered.due_date is not None and registered.due_date <= self.today():
+                raise DeadlineInPast(f"due_date {registered.due_date} is not after today")
             await tx.connection.execute(insert(tables.items).values(
                 id=item_id, code=registered.code, year=year, number=number, title=registered.title,
                 source=registered.source.value, urgency=registered.urgency.value, lead_unit=registered.lead_unit,
@@ -119,29 +137,33 @@ class WorkflowService:
                     raise TaskClosed(f"task {task_id} is no longer open")
                 raise NotFound(f"task {task_id} not found")
             if not is_assignee(principal, task, acting_for):
-                units = await queries.item_units(tx.connection, task["item_id"]) if task["item_id"] else None
-                if units is not None and not sees_item(principal, units):
+                item = await queries.item_parties(tx.connection, task["item_id"]) if task["item_id"] else None
+                if item is not None and not sees_item(principal, [item.lead_unit, *item.co_units]):
                     raise NotFound(f"task {task_id} not found")
                 raise NotAssignee("only the task's assignee can complete it")
             form = validate_form(task["kind"], data)
             user = task["assignee_user"]
-            step = await tx.of_task(task_id)
+            step = await tx.of_instance(task["instance_id"])
             ready = step.ready_task(task_id)
             check_new_deadline(ready.kind, form, current=step.row.progress.due_date if step.row.progress else None,
                                today=self.today())
             step.complete(ready, form, on_behalf_of=user if user and user != principal.username else None)
 
-    async def request_extension(self, item_id: uuid.UUID, new_due_date: dt.date, reason: str, unit: str,
-                                actor: str) -> None:
-        """The lead unit asks for more time (延期申请): to a day after today and after the current
-        deadline, while a report is due, once per deadline."""
-        async with self.uow.begin("message", actor) as tx:
-            check_after(new_due_date, current=await self._due_date(tx.connection, item_id), today=self.today(),
-                        field="new_due_date")
+    async def request_extension(self, item_id: uuid.UUID, new_due_date: dt.date, reason: str,
+                                principal: Principal) -> None:
+        """The lead unit's liaison asks for more time (延期申请): to a day after today and after
+        the current deadline, while a report is due, once per deadline."""
+        async with self.uow.begin("message", principal.username) as tx:
+            item = await queries.item_parties(tx.connection, item_id)
+            if item is None or not sees_item(principal, [item.lead_unit, *item.co_units]):
+                raise NotFound(f"item {item_id} not found")
+            if principal.unit != item.lead_unit or not principal.has_role(Role.liaison):
+                raise NotLeadUnit("only the lead unit's liaison can ask for an extension")
+            check_after(new_due_date, current=item.due_date, today=self.today(), field="new_due_date")
             step = await tx.of_item(item_id)
             try:
                 step.send("extension_requested", {"requested_due_date": new_due_date.isoformat(),
-                                                  "reason": reason, "unit": unit})
+                                                  "reason": reason, "unit": item.lead_unit})
             except NotWaiting:
                 raise ExtensionRefused() from None
 
@@ -226,15 +248,11 @@ class WorkflowService:
             raise NotFound(f"incident {incident_id} not found")
         return found
 
-    async def _due_date(self, connection: Any, item_id: uuid.UUID | None) -> dt.date | None:
-        if item_id is None:
-            return None
-        t = tables.items
-        return (await connection.execute(select(t.c.due_date).where(t.c.id == item_id))).scalar()
 
 
 def build_service(db: AsyncEngine, clock: Clock, calendar: WorkingCalendar, publisher: BatchPublisher,
-                  limits: DeployLimits | None = None, engine: Engine | None = None) -> WorkflowService:
+                  directory: OrgDirectory, limits: DeployLimits | None = None,
+                  engine: Engine | None = None) -> WorkflowService:
     """The service with its engine, outbox and relay (the relay runs only where it is started);
     ``publisher`` is where the relay sends the outbox (JetStream; a recording fake in unit
     tests), ``engine`` replaces the BPMN engine (benchmarks time it)."""
@@ -244,4 +262,4 @@ def build_service(db: AsyncEngine, clock: Clock, calendar: WorkingCalendar, publ
     versions = Versions(db, clock, definitions, limits or DeployLimits())
     engine = engine or Engine(clock, calendar)
     uow = UnitOfWork(db, engine, clock, definitions, InstanceStore(), outbox, versions.active, relay.wake)
-    return WorkflowService(db, clock, uow, versions, relay, engine, definitions)
+    return WorkflowService(db, clock, directory, uow, versions, relay, engine, definitions)

@@ -183,9 +183,9 @@ class ServerTls:
 Password = str | EnvRef
 
 
-def env_passwords() -> dict[str, Password]:
-    """Every service's password as a reference to ``DUBAN_<SERVICE>_NATS_PASSWORD``."""
-    return {service: EnvRef(password_variable(service)) for service in SERVICES}
+def env_passwords(users: tuple[str, ...] = SERVICES) -> dict[str, Password]:
+    """Each user's password as a reference to ``DUBAN_<USER>_NATS_PASSWORD``."""
+    return {user: EnvRef(password_variable(user)) for user in users}
 
 
 def hashed(passwords: Mapping[str, str], cost: int = BCRYPT_COST) -> dict[str, Password]:

@@ -117,7 +117,7 @@ async def test_after_max_deliver_failures_the_message_is_dead_lettered(nats_url:
 async def test_malformed_event_goes_straight_to_dead_letter(nats_url: str, topology: Topology,
                                                             js: JetStreamContext) -> None:
     handler = Recorder()
-    async with consuming(nats_url, topology, handler) as bus:
+    async with consuming(nats_url, topology, handler):
         bad = json.dumps({"title": "no ids", "unexpected": 1}).encode()
         await js.publish(topology.subject(ITEM_REGISTERED), bad, headers={"Nats-Msg-Id": "bad-1", **AS_WORKFLOW})
         [dead] = await eventually(lambda: dead_letters(js, topology), lambda got: len(got) == 1)
@@ -152,7 +152,7 @@ async def test_a_message_from_a_service_its_contract_does_not_name_is_dead_lette
 async def test_a_dead_letter_reason_is_one_header_line_whatever_the_payload_holds(
         nats_url: str, topology: Topology, js: JetStreamContext) -> None:
     handler = Recorder()
-    async with consuming(nats_url, topology, handler) as bus:
+    async with consuming(nats_url, topology, handler):
         bad = json.dumps({**json.loads(item_registered().to_json()), "x\r\nDuban-Dlq-Consumer: forged": 1}).encode()
         await js.publish(topology.subject(ITEM_REGISTERED), bad, headers={"Nats-Msg-Id": "crlf", **AS_WORKFLOW})
         [dead] = await eventually(lambda: dead_letters(js, topology), lambda got: len(got) == 1)

@@ -23,7 +23,7 @@ from shared.storage.database import create_engine
 from shared.storage.migrations import upgrade
 from tests.support import infra
 from tests.support.fakes import RecordingPublisher
-from tests.support.people import person
+from tests.support.people import directory, person
 from tests.support.services import NOW, REPO
 from tests.support.workflow_client import ITEM
 
@@ -60,7 +60,7 @@ async def test_two_processes_fire_each_timer_once_and_lose_no_update(postgres_ur
         upgrade(url, "workflow")
         db = create_engine(url)
         clock = SettableClock(NOW)
-        service = build_service(db, clock, load_calendar(None), RecordingPublisher())  # no relay runs: events stay
+        service = build_service(db, clock, load_calendar(None), RecordingPublisher(), directory())  # no relay runs: events stay
         await service.versions.install(Definitions({p.name: p.read_bytes() for p in (REPO / "workflows").glob("*.bpmn")}),
                               source="test", actor="test")
         for _ in range(ITEMS):

@@ -19,12 +19,12 @@ from shared.calendar import load_calendar
 from shared.clock import SettableClock
 from shared.storage.database import create_engine
 from tests.support.fakes import RecordingPublisher
-from tests.support.people import person
+from tests.support.people import directory, person
 
 
 async def work(url: str, at: dt.datetime, tasks: list[dict[str, str]]) -> dict[str, int]:
     db = create_engine(url)
-    service = build_service(db, SettableClock(at), load_calendar(None), RecordingPublisher())  # no relay runs
+    service = build_service(db, SettableClock(at), load_calendar(None), RecordingPublisher(), directory())  # no relay runs
     done = {"fired": 0, "completed": 0, "refused": 0}
 
     async def sweep() -> None:

@@ -172,6 +172,17 @@ def test_duban_nats_config_prints_the_config_with_hashes_or_references(capsys: p
     assert 'cert_file: "s.pem"' in printed and f"{ITEM_ASSIGNED}\"" in printed
 
 
+def test_duban_nats_config_for_a_simulated_clock_adds_the_clock_user_and_its_readers(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["nats", "config", "--root", "t1a2b3c", "--simulated-clock"]) == 0
+    printed = capsys.readouterr().out
+    assert printed == server_config(TOPOLOGY, env_passwords(USERS), simulated_clock=True)
+    assert f'user: "{CLOCK_USER}"' in printed and "password: $DUBAN_CLOCK_NATS_PASSWORD" in printed
+    assert printed.count("KV_t1a2b3c_clock") > len(SERVICES)  # every service may read it
+    assert main(["nats", "config", "--root", "t1a2b3c"]) == 0
+    assert "clock" not in capsys.readouterr().out  # not on a real clock
+
+
 def test_connection_options_carry_the_user_its_inbox_and_tls() -> None:
     anonymous = nats_connection(CommonSettings(nats_url="nats://127.0.0.1:1"), "test")
     assert anonymous.options() == {"servers": "nats://127.0.0.1:1", "name": "test", "inbox_prefix": "_INBOX"}

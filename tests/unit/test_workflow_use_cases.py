@@ -27,9 +27,11 @@ from services.workflow.domain.refusals import (
     InvalidRegistration,
     NotAssignee,
     NotFound,
+    NotLeadUnit,
     RejectedDefinitions,
     StepFailed,
     TaskClosed,
+    UnknownParty,
 )
 from services.workflow.service import WorkflowService, build_service
 from shared.calendar import load_calendar
@@ -38,7 +40,7 @@ from shared.contracts.base import Message
 from shared.contracts.commands import OpenAccountability
 from shared.identity import Principal, load_directory
 from tests.support.fakes import RecordingPublisher, memory_database
-from tests.support.people import person
+from tests.support.people import directory, person
 from tests.support.process_driver import WORKFLOWS, definitions
 from tests.support.services import NOW, REPO
 from tests.support.workflow_client import ITEM
@@ -95,7 +97,7 @@ class Workflow:
 async def workflow_on(clock: SettableClock, published: RecordingPublisher,
                       limits: DeployLimits | None = None) -> AsyncIterator[Workflow]:
     async with memory_database(tables.metadata) as db:
-        service = build_service(db, clock, load_calendar(None), published, limits)
+        service = build_service(db, clock, load_calendar(None), published, directory(), limits)
         await service.versions.install(definitions(), source="startup", actor="system")
         yield Workflow(service, clock, published)
 
@@ -141,6 +143,20 @@ async def test_an_invalid_registration_stores_nothing(wf: Workflow) -> None:
     assert refused.value.detail[0]["loc"] == ["body", "urgency"]
     assert await wf.kinds() == []
     await wf.register()
+    assert [m.code for m in await wf.drain() if m.kind == "item.registered"] == ["督办〔2026〕1号"]  # no number lost
+
+
+async def test_a_registration_names_units_and_a_leader_of_the_org_and_a_deadline_after_today(
+        wf: Workflow) -> None:
+    for changes, message in [({"lead_unit": "nowhere"}, "unknown unit 'nowhere'"),
+                             ({"co_units": ["tiedong", "atlantis"]}, "unknown unit 'atlantis'"),
+                             ({"leader": "zjj-liaison"}, "not a leader"), ({"leader": "nobody"}, "not a leader")]:
+        with pytest.raises(UnknownParty, match=message):
+            await wf.service.register_item({**ITEM, **changes}, "office")
+    with pytest.raises(DeadlineInPast):
+        await wf.service.register_item({**ITEM, "urgency": "special", "due_date": "2026-03-02"}, "office")  # today
+    assert await wf.kinds() == []
+    await wf.register(urgency="special", due_date="2026-03-03")
     assert [m.code for m in await wf.drain() if m.kind == "item.registered"] == ["督办〔2026〕1号"]  # no number lost
 
 
@@ -227,20 +243,30 @@ async def test_an_extension_must_end_after_today_and_after_the_current_deadline(
     await wf.drain()
     for day in ("2026-03-01", "2026-03-02", "2026-03-09"):  # yesterday, today, the current deadline
         with pytest.raises(DeadlineInPast, match="new_due_date"):
-            await wf.service.request_extension(item_id, dt.date.fromisoformat(day), "需协调", "zjj", "zjj-liaison")
+            await wf.service.request_extension(item_id, dt.date.fromisoformat(day), "需协调", person("zjj-liaison"))
     assert await wf.kinds() == []
     assert await wf.ready(item_id) == ["report"]
+
+
+async def test_only_the_lead_unit_s_liaison_asks_for_an_extension(wf: Workflow) -> None:
+    item_id = await wf.signed()
+    await wf.drain()
+    for who, refusal in [("zjj-head", NotLeadUnit), ("tiedong-liaison", NotLeadUnit), ("office", NotLeadUnit),
+                         ("tiexi-liaison", NotFound)]:  # a unit that does not see the item is told nothing
+        with pytest.raises(refusal):
+            await wf.service.request_extension(item_id, dt.date(2026, 3, 20), "需协调", person(who))
+    assert await wf.kinds() == [] and await wf.ready(item_id) == ["report"]
 
 
 async def test_one_extension_request_per_deadline(wf: Workflow) -> None:
     item_id = await wf.signed()
     await wf.drain()
-    await wf.service.request_extension(item_id, dt.date(2026, 3, 20), "需协调", "zjj", "zjj-liaison")
+    await wf.service.request_extension(item_id, dt.date(2026, 3, 20), "需协调", person("zjj-liaison"))
     events = await wf.drain()
     assert [m.kind for m in events] == ["extension.requested", "task.created"]
     assert (events[0].requested_due_date, events[1].task_kind) == (dt.date(2026, 3, 20), "extension_decision")
     with pytest.raises(ExtensionRefused):
-        await wf.service.request_extension(item_id, dt.date(2026, 3, 27), "仍需协调", "zjj", "zjj-liaison")
+        await wf.service.request_extension(item_id, dt.date(2026, 3, 27), "仍需协调", person("zjj-liaison"))
     assert await wf.kinds() == []
     assert sorted(await wf.ready(item_id)) == ["extension_decision", "report"]
 
@@ -250,16 +276,16 @@ async def test_no_extension_can_be_asked_before_the_item_is_signed(wf: Workflow)
     await wf.do(item_id, "approve_item", "leader", {"decision": "approve"})
     await wf.drain()
     with pytest.raises(ExtensionRefused):
-        await wf.service.request_extension(item_id, dt.date(2026, 3, 20), "需协调", "zjj", "zjj-liaison")
+        await wf.service.request_extension(item_id, dt.date(2026, 3, 20), "需协调", person("zjj-liaison"))
     assert await wf.kinds() == []
     with pytest.raises(NotFound):
-        await wf.service.request_extension(uuid.uuid4(), dt.date(2026, 3, 20), "需协调", "zjj", "zjj-liaison")
+        await wf.service.request_extension(uuid.uuid4(), dt.date(2026, 3, 20), "需协调", person("zjj-liaison"))
 
 
 async def test_an_approved_extension_before_the_current_deadline_is_refused_and_a_later_one_moves_it(
         wf: Workflow) -> None:
     item_id = await wf.signed()
-    await wf.service.request_extension(item_id, dt.date(2026, 3, 20), "需协调", "zjj", "zjj-liaison")
+    await wf.service.request_extension(item_id, dt.date(2026, 3, 20), "需协调", person("zjj-liaison"))
     await wf.drain()
     decision = await wf.task(item_id, "extension_decision")
     for day in ("2026-02-27", "2026-03-05"):  # past, and before the deadline 03-09

@@ -64,11 +64,11 @@ async def open_task(connection: AsyncConnection, task_id: uuid.UUID) -> dict[str
     return dict(row._mapping) if row else None
 
 
-async def item_units(connection: AsyncConnection, item_id: uuid.UUID) -> list[str] | None:
-    """The lead unit and co-units of an item (None: no such item)."""
+async def item_parties(connection: AsyncConnection, item_id: uuid.UUID) -> Any:
+    """The item's lead unit, co-units and due date (None: no such item)."""
     t = tables.items
-    row = (await connection.execute(select(t.c.lead_unit, t.c.co_units).where(t.c.id == item_id))).first()
-    return None if row is None else [row.lead_unit, *row.co_units]
+    return (await connection.execute(select(t.c.lead_unit, t.c.co_units, t.c.due_date).where(
+        t.c.id == item_id))).first()
 
 
 async def was_completed(connection: AsyncConnection, task_id: uuid.UUID) -> bool:

@@ -32,6 +32,10 @@ class InvalidRegistration(ValueError):
         super().__init__("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in self.detail))
 
 
+class UnknownParty(ValueError):
+    """A registration names a unit the org directory does not have, or a leader who is not one."""
+
+
 class IdempotencyKeyReused(ValueError):
     """The Idempotency-Key was already used by this caller for a different request."""
 
@@ -47,6 +51,10 @@ class BadDelegation(ValueError):
 
 class NotAssignee(PermissionError):
     """The caller may see the task but is not the one to complete it."""
+
+
+class NotLeadUnit(PermissionError):
+    """Only the item's lead unit (its liaison) may do this."""
 
 
 class TaskClosed(RuntimeError):
@@ -90,7 +98,7 @@ ERROR_STATUS: dict[type[BaseException], int] = {
     NotFound: 404, UnknownTask: 404,
     TaskNotReady: 409, TaskClosed: 409, NotWaiting: 409, ConcurrentUpdate: 409, ExtensionRefused: 409,
     InvalidForm: 422, InvalidRegistration: 422, IdempotencyKeyReused: 422, RejectedDefinitions: 422, StepFailed: 422,
-    DeadlineInPast: 422, BadDelegation: 422, NotAssignee: 403,
+    DeadlineInPast: 422, BadDelegation: 422, UnknownParty: 422, NotAssignee: 403, NotLeadUnit: 403,
     DeploymentTooLarge: 413,
     NoDefinitions: 503,
 }
