@@ -57,6 +57,7 @@ from services.workflow.service import WorkflowService  # noqa: E402
 from shared.calendar import load_calendar  # noqa: E402
 from shared.clock import CHINA, SettableClock  # noqa: E402
 from shared.storage.database import create_engine  # noqa: E402
+from shared.serve import tune_garbage_collector  # noqa: E402
 from shared.storage.migrations import upgrade  # noqa: E402
 from tests.support.fakes import RecordingPublisher  # noqa: E402
 from tests.support.infra import postgres_schema  # noqa: E402
@@ -294,6 +295,7 @@ def targets(tmp: str, only: set[str] | None) -> Iterator[dict[str, str]]:
 
 
 async def main() -> None:
+    tune_garbage_collector()  # as shared/serve.py does for a service
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=200, help="lifecycles per target")
     parser.add_argument("--db", help="comma-separated subset of sqlite,postgresql")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from collections.abc import Callable
@@ -14,6 +15,20 @@ from shared.production import UnsafeSettings
 from shared.settings import DEV_JWT_SECRET, ServiceSettings
 
 log = logging.getLogger("duban.security")
+
+GC_YOUNG_THRESHOLD = 10_000  # allocations between collections of the youngest generation (Python: 700)
+
+
+def tune_garbage_collector() -> None:
+    """Fewer, larger collections: a restored workflow is ~300 container objects that live for
+    one step, and at Python's default threshold the collector ran every two steps and walked
+    every survivor (bench/timer_sweep.py: 1,000 timers in 5.0-5.2 s before, 3.7-4.1 s after).
+    What is loaded at start (modules, the parsed specs) is frozen out of every collection.
+    Only reference cycles wait longer to be freed; everything else is freed at once, as before."""
+    gc.collect()
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
 
 
 def serve(settings: ServiceSettings, create_app: Callable[[ServiceSettings], FastAPI]) -> None:
@@ -28,5 +43,6 @@ def serve(settings: ServiceSettings, create_app: Callable[[ServiceSettings], Fas
         log.error("refusing to start", extra={"problems": error.problems})
         print(error, file=sys.stderr)
         raise SystemExit(2) from None
+    tune_garbage_collector()
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None,
                 proxy_headers=True, timeout_graceful_shutdown=10)

@@ -14,6 +14,7 @@ from services.workflow.adapters import tables
 from services.workflow.domain.refusals import BadDelegation, NotFound
 from shared.clock import Clock, today_in_china
 from shared.identity import OrgDirectory, Principal, Role
+from shared.storage.database import reading
 
 LONGEST = dt.timedelta(days=366)
 
@@ -54,7 +55,7 @@ class Delegations:
         query = select(t).order_by(t.c.id.desc())
         if not principal.has_role(Role.office, Role.admin):
             query = query.where(or_(t.c.leader == principal.username, t.c.delegate == principal.username))
-        async with self.db.connect() as connection:
+        async with reading(self.db) as connection:
             return [view(r) for r in await connection.execute(query)]
 
     async def revoke(self, leader: Principal, delegation_id: int) -> dict[str, Any]:
@@ -73,7 +74,7 @@ class Delegations:
         if not principal.has_role(Role.leader):
             return set()
         t, today = tables.delegations, today_in_china(self.clock)
-        async with self.db.connect() as connection:
+        async with reading(self.db) as connection:
             rows = await connection.execute(select(t.c.leader).where(
                 t.c.delegate == principal.username, t.c.revoked_at.is_(None), t.c.starts_on <= today,
                 t.c.ends_on >= today))

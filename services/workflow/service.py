@@ -40,6 +40,7 @@ from shared.clock import Clock, today_in_china
 from shared.contracts.commands import OpenAccountability
 from shared.contracts.events import ItemRegistered
 from shared.identity import OrgDirectory, Principal, Role
+from shared.storage.database import reading
 from shared.storage.inbox import record_once
 from shared.storage.outbox import BatchPublisher, Outbox, OutboxRelay
 from shared.visibility import sees_item
@@ -215,7 +216,7 @@ class WorkflowService:
         """The item's instance as the console draws it: version, active and completed BPMN
         element ids, the ready tasks and the history of completed tasks."""
         t, h = tables.instances, tables.task_history
-        async with self.db.connect() as connection:
+        async with reading(self.db) as connection:
             row = (await connection.execute(select(t.c.id, t.c.process_id, t.c.version, t.c.state, t.c.completed,
                                                    t.c.next_timer_at).where(
                 t.c.item_id == item_id, t.c.process_id == "assignment"))).first()
@@ -238,7 +239,7 @@ class WorkflowService:
         }
 
     async def list_incidents(self, *, open_only: bool, limit: int) -> list[dict[str, Any]]:
-        async with self.db.connect() as connection:
+        async with reading(self.db) as connection:
             return await incidents.listed(connection, open_only=open_only, limit=limit)
 
     async def resolve_incident(self, incident_id: int, actor: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from services.workflow.engine.checks import Problem, check_documents
 from services.workflow.engine.definitions import Definitions
 from shared.clock import Clock
 from shared.lru import Lru
+from shared.storage.database import reading
 
 LOADED_VERSIONS = 4  # parsed definition versions kept in memory (new items start on the active one)
 
@@ -40,7 +41,7 @@ class Versions:
         they are), without the files named in ``remove``. The whole set is checked first; a
         rejected deployment stores nothing."""
         self.limits.check(files)
-        async with self.db.connect() as connection:
+        async with reading(self.db) as connection:
             active = await self.store.active(connection)
             stored = await self.store.documents(connection, active) if active else None
         current = {name: xml.encode() for name, xml in (stored or {}).items()}
@@ -57,14 +58,14 @@ class Versions:
         return await self.install(Definitions(documents), source="api", actor=actor, reactivate=True)
 
     async def listed(self) -> list[dict[str, Any]]:
-        async with self.db.connect() as connection:
+        async with reading(self.db) as connection:
             return await self.store.versions(connection)
 
     async def info(self, version: int) -> dict[str, Any]:
         return next(v for v in await self.listed() if v["version"] == version)
 
     async def documents(self, version: int) -> dict[str, str] | None:
-        async with self.db.connect() as connection:
+        async with reading(self.db) as connection:
             return await self.store.documents(connection, version)
 
     async def active(self, connection: AsyncConnection) -> tuple[int, Definitions]:

@@ -15,6 +15,7 @@ from services.workflow.domain.assignees import is_assignee
 from shared.calendar import WorkingCalendar
 from shared.calendar.deadline_rules import is_estimated
 from shared.identity import Principal
+from shared.storage.database import reading
 from shared.visibility import sees_item
 
 
@@ -26,7 +27,7 @@ async def item(db: AsyncEngine, item_id: uuid.UUID, calendar: WorkingCalendar) -
     """The item as its process has it (``progress.py``); a deadline in a year the official
     calendar does not cover yet is marked estimated (worked out now, so loading the year fixes it)."""
     t = tables.items
-    async with db.connect() as connection:
+    async with reading(db) as connection:
         row = (await connection.execute(select(t).where(t.c.id == item_id))).first()
         if row is None:
             return None
@@ -54,7 +55,7 @@ def task_view(row: dict[str, Any]) -> dict[str, Any]:
 
 
 async def task(db: AsyncEngine, task_id: uuid.UUID) -> dict[str, Any] | None:
-    async with db.connect() as connection:
+    async with reading(db) as connection:
         return await open_task(connection, task_id)
 
 
@@ -86,7 +87,7 @@ async def tasks_for(db: AsyncEngine, principal: Principal, acting: Collection[st
                    else t.c.assignee_unit.is_(None))
     named = t.c.assignee_user.in_([principal.username, *acting])
     query = select(t).where(or_(by_role, named)).order_by(t.c.due_date, t.c.created_at)
-    async with db.connect() as connection:
+    async with reading(db) as connection:
         rows = (await connection.execute(query)).all()
     return [task_view(dict(r._mapping)) for r in rows if is_assignee(principal, dict(r._mapping), acting)]
 
