@@ -138,9 +138,9 @@ class TimedRun(Run):
         with self.phases.timing("engine steps"):
             return super().settle()
 
-    def complete(self, task_id: uuid.UUID, data: dict[str, Any]) -> Any:
+    def complete(self, task_id: uuid.UUID, data: dict[str, Any], **options: Any) -> Any:
         with self.phases.timing("engine steps"):
-            return super().complete(task_id, data)
+            return super().complete(task_id, data, **options)
 
     def ready_tasks(self) -> Any:
         with self.phases.timing("engine steps"):

@@ -55,9 +55,11 @@ class Step:
     events: list[Event] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
     new: bool = False
+    settled: bool = False  # due timers fired and engine steps run in this step
 
     def settle(self) -> None:
         self._emitted(self.run.settle())
+        self.settled = True
 
     def send(self, message: str, payload: dict[str, Any]) -> None:
         self._emitted(self.run.send_message(message, payload))
@@ -75,7 +77,7 @@ class Step:
         self.history.append(dict(task_id=task.id, instance_id=self.row.id, item_id=self.row.item_id,
                                  kind=task.kind, bpmn_id=task.bpmn_id, actor=self.actor, data=data,
                                  completed_at=self.now, on_behalf_of=on_behalf_of))
-        self._emitted(self.run.complete(task.id, {task.kind: data}))
+        self._emitted(self.run.complete(task.id, {task.kind: data}, settled=self.settled))
 
     def _emitted(self, emitted: list[Emitted]) -> None:
         self.events += [to_event(kind, fields, item_id=self.row.item_id, actor=self.actor, occurred_at=self.now)

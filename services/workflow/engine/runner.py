@@ -110,8 +110,9 @@ class Run:
         """The user task, if it is ready now (``UnknownTask``, ``TaskNotReady`` otherwise)."""
         return self._view(self._ready_task(task_id))
 
-    def complete(self, task_id: UUID, data: dict[str, Any]) -> list[Emitted]:
-        emitted = self.settle()
+    def complete(self, task_id: UUID, data: dict[str, Any], *, settled: bool = False) -> list[Emitted]:
+        """``settled``: the caller settled the run in this step already (due timers fired)."""
+        emitted = [] if settled else self.settle()
         task = self._ready_task(task_id)
         task.data.update(data)
         with _step(self.engine):
