@@ -132,23 +132,30 @@ class WorkflowService:
         the leader it names (``acting_for``: the leaders the caller acts for now; the leader is
         kept as ``on_behalf_of``). ``NotFound`` for a task the caller may not even see."""
         async with self.uow.begin("task", principal.username) as tx:
-            task = await queries.open_task(tx.connection, task_id)
-            if task is None:
-                if await queries.was_completed(tx.connection, task_id):
-                    raise TaskClosed(f"task {task_id} is no longer open")
-                raise NotFound(f"task {task_id} not found")
-            if not is_assignee(principal, task, acting_for):
-                item = await queries.item_parties(tx.connection, task["item_id"]) if task["item_id"] else None
-                if item is not None and not sees_item(principal, [item.lead_unit, *item.co_units]):
-                    raise NotFound(f"task {task_id} not found")
-                raise NotAssignee("only the task's assignee can complete it")
+            task = await self._assigned(tx.connection, task_id, principal, acting_for)
             form = validate_form(task["kind"], data)
-            user = task["assignee_user"]
             step = await tx.of_instance(task["instance_id"])
             ready = step.ready_task(task_id)
             check_new_deadline(ready.kind, form, current=step.row.progress.due_date if step.row.progress else None,
                                today=self.today())
+            user = task["assignee_user"]
             step.complete(ready, form, on_behalf_of=user if user and user != principal.username else None)
+
+    async def _assigned(self, connection: Any, task_id: uuid.UUID, principal: Principal,
+                        acting_for: Collection[str]) -> dict[str, Any]:
+        """The open task, if the caller is its assignee: ``NotAssignee`` for one who sees its
+        item, ``NotFound`` for one who does not, ``TaskClosed`` once it was completed."""
+        task = await queries.open_task(connection, task_id)
+        if task is None:
+            if await queries.was_completed(connection, task_id):
+                raise TaskClosed(f"task {task_id} is no longer open")
+            raise NotFound(f"task {task_id} not found")
+        if not is_assignee(principal, task, acting_for):
+            item = await queries.item_parties(connection, task["item_id"]) if task["item_id"] else None
+            if item is not None and not sees_item(principal, [item.lead_unit, *item.co_units]):
+                raise NotFound(f"task {task_id} not found")
+            raise NotAssignee("only the task's assignee can complete it")
+        return task
 
     async def request_extension(self, item_id: uuid.UUID, new_due_date: dt.date, reason: str,
                                 principal: Principal) -> None:
@@ -248,7 +255,6 @@ class WorkflowService:
         if found is None:
             raise NotFound(f"incident {incident_id} not found")
         return found
-
 
 
 def build_service(db: AsyncEngine, clock: Clock, calendar: WorkingCalendar, publisher: BatchPublisher,

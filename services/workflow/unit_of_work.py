@@ -4,8 +4,8 @@ everything their step implies — the events (contract-checked), the open tasks,
 progress, the accountability cases and the outbox — before one commit.
 
     async with uow.begin("task", actor) as tx:
-        step = await tx.of_task(task_id)
-        step.complete(task, {kind: data})
+        step = await tx.of_instance(instance_id)
+        step.complete(step.ready_task(task_id), data)
 
 A step the process cannot take (a script fails, an event its contract refuses) rolls the
 transaction back, leaves an incident (in a transaction of its own) and raises ``StepFailed``.
@@ -113,16 +113,6 @@ class Transaction:
             spec = await self.uow.definitions.spec(self.connection, row.version, row.process_id)
             run = self.uow.engine.restore(spec, row.state, offences)
         return self._step(row, run)
-
-    async def of_task(self, task_id: uuid.UUID) -> Step:
-        row = await self.uow.instances.load_of_task(self.connection, task_id)
-        if row is None:  # completed already, or never there
-            instance_id = await self._scalar(select(tables.task_history.c.instance_id).where(
-                tables.task_history.c.task_id == task_id))
-            if instance_id is None:
-                raise NotFound(f"task {task_id} not found")
-            return await self.of_instance(instance_id)
-        return await self.of_row(row)
 
     async def of_item(self, item_id: uuid.UUID) -> Step:
         t = tables.instances

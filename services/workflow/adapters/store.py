@@ -112,12 +112,6 @@ class InstanceStore:
         """The instance row (locked on PostgreSQL) with its item's progress, in one query."""
         return await self._load(connection, tables.instances.c.id == instance_id)
 
-    async def load_of_task(self, connection: AsyncConnection, task_id: uuid.UUID) -> InstanceRow | None:
-        """The instance an open task belongs to, in one query."""
-        open_tasks = tables.open_tasks
-        return await self._load(connection, tables.instances.c.id.in_(
-            select(open_tasks.c.instance_id).where(open_tasks.c.id == task_id).scalar_subquery()))
-
     async def _load(self, connection: AsyncConnection, where: Any) -> InstanceRow | None:
         rows = await self._rows(connection, where)
         return rows[0] if rows else None
