@@ -7,6 +7,7 @@ import logging
 
 from fastapi import FastAPI
 
+from services.workflow.adapters import tables
 from services.workflow.config import WorkflowSettings
 from services.workflow.delegations import Delegations
 from services.workflow.domain.deployment import DeployLimits
@@ -23,6 +24,7 @@ from shared.contracts.base import Message
 from shared.contracts.commands import OpenAccountability
 from shared.contracts.subjects import CMD_OPEN_ACCOUNTABILITY
 from shared.runtime import Runtime, build_runtime
+from shared.storage.outbox import OutboxRelay, RelayThread
 from shared.waiting import first_of
 from shared.web import service_app
 
@@ -35,7 +37,11 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
     settings = runtime.settings
     limits = DeployLimits(settings.deploy_max_file_bytes, settings.deploy_max_bytes, settings.deploy_max_files)
     service = build_service(runtime.db, runtime.clock, runtime.calendar, runtime.publisher, runtime.directory, limits)
-    relay = service.relay
+    if settings.relay_thread:  # the service's commits wake the thread's relay
+        relay: OutboxRelay | RelayThread = RelayThread(settings, tables.outbox, runtime.clock, runtime.topology)
+        service.uow.wake = relay.wake
+    else:
+        relay = service.relay
     delegations = Delegations(runtime.db, runtime.clock, runtime.directory)
 
     async def install_workflows() -> None:

@@ -14,6 +14,9 @@ class WorkflowSettings(ServiceSettings):
     workflows_dir: Path = Path("workflows")  # the BPMN files loaded (and versioned) at start
     timer_sweep_seconds: float = 1.0  # how often due timers are looked for (and at once when the clock jumps)
     timer_sweep: bool = True  # False: nothing sweeps in the background (tests that fire the timers themselves)
+    # the outbox relay on a thread of its own, with its own event loop, two database connections and
+    # NATS connection: a busy request loop no longer delays events (False: the relay runs on that loop)
+    relay_thread: bool = True
     # a deployment (POST /definitions): each file, all files of the version, how many files
     deploy_max_file_bytes: int = Field(1_000_000, ge=1)
     deploy_max_bytes: int = Field(5_000_000, ge=1)
