@@ -113,6 +113,23 @@ class DeadlineKind(LabelledEnum):
     REVISIT = "revisit", "回访复核"
 
 
+class TaskKind(LabelledEnum):
+    """The kinds of user task a BPMN file may declare (workflows/README.md), with the Chinese
+    name users see. The one list of them: the BPMN check, the forms
+    (services/workflow/domain/forms.py) and the notices read it."""
+
+    APPROVE_ITEM = "approve_item", "审批立项"
+    APPROVE_PLAN = "approve_plan", "审批督查计划"
+    SIGN = "sign", "签收"
+    REPORT = "report", "报告办理情况"
+    EXTENSION_DECISION = "extension_decision", "审批延期"
+    REVIEW = "review", "审核报告"
+    REVISIT = "revisit", "回访复核"
+    DECIDE_MEASURE = "decide_measure", "决定问责措施"
+    EXPLAIN = "explain", "报告原因和改进措施"
+    VERIFY_EXPLANATION = "verify_explanation", "审核原因和改进措施"
+
+
 class ItemStatus(LabelledEnum):
     REGISTERED = "registered", "已立项"
     ASSIGNED = "assigned", "已交办"

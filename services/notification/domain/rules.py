@@ -15,7 +15,7 @@ from typing import Protocol
 from uuid import UUID
 
 from shared.contracts.base import Event
-from shared.contracts.enums import DeadlineKind
+from shared.contracts.enums import DeadlineKind, TaskKind
 from shared.contracts.events import (
     AccountabilityClosed,
     AccountabilityMeasureDecided,
@@ -50,20 +50,9 @@ class Directory(Protocol):
     def secretary_general(self) -> User | None: ...
 
 
-TASK_NAMES: dict[str, str] = {
-    "approve_item": "审批立项",
-    "approve_plan": "审批督查计划",
-    "sign": "签收",
-    "report": "报告办理情况",
-    "extension_decision": "审批延期",
-    "review": "审核报告",
-    "revisit": "回访复核",
-    "decide_measure": "决定问责措施",
-    "explain": "报告原因和改进措施",
-    "verify_explanation": "审核原因和改进措施",
-}
-"""The Chinese label of each task kind (workflows/README.md): a task's name in to-do notices
-(待办提醒) when its event carries no BPMN name (events written before ``task_name``)."""
+TASK_NAMES: dict[str, str] = TaskKind.labels()
+"""The Chinese label of each task kind: a task's name in to-do notices (待办提醒) when its
+event carries no BPMN name (events written before ``task_name``)."""
 
 ANNOUNCED_ELSEWHERE = frozenset({"extension_decision"})
 """Office task kinds whose ``task.created`` tells nobody: another event of the same step

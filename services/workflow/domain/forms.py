@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from shared.contracts.base import Comment as ContractComment
 from shared.contracts.base import FileRef, Text
+from shared.contracts.enums import TaskKind
 
 Comment = Annotated[ContractComment, Field(default="")]
 """The contract's comment (control characters dropped at the edge), empty unless given."""
@@ -87,17 +88,19 @@ class Verify(Form):
 
 
 FORMS: dict[str, type[Form]] = {
-    "approve_item": ApproveItem,
-    "approve_plan": Decision,
-    "sign": Sign,
-    "report": Report,
-    "extension_decision": ExtensionDecision,
-    "review": Review,
-    "revisit": Revisit,
-    "decide_measure": DecideMeasure,
-    "explain": Explain,
-    "verify_explanation": Verify,
+    TaskKind.APPROVE_ITEM: ApproveItem,
+    TaskKind.APPROVE_PLAN: Decision,
+    TaskKind.SIGN: Sign,
+    TaskKind.REPORT: Report,
+    TaskKind.EXTENSION_DECISION: ExtensionDecision,
+    TaskKind.REVIEW: Review,
+    TaskKind.REVISIT: Revisit,
+    TaskKind.DECIDE_MEASURE: DecideMeasure,
+    TaskKind.EXPLAIN: Explain,
+    TaskKind.VERIFY_EXPLANATION: Verify,
 }
+"""The form of each task kind (``TaskKind``, shared/contracts/enums.py: the one list of kinds)."""
+assert set(FORMS) == set(TaskKind), "every task kind has its form"
 
 
 class InvalidForm(ValueError):

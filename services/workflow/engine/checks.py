@@ -18,7 +18,7 @@ from lxml import etree
 from services.workflow.engine import sandbox
 from services.workflow.engine.parser import UnsafeXml, make_parser, read_xml
 from services.workflow.engine.sandbox import Mode
-from services.workflow.engine.task_kinds import TASK_KINDS
+from shared.contracts.enums import TaskKind
 
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
       "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
@@ -185,8 +185,8 @@ def _check_user_task(task, report) -> None:
     kind, assignee, due = props.get("kind"), props.get("assignee"), props.get("due")
     if kind is None:
         report(task, "user task has no 'kind' property")
-    elif kind not in TASK_KINDS:
-        report(task, f"user task kind '{kind}' is unknown (one of: {', '.join(TASK_KINDS)})")
+    elif kind not in TaskKind.labels():
+        report(task, f"user task kind '{kind}' is unknown (one of: {', '.join(TaskKind.labels())})")
     match = ASSIGNEE.fullmatch(assignee or "")
     if assignee is None:
         report(task, "user task has no 'assignee' property")
