@@ -80,7 +80,7 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
         runtime,
         title="Duban workflow service (督办流程服务)",
         description="Runs the supervision processes (BPMN) and serves the org directory.",
-        routers=[units_router(runtime.directory), items_router(service, runtime.calendar, delegations),
+        routers=[units_router(runtime.directory), items_router(service, delegations),
                  definitions_router(service), incidents_router(service),
                  delegations_router(delegations)],
         error_status=ERROR_STATUS,

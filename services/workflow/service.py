@@ -219,9 +219,29 @@ class WorkflowService:
                            item_id=None)
         return True
 
-    async def item_state(self, item_id: uuid.UUID) -> dict[str, Any]:
+    # -- reads ----------------------------------------------------------------------------------
+    async def item(self, item_id: uuid.UUID, principal: Principal) -> dict[str, Any]:
+        """The item as its process has it, if the caller may see it (``NotFound`` otherwise)."""
+        found = await queries.item(self.db, item_id, self.engine.calendar)
+        if found is None or not sees_item(principal, [found["lead_unit"], *found["co_units"]]):
+            raise NotFound(f"item {item_id} not found")
+        return found
+
+    async def tasks_of(self, principal: Principal, acting_for: Collection[str] = ()) -> list[dict[str, Any]]:
+        """The caller's ready tasks (and those of the leaders they act for), by due date."""
+        return await queries.tasks_for(self.db, principal, acting_for)
+
+    async def task(self, task_id: uuid.UUID, principal: Principal, acting_for: Collection[str] = ()) -> dict[str, Any]:
+        """An open task its assignee, a delegate, the office or a leader may read."""
+        task = await queries.task(self.db, task_id)
+        if task is None or not (is_assignee(principal, task, acting_for) or principal.sees_all):
+            raise NotFound(f"task {task_id} not found")
+        return queries.task_view(task)
+
+    async def item_state(self, item_id: uuid.UUID, principal: Principal) -> dict[str, Any]:
         """The item's instance as the console draws it: version, active and completed BPMN
         element ids, the ready tasks and the history of completed tasks."""
+        await self.item(item_id, principal)
         t, h = tables.instances, tables.task_history
         async with reading(self.db) as connection:
             row = (await connection.execute(select(t.c.id, t.c.process_id, t.c.version, t.c.state, t.c.completed,

@@ -66,10 +66,10 @@ class Workflow:
         return item_id
 
     async def ready(self, item_id: uuid.UUID) -> list[str]:
-        return [t["kind"] for t in (await self.service.item_state(item_id))["ready_tasks"]]
+        return [t["kind"] for t in (await self.service.item_state(item_id, person("office")))["ready_tasks"]]
 
     async def task(self, item_id: uuid.UUID, kind: str) -> uuid.UUID:
-        [task_id] = [t["id"] for t in (await self.service.item_state(item_id))["ready_tasks"] if t["kind"] == kind]
+        [task_id] = [t["id"] for t in (await self.service.item_state(item_id, person("office")))["ready_tasks"] if t["kind"] == kind]
         return task_id
 
     async def do(self, item_id: uuid.UUID, kind: str, actor: str, data: dict[str, Any]) -> None:
@@ -176,7 +176,7 @@ async def test_an_approved_item_is_assigned_and_waits_for_the_lead_unit_to_sign(
     assert (created.task_kind, created.assignee_unit, created.assignee_role) == ("sign", "zjj", "liaison")
     assert (progressed.status.value, progressed.due_date) == ("assigned", dt.date(2026, 3, 9))
     assert await wf.ready(item_id) == ["sign"]
-    history = (await wf.service.item_state(item_id))["history"]
+    history = (await wf.service.item_state(item_id, person("office")))["history"]
     assert [(h["kind"], h["actor"]) for h in history] == [("approve_item", "leader")]
 
 
@@ -184,7 +184,7 @@ async def test_a_rejected_item_ends_with_its_process(wf: Workflow) -> None:
     item_id = await wf.register()
     await wf.do(item_id, "approve_item", "leader", {"decision": "reject", "comment": "不予立项"})
     assert "item.rejected" in await wf.kinds()
-    state = await wf.service.item_state(item_id)
+    state = await wf.service.item_state(item_id, person("office"))
     assert (state["completed"], state["ready_tasks"]) == (True, [])
 
 
@@ -233,7 +233,7 @@ async def test_completing_for_a_delegating_leader_keeps_whose_task_it_was(wf: Wo
     await wf.service.complete_task(approve, {"decision": "approve"}, person("mayor"), acting_for={"leader"})
     [completed] = [m for m in await wf.drain() if m.kind == "task.completed"]
     assert (completed.actor, completed.on_behalf_of) == ("mayor", "leader")
-    [done] = (await wf.service.item_state(item_id))["history"]
+    [done] = (await wf.service.item_state(item_id, person("office")))["history"]
     assert (done["actor"], done["on_behalf_of"]) == ("mayor", "leader")
 
 
@@ -306,7 +306,7 @@ async def test_a_due_reminder_fires_once_when_the_clock_reaches_it(wf: Workflow)
     item_id = await wf.register()
     await wf.do(item_id, "approve_item", "leader", {"decision": "approve"})
     await wf.drain()
-    assert (await wf.service.item_state(item_id))["next_timer_at"] == SIGN_REMINDER
+    assert (await wf.service.item_state(item_id, person("office")))["next_timer_at"] == SIGN_REMINDER
     wf.clock.set(SIGN_REMINDER - dt.timedelta(seconds=1))
     assert await wf.service.fire_due_timers() == 0
     assert await wf.kinds() == []
@@ -385,7 +385,7 @@ async def test_a_units_second_case_of_the_year_counts_the_first(wf: Workflow) ->
 # -- item_state, incidents ------------------------------------------------------------------------------
 async def test_the_state_of_an_unknown_item_is_not_found(wf: Workflow) -> None:
     with pytest.raises(NotFound):
-        await wf.service.item_state(uuid.uuid4())
+        await wf.service.item_state(uuid.uuid4(), person("office"))
 
 
 async def test_a_step_the_process_cannot_take_changes_nothing_and_leaves_an_incident(wf: Workflow) -> None:
@@ -398,7 +398,7 @@ async def test_a_step_the_process_cannot_take_changes_nothing_and_leaves_an_inci
     with pytest.raises(StepFailed, match="nothing was changed") as failed:
         await wf.do(item_id, "sign", "zjj-liaison", {})
     assert await wf.kinds() == []
-    state = await wf.service.item_state(item_id)
+    state = await wf.service.item_state(item_id, person("office"))
     assert (state["version"], [t["kind"] for t in state["ready_tasks"]]) == (2, ["sign"])
     [incident] = await wf.service.list_incidents(open_only=True, limit=10)
     assert (incident["id"], incident["trigger"], incident["item_id"]) == (failed.value.incident_id, "task", item_id)
@@ -418,7 +418,7 @@ async def test_a_rejected_deployment_stores_nothing_and_new_items_keep_the_activ
         await wf.service.versions.deploy({}, "admin", remove=frozenset({"nothing.bpmn"}))
     assert [v["version"] for v in await wf.service.versions.listed()] == [1]
     item_id = await wf.register()
-    assert (await wf.service.item_state(item_id))["version"] == 1
+    assert (await wf.service.item_state(item_id, person("office")))["version"] == 1
 
 
 async def test_a_deployment_past_the_configured_limits_is_refused() -> None:

@@ -16,11 +16,6 @@ from shared.calendar import WorkingCalendar
 from shared.calendar.deadline_rules import is_estimated
 from shared.identity import Principal
 from shared.storage.database import reading
-from shared.visibility import sees_item
-
-
-def can_see_item(principal: Principal, item: dict[str, Any]) -> bool:
-    return sees_item(principal, [item["lead_unit"], *item["co_units"]])
 
 
 async def item(db: AsyncEngine, item_id: uuid.UUID, calendar: WorkingCalendar) -> dict[str, Any] | None:

@@ -5,14 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Response
+from fastapi import APIRouter, Depends, Header, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.workflow.adapters import queries
 from services.workflow.delegations import Delegations
-from services.workflow.domain.assignees import is_assignee
 from services.workflow.service import WorkflowService
-from shared.calendar import WorkingCalendar
 from shared.contracts.base import Comment, OptionalText, Title, UnitId, Username, check_units
 from shared.contracts.enums import Cadence, Source, Urgency
 from shared.errors import errors
@@ -65,8 +62,7 @@ class ExtensionBody(BaseModel):
     reason: Annotated[Comment, Field(min_length=1)]
 
 
-def items_router(service: WorkflowService, calendar: WorkingCalendar,
-                 delegations: Delegations) -> APIRouter:
+def items_router(service: WorkflowService, delegations: Delegations) -> APIRouter:
     router = APIRouter(tags=["items"])
     office = Depends(require_roles(Role.office))
 
@@ -80,50 +76,39 @@ def items_router(service: WorkflowService, calendar: WorkingCalendar,
                                                         idempotency_key)
         if replayed:
             response.headers["Idempotent-Replayed"] = "true"
-        return await queries.item(service.db, item_id, calendar)  # type: ignore[return-value]
+        return await service.item(item_id, principal)
 
     @router.get("/items/{item_id}", responses=errors(404))
     async def get_item(item_id: uuid.UUID, principal: PrincipalDep) -> dict[str, Any]:
-        return await visible_item(item_id, principal)
+        return await service.item(item_id, principal)
 
     @router.get("/items/{item_id}/state", responses=errors(404))
     async def get_state(item_id: uuid.UUID, principal: PrincipalDep) -> dict[str, Any]:
         """Where the item's process stands: its definition version, the BPMN element ids that
         are active and completed (to draw on the diagram), and every completed task."""
-        await visible_item(item_id, principal)
-        return await service.item_state(item_id)
+        return await service.item_state(item_id, principal)
 
     @router.post("/items/{item_id}/extension-request", status_code=202, responses=errors(403, 404, 409, 422))
     async def extension(item_id: uuid.UUID, body: ExtensionBody, principal: PrincipalDep) -> dict[str, Any]:
         """The lead unit asks for more time (延期申请) before the deadline; one request per
         deadline (409 for a second one, or when no report is due)."""
         await service.request_extension(item_id, body.new_due_date, body.reason, principal)
-        return await visible_item(item_id, principal)
+        return await service.item(item_id, principal)
 
     @router.get("/tasks")
     async def my_tasks(principal: PrincipalDep) -> dict[str, Any]:
         """The caller's ready tasks (a leader also sees those of a leader they act for)."""
-        found = await queries.tasks_for(service.db, principal, await acting(principal))
+        found = await service.tasks_of(principal, await acting(principal))
         return {"items": found, "total": len(found)}
 
     @router.get("/tasks/{task_id}", responses=errors(404))
     async def get_task(task_id: uuid.UUID, principal: PrincipalDep) -> dict[str, Any]:
-        task = await queries.task(service.db, task_id)
-        if task is None or not (is_assignee(principal, task, await acting(principal))
-                                or principal.sees_all):
-            raise HTTPException(404, detail=f"task {task_id} not found")
-        return queries.task_view(task)
+        return await service.task(task_id, principal, await acting(principal))
 
     @router.post("/tasks/{task_id}/complete", responses=errors(403, 404, 409, 422))
     async def complete(task_id: uuid.UUID, body: CompleteBody, principal: PrincipalDep) -> dict[str, Any]:
         await service.complete_task(task_id, body.data, principal, await acting(principal))
         return {"id": task_id, "status": "completed"}
-
-    async def visible_item(item_id: uuid.UUID, principal: Principal) -> dict[str, Any]:
-        found = await queries.item(service.db, item_id, calendar)
-        if found is None or not queries.can_see_item(principal, found):
-            raise HTTPException(404, detail=f"item {item_id} not found")
-        return found
 
     async def acting(principal: Principal) -> set[str]:
         return await delegations.acting_for(principal)
