@@ -24,6 +24,7 @@ from services.workflow.domain.forms import validate_form
 from services.workflow.domain.refusals import (
     STEP_FAILURES,
     DeadlineInPast,
+    ExtensionAlreadyRequested,
     ExtensionRefused,
     InvalidRegistration,
     NotAssignee,
@@ -38,6 +39,7 @@ from services.workflow.versions import Versions
 from shared.calendar import WorkingCalendar
 from shared.clock import Clock, today_in_china
 from shared.contracts.commands import OpenAccountability
+from shared.contracts.enums import TaskKind
 from shared.contracts.events import ItemRegistered
 from shared.identity import OrgDirectory, Principal, Role
 from shared.storage.database import reading
@@ -173,7 +175,8 @@ class WorkflowService:
                 step.send("extension_requested", {"requested_due_date": new_due_date.isoformat(),
                                                   "reason": reason, "unit": item.lead_unit})
             except NotWaiting:
-                raise ExtensionRefused() from None
+                pending = any(t.kind == TaskKind.EXTENSION_DECISION for t in step.run.ready_tasks())
+                raise (ExtensionAlreadyRequested() if pending else ExtensionRefused()) from None
 
     async def fire_due_timers(self, limit: int = 200) -> int:
         """Step up to ``limit`` instances whose next timer is due, ``TIMER_CHUNK`` per

@@ -22,6 +22,7 @@ from services.workflow.domain.refusals import (
     BadDelegation,
     DeadlineInPast,
     DeploymentTooLarge,
+    ExtensionAlreadyRequested,
     ExtensionRefused,
     IdempotencyKeyReused,
     InvalidRegistration,
@@ -265,7 +266,7 @@ async def test_one_extension_request_per_deadline(wf: Workflow) -> None:
     events = await wf.drain()
     assert [m.kind for m in events] == ["extension.requested", "task.created"]
     assert (events[0].requested_due_date, events[1].task_kind) == (dt.date(2026, 3, 20), "extension_decision")
-    with pytest.raises(ExtensionRefused):
+    with pytest.raises(ExtensionAlreadyRequested, match="waits for the office"):
         await wf.service.request_extension(item_id, dt.date(2026, 3, 27), "仍需协调", person("zjj-liaison"))
     assert await wf.kinds() == []
     assert sorted(await wf.ready(item_id)) == ["extension_decision", "report"]

@@ -68,6 +68,13 @@ class ExtensionRefused(RuntimeError):
         return "no extension can be asked now: one request per deadline, and only while a report is due"
 
 
+class ExtensionAlreadyRequested(ExtensionRefused):
+    """The unit's request for this deadline waits for the office's decision."""
+
+    def __str__(self) -> str:
+        return "an extension of this deadline was requested already and waits for the office's decision"
+
+
 class RejectedDefinitions(ValueError):
     """A deployment failed the checks; nothing was stored."""
 
