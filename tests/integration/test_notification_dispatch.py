@@ -222,7 +222,8 @@ async def test_the_webhook_sender_keeps_one_client_and_its_connection_across_del
         async with engine.begin() as connection:
             await connection.execute(update(deliveries).values(channel="webhook", address=url))
         clock = SettableClock(NOW)
-        service = build_service(SETTINGS, clock=clock, directory=DIRECTORY, db=engine, senders={"webhook": hooks})
+        one_at_a_time = SETTINGS.model_copy(update={"delivery_workers": 1})  # sends in parallel open more
+        service = build_service(one_at_a_time, clock=clock, directory=DIRECTORY, db=engine, senders={"webhook": hooks})
         assert await service.dispatch_due() == 3
         assert await service.dispatch_due() == 0
         assert len(bodies) == 3 and len(connections) == 1  # one connection, kept alive across sends and rounds
