@@ -4,6 +4,7 @@ the leader and the lead unit's liaison, and a watcher per closed item polling th
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,8 +27,19 @@ class Figures:
 
 
 class Driver:
-    def __init__(self, client: httpx.AsyncClient, urls: dict[str, str], tokens: dict[str, str]) -> None:
+    """``think``: mean seconds a client pauses before each action (registering, completing a
+    task), drawn from an exponential distribution (seeded): people at their desks rather than
+    clients that ask again the moment they are answered. 0: no pause (a closed loop, which
+    keeps the platform saturated and measures its throughput)."""
+
+    def __init__(self, client: httpx.AsyncClient, urls: dict[str, str], tokens: dict[str, str],
+                 think: float = 0.0, seed: int = 1) -> None:
         self.client, self.urls, self.tokens = client, urls, tokens
+        self.think, self._random = think, random.Random(seed)
+
+    async def _pause(self) -> None:
+        if self.think:
+            await asyncio.sleep(self._random.expovariate(1 / self.think))
 
     def _auth(self, user: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[user]}"}
@@ -42,10 +54,12 @@ class Driver:
 
     async def lifecycle(self, f: Figures) -> None:
         wf = self.urls["workflow"]
+        await self._pause()
         response = await self._call("POST", f"{wf}/items", "office", f.register, json=ITEM)
         response.raise_for_status()
         item_id = response.json()["id"]
         for kind, actor, form in STEPS:
+            await self._pause()
             task_id = await self._find_task(f, actor, item_id, kind)
             done = await self._call("POST", f"{wf}/tasks/{task_id}/complete", actor, f.complete, json={"data": form})
             done.raise_for_status()

@@ -25,6 +25,7 @@ NATS (shared with whatever else uses the server: read with care) and the SMTP si
     DATABASE_URL=postgresql+psycopg://root@127.0.0.1:5432/test NATS_URL=nats://127.0.0.1:4222 \\
         .venv/bin/python bench/platform_lifecycle.py --levels 1,10,50 --per-client 20,4,2
     .venv/bin/python bench/platform_lifecycle.py --levels 10 --per-client 4 --soak 600   # memory over 10 min
+    .venv/bin/python bench/platform_lifecycle.py --levels 50 --per-client 2 --think 5    # people, not a closed loop
 """
 
 from __future__ import annotations
@@ -109,7 +110,8 @@ async def level(driver: Driver, meters: Meters, clients: int, per_client: int, r
     cpu = meters.spent(before)
     lines = {k: v - lines[k] for k, v in meters.log_lines().items()}
     done = len(f.closed_at)
-    return {"poll_cost": meters.poll_cost, "clients": clients, "n": done, "elapsed": elapsed, "rate": done / elapsed,
+    return {"poll_cost": meters.poll_cost, "clients": clients, "think": driver.think,
+            "n": done, "elapsed": elapsed, "rate": done / elapsed,
             "raw_rate": raw_rate,
             "raw_cpu": raw_cpu, "cpu": cpu, "f": f, "load": (load_before, load()), "quiet": waited,
             "path": close_path(meters.platform, f.closed_at), "rss": meters.rss(),
@@ -123,7 +125,8 @@ def ms(seconds: float) -> str:
 def report(r: dict[str, Any]) -> None:
     f: Figures = r["f"]
     n = max(r["n"], 1)
-    print(f"\n== {r['clients']} client(s): {r['n']} lifecycles in {r['elapsed']:.1f} s; load average "
+    pause = f" pausing {r['think']:g} s on average before each action," if r["think"] else ""
+    print(f"\n== {r['clients']} client(s),{pause} {r['n']} lifecycles in {r['elapsed']:.1f} s; load average "
           f"{r['load'][0]} before, {r['load'][1]} after; quiet after {r['quiet']:.1f} s")
     print(f"  through HTTP {r['rate']:.2f} lifecycles/s | raw engine {r['raw_rate']:.1f}/s | "
           f"ratio {r['rate'] / r['raw_rate']:.3f}")
@@ -174,6 +177,7 @@ async def drive(args: argparse.Namespace, platform: Platform, meters: Meters) ->
         meters.poll_cost = await poll_cost(driver, meters, next(iter(warm.closed_at)))
         print(f"the ledger spends {meters.poll_cost * 1000:.2f} ms CPU on one GET /items/{{id}} of the watchers "
               "(200 in a row, measured after the warm-up)")
+        driver.think = args.think
         results = []
         for clients, per_client in zip(args.levels, args.per_client, strict=True):
             results.append(await level(driver, meters, clients, per_client, args.raw))
@@ -251,6 +255,9 @@ def main() -> None:
     parser.add_argument("--raw", type=int, default=100, help="raw engine lifecycles before each level")
     parser.add_argument("--log-level", default="INFO", help="DUBAN_LOG_LEVEL of the services")
     parser.add_argument("--soak", type=float, default=0, help="then 10 clients for this many seconds (RSS per minute)")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="mean seconds each client pauses after an action (exponential; 0: a closed loop "
+                             "that saturates the platform)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (service logs)")
     parser.add_argument("--pg-log", metavar="PATH",
                         help="count each service's SQL statements: the services' sessions log every statement "
