@@ -23,6 +23,7 @@ from services.notification.adapters.tables import consumed, deliveries, items
 from services.notification.domain.deliveries import FAILED, INBOX, PENDING, SENT, Delivery, NewDelivery
 from services.notification.domain.rules import ItemInfo
 from shared.contracts.base import Message
+from shared.storage.database import reading
 from shared.storage.inbox import record_new
 
 
@@ -37,7 +38,7 @@ class SqlStore:
 
     @contextlib.asynccontextmanager
     async def reading(self) -> AsyncIterator[SqlTransaction]:
-        async with self.db.connect() as connection:
+        async with reading(self.db) as connection:  # no BEGIN and ROLLBACK around the reads
             yield SqlTransaction(connection)
 
 
