@@ -1,7 +1,8 @@
 """The notification service's use cases, each in one transaction of its store.
 
 - ``record``: events (or free messages) consumed together are recorded once each, their
-  items updated and their deliveries written in one transaction; the inbox channel is
+  items updated and their deliveries written in one transaction (events no rule reacts to,
+  about half of an item's, are left out: nothing to record); the inbox channel is
   delivered right there (its row is the message), e-mail and webhooks wait for
   ``dispatch_due``, which is woken after the commit.
 - ``send_free_message``: the ``SendNotification`` command, one delivery per (command,
@@ -116,10 +117,15 @@ class NotificationService:
 
     # --- recording --------------------------------------------------------------------------------
     async def record(self, messages: Sequence[Message]) -> int:
-        """Messages consumed together, in stream order, in one transaction; how many were new."""
+        """Messages consumed together, in stream order, in one transaction; how many were new.
+        An event no rule reacts to is not even recorded (nor is a transaction opened for a batch
+        of only such events): it changes nothing and tells nobody, so a repeat of it cannot either."""
         now, planned = self.clock.now(), []
+        wanted = [m for m in messages if isinstance(m, SendNotification) or (isinstance(m, Event) and reacts_to(m))]
+        if not wanted:
+            return 0
         async with self.store.transaction() as tx:
-            fresh = await tx.record_consumed(messages, now)
+            fresh = await tx.record_consumed(wanted, now)
             known = await tx.items({i for m in fresh if isinstance(m, Event) and reacts_to(m)
                                     and (i := getattr(m, "item_id", None)) is not None})
             changed: dict[UUID, ItemInfo] = {}

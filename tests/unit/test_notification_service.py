@@ -197,6 +197,20 @@ async def test_a_repeated_event_changes_nothing(store: FakeStore, clock: Settabl
     assert store.deliveries == before
 
 
+async def test_an_event_no_rule_reacts_to_is_not_recorded_and_a_repeat_still_tells_no_one_twice(
+        store: FakeStore, clock: SettableClock) -> None:
+    service = service_with(store, clock)
+    story = ItemStory()
+    registered, assigned, signed, submitted = story.registered(), story.assigned(), story.signed(), story.submitted()
+    assert await service.record([signed, submitted]) == 0
+    assert (store.transactions, store.consumed) == (0, {})  # no transaction at all for them
+    assert await service.record([registered, signed, assigned, submitted]) == 2
+    assert set(store.consumed) == {registered.event_id, assigned.event_id}
+    before = copy.deepcopy(store.deliveries)
+    assert before and await service.record([assigned, signed]) == 0  # redelivered: no second notice
+    assert store.deliveries == before
+
+
 async def test_a_batch_naming_an_item_not_yet_known_records_nothing_and_goes_through_once_it_is(
         store: FakeStore, clock: SettableClock) -> None:
     service = service_with(store, clock)
