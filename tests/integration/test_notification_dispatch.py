@@ -1,6 +1,6 @@
 """Dispatching against a real database (SQLite and PostgreSQL) and a real SMTP server:
 a lease per delivery from the moment its send starts, each send recorded before the
-worker's next one, a few sends at once, what a dispatcher that dies leaves behind, and
+next claim, a chunk of sends at once and their outcomes recorded together, what a dispatcher that dies leaves behind, and
 one SMTP connection per worker and round."""
 
 from __future__ import annotations
@@ -167,6 +167,26 @@ async def test_a_few_workers_send_at_once_and_no_more(engine: AsyncEngine) -> No
     gate.set()
     assert await round_ == 5
     assert most[0] == 2 and await states(engine) == dict.fromkeys(ids, (SENT, None))
+
+
+async def test_the_outcomes_of_a_chunk_are_recorded_together_each_its_own(engine: AsyncEngine) -> None:
+    clock = SettableClock(NOW)
+    ids = await add_mails(engine, 3)
+    refused = ids[1]
+
+    class Picky(FakeSender):
+        async def send(self, outgoing: Outgoing) -> None:
+            if outgoing.id == refused:
+                raise ConnectionRefusedError("no such mailbox")
+
+    assert await dispatcher(engine, clock, Picky(), workers=3).dispatch_due() == 3
+    async with engine.connect() as connection:
+        found = {row.id: row for row in await connection.execute(select(deliveries).where(deliveries.c.id.in_(ids)))}
+    assert {i: (r.status, r.attempts, r.sent_at, r.next_attempt_at) for i, r in found.items()} == {
+        ids[0]: (SENT, 1, NOW, None), refused: (PENDING, 1, None, NOW + dt.timedelta(seconds=60)),
+        ids[2]: (SENT, 1, NOW, None)}
+    assert found[refused].last_error == "ConnectionRefusedError: no such mailbox"
+    assert found[ids[0]].last_error is None
 
 
 class Sessions:

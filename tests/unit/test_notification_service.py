@@ -16,7 +16,16 @@ import pytest
 
 from services.notification.app import NotificationDeps, build_service, create_app
 from services.notification.config import NotificationSettings
-from services.notification.domain.deliveries import FAILED, INBOX, PENDING, SENT, Delivery, NewDelivery, Outgoing
+from services.notification.domain.deliveries import (
+    FAILED,
+    INBOX,
+    PENDING,
+    SENT,
+    Attempt,
+    Delivery,
+    NewDelivery,
+    Outgoing,
+)
 from services.notification.domain.rules import ItemInfo, UnknownItem
 from services.notification.service import DeliveryNotFailed, NoSuchDelivery, NoSuchMessage, NotificationService
 from shared.clock import SettableClock
@@ -90,20 +99,19 @@ class FakeTransaction:
         self.store.deliveries[delivery.id] = changed = dataclasses.replace(delivery, **changes)
         return changed
 
-    async def claim_next(self, now: dt.datetime, lease_until: dt.datetime) -> tuple[Delivery | None, bool]:
+    async def claim_due(self, now: dt.datetime, lease_until: dt.datetime, limit: int) -> list[Delivery]:
         due = sorted((d for d in self.store.of(status=PENDING) if d.next_attempt_at and d.next_attempt_at <= now),
                      key=lambda d: (d.next_attempt_at, d.id))
-        if not due:
-            return None, False
-        return self._change(due[0], next_attempt_at=lease_until), len(due) > 1
+        return [self._change(d, next_attempt_at=lease_until) for d in due[:limit]]
 
-    async def record_sent(self, delivery_id: int, attempts: int, now: dt.datetime) -> None:
-        self._change(self.store.deliveries[delivery_id], status=SENT, attempts=attempts, sent_at=now,
-                     next_attempt_at=None)
-
-    async def record_failure(self, delivery_id: int, attempts: int, error: str, retry_at: dt.datetime | None) -> None:
-        self._change(self.store.deliveries[delivery_id], status=PENDING if retry_at else FAILED, attempts=attempts,
-                     last_error=error, next_attempt_at=retry_at)
+    async def record_attempts(self, attempts: Sequence[Attempt]) -> None:
+        for a in attempts:
+            delivery = self.store.deliveries[a.delivery_id]
+            if a.sent_at is not None:
+                self._change(delivery, status=SENT, attempts=a.attempts, sent_at=a.sent_at, next_attempt_at=None)
+            else:
+                self._change(delivery, status=a.status, attempts=a.attempts, last_error=a.error,
+                             next_attempt_at=a.retry_at)
 
     async def delivery(self, delivery_id: int) -> Delivery | None:
         found = self.store.deliveries.get(delivery_id)
