@@ -33,7 +33,9 @@ from __future__ import annotations
 
 import contextlib
 import ssl
-from email.message import EmailMessage
+from email.header import Header
+from email.message import Message
+from email.mime.text import MIMEText
 from email.utils import formataddr
 from typing import Any
 
@@ -60,16 +62,19 @@ class SmtpSender:
         self._tls = ssl.create_default_context() if starttls else None  # one for every connection
         self._idle: list[aiosmtplib.SMTP] = []
 
-    def message(self, outgoing: Outgoing) -> EmailMessage:
+    def message(self, outgoing: Outgoing) -> MIMEText:
+        """The mail, built the cheap way: ``MIMEText`` (the compat32 policy) with the UTF-8 body
+        in base64 and the subject and sender's name as RFC 2047 encoded words, folded when
+        flattened (0.2 ms, against 2 ms for ``EmailMessage``, whose policy parses every header)."""
         address = one_line(outgoing.address or "")
-        if not address or " " in address:
+        if not address or " " in address or not address.isascii():
             raise NoAddress(f"{outgoing.recipient} has no usable e-mail address")
-        mail = EmailMessage()
-        mail["From"] = formataddr((one_line(self.sender_name), one_line(self.sender)))
+        body = outgoing.body if outgoing.body.endswith("\n") else outgoing.body + "\n"
+        mail = MIMEText(body, "plain", "utf-8")
+        mail["From"] = formataddr((one_line(self.sender_name), one_line(self.sender)), charset="utf-8")
         mail["To"] = address
-        mail["Subject"] = one_line(outgoing.title)
+        mail["Subject"] = Header(one_line(outgoing.title), "utf-8")
         mail["Message-ID"] = message_id(outgoing, self.sender)
-        mail.set_content(outgoing.body, charset="utf-8")
         return mail
 
     async def send(self, outgoing: Outgoing) -> None:
@@ -89,7 +94,7 @@ class SmtpSender:
         await client.connect()
         return client
 
-    async def _send_on(self, client: aiosmtplib.SMTP, mail: EmailMessage) -> None:
+    async def _send_on(self, client: aiosmtplib.SMTP, mail: Message) -> None:
         try:
             await client.send_message(mail)
         except BaseException:  # failed, timed out or cancelled mid-conversation: never used again
