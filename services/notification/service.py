@@ -1,19 +1,20 @@
 """The notification service's use cases, each in one transaction of its store.
 
 - ``record``: events (or free messages) consumed together are recorded once each, their
-  items updated and their deliveries written in one transaction; the inbox channel is
+  items updated and their deliveries written in one transaction (events no rule reacts to,
+  about half of an item's, are left out: nothing to record); the inbox channel is
   delivered right there (its row is the message), e-mail and webhooks wait for
   ``dispatch_due``, which is woken after the commit.
 - ``send_free_message``: the ``SendNotification`` command, one delivery per (command,
   recipient, channel); an unknown recipient is skipped with a warning.
 - ``inbox`` / ``mark_read``: the caller's own messages (站内信).
 - ``deliveries`` / ``retry_delivery``: the office's view of e-mail and webhook deliveries.
-- ``dispatch_due``: a round of sends, ``workers`` at a time. Each worker takes one due
-  delivery with a lease of the send timeout plus a margin, starting as its send starts,
-  sends it (bounded by the timeout) and records the outcome in the transaction that claims
-  its next one. At-least-once: a worker that dies after the receiver accepted but before
-  the outcome is recorded leaves the delivery to be sent again once its lease ends; the
-  repeat carries the same ``Message-ID`` (e-mail) or ``delivery_id`` (webhook).
+- ``dispatch_due``: a round of sends in chunks of ``workers``. One statement claims a chunk
+  of due deliveries with a lease of the send timeout plus a margin, starting as their sends
+  start; they are sent at once (each bounded by the timeout) and one statement records their
+  outcomes, in the transaction that claims the next chunk. At-least-once: a dispatcher that
+  dies after the receiver accepted but before the outcome is recorded leaves the delivery to
+  be sent again once its lease ends; the repeat carries the same ``Message-ID`` (e-mail) or ``delivery_id`` (webhook).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -29,7 +30,7 @@ from uuid import UUID
 
 from services.notification.domain import deliveries as d
 from services.notification.domain.clean import plain_text
-from services.notification.domain.deliveries import Delivery, NewDelivery, Outgoing, Render
+from services.notification.domain.deliveries import Attempt, Delivery, NewDelivery, Outgoing, Render
 from services.notification.domain.messages import clean_item
 from services.notification.domain.rules import Directory, ItemInfo, Notice, item_after, notices_for, reacts_to
 from shared.clock import Clock
@@ -39,7 +40,6 @@ from shared.retry import RetryPolicy
 from shared.waiting import first_of
 
 log = logging.getLogger("duban.notification")
-_Outcome = Callable[["Transaction"], Awaitable[None]]  # records how an attempt went
 LEASE_MARGIN_SECONDS = 5.0  # claim to send, and send to record, on a healthy database
 
 
@@ -49,10 +49,8 @@ class Transaction(Protocol):
     async def items(self, item_ids: set[UUID]) -> dict[UUID, ItemInfo]: ...
     async def save_items(self, changed: Sequence[ItemInfo], now: dt.datetime) -> None: ...
     async def add_deliveries(self, new: Sequence[NewDelivery]) -> int: ...
-    async def claim_next(self, now: dt.datetime, lease_until: dt.datetime) -> tuple[Delivery | None, bool]: ...
-    async def record_sent(self, delivery_id: int, attempts: int, now: dt.datetime) -> None: ...
-    async def record_failure(self, delivery_id: int, attempts: int, error: str,
-                             retry_at: dt.datetime | None) -> None: ...
+    async def claim_due(self, now: dt.datetime, lease_until: dt.datetime, limit: int) -> list[Delivery]: ...
+    async def record_attempts(self, attempts: Sequence[Attempt]) -> None: ...
     async def retry_failed(self, delivery_id: int, now: dt.datetime) -> Delivery | None: ...
     async def delivery(self, delivery_id: int) -> Delivery | None: ...
     async def with_status(self, status: str, limit: int) -> list[Delivery]: ...
@@ -116,10 +114,15 @@ class NotificationService:
 
     # --- recording --------------------------------------------------------------------------------
     async def record(self, messages: Sequence[Message]) -> int:
-        """Messages consumed together, in stream order, in one transaction; how many were new."""
+        """Messages consumed together, in stream order, in one transaction; how many were new.
+        An event no rule reacts to is not even recorded (nor is a transaction opened for a batch
+        of only such events): it changes nothing and tells nobody, so a repeat of it cannot either."""
         now, planned = self.clock.now(), []
+        wanted = [m for m in messages if isinstance(m, SendNotification) or (isinstance(m, Event) and reacts_to(m))]
+        if not wanted:
+            return 0
         async with self.store.transaction() as tx:
-            fresh = await tx.record_consumed(messages, now)
+            fresh = await tx.record_consumed(wanted, now)
             known = await tx.items({i for m in fresh if isinstance(m, Event) and reacts_to(m)
                                     and (i := getattr(m, "item_id", None)) is not None})
             changed: dict[UUID, ItemInfo] = {}
@@ -202,9 +205,9 @@ class NotificationService:
         await first_of(self._due, stop, timeout=timeout)
 
     async def dispatch_due(self) -> int:
-        """Send what is due, at most ``batch``, ``workers`` at a time; the number attempted.
-        A worker that claims a delivery starts the next worker, so a round with little to
-        send asks the database little."""
+        """Send what is due, at most ``batch``, in chunks of ``workers`` sent at once; the
+        number attempted. A chunk costs two statements (its claim, its outcomes) however
+        many it holds, and a claim that finds fewer than it asked for is the round's last."""
         self._due.clear()  # what is committed from now on wakes the next round
         round_ = _Round(self, left=self.dispatching.batch)
         try:
@@ -221,59 +224,33 @@ class NotificationService:
 
 @dataclass
 class _Round:
+    """Chunks of at most ``workers`` deliveries: one statement claims a chunk, its sends run
+    at once, and one statement records their outcomes, in the transaction that claims the
+    next chunk. A chunk's sends all start as it is claimed, so each lease (the send timeout
+    plus a margin) starts with its send; the next chunk waits for the chunk's slowest send
+    (at most the send timeout)."""
+
     service: NotificationService
     left: int
-    exhausted: bool = False
-    workers: list[asyncio.Task[int]] = field(default_factory=list)
 
     async def run(self) -> int:
-        self._start_worker()
-        attempted, failure = 0, None
-        try:
-            for worker in self._all_workers():  # a worker whose database fails stops; the others finish
-                try:
-                    attempted += await worker
-                except Exception as error:
-                    failure = failure or error
-        finally:
-            for worker in self.workers:
-                worker.cancel()
-        if failure is not None:
-            raise failure
-        return attempted
-
-    def _all_workers(self) -> Iterator[asyncio.Task[int]]:
-        seen = 0
-        while seen < len(self.workers):  # workers started meanwhile are awaited too
-            seen += 1
-            yield self.workers[seen - 1]
-
-    def _start_worker(self) -> None:
-        if len(self.workers) < self.service.dispatching.workers and self.left > 0 and not self.exhausted:
-            self.workers.append(asyncio.ensure_future(self._work()))
-
-    async def _work(self) -> int:
         s = self.service
         lease = dt.timedelta(seconds=s.dispatching.send_timeout + s.dispatching.lease_margin)
-        attempted, outcome = 0, None
+        attempted, outcomes, take = 0, [], min(s.dispatching.workers, self.left)
         while True:
-            take = self.left > 0 and not self.exhausted
-            if take:
-                self.left -= 1  # reserved before the claim: the workers never exceed the round's batch
-            async with s.store.transaction() as tx:  # the last outcome, then the next claim
-                if outcome is not None:
-                    await outcome(tx)
+            async with s.store.transaction() as tx:  # the last chunk's outcomes, then the next claim
+                await tx.record_attempts(outcomes)
                 now = s.clock.now()
-                claimed, more = await tx.claim_next(now, now + lease) if take else (None, False)
-            if claimed is None:
-                self.exhausted = self.exhausted or take
+                claimed = await tx.claim_due(now, now + lease, take) if take else []
+            if not claimed:
                 return attempted
-            self.exhausted = self.exhausted or not more
-            self._start_worker()
-            outcome = await self._attempt(claimed)
-            attempted += 1
+            self.left -= len(claimed)
+            # fewer than asked for: nothing else was due, so no claim after this chunk
+            take = min(take, self.left) if len(claimed) == take else 0
+            outcomes = list(await asyncio.gather(*(self._attempt(delivery) for delivery in claimed)))
+            attempted += len(claimed)
 
-    async def _attempt(self, delivery: Delivery) -> _Outcome:
+    async def _attempt(self, delivery: Delivery) -> Attempt:
         s, attempt = self.service, delivery.attempts + 1
         try:
             await asyncio.wait_for(s.senders[delivery.channel].send(Outgoing.of(delivery)),
@@ -285,7 +262,5 @@ class _Round:
             reason = plain_text(f"{type(error).__name__}: {error}" if str(error) else repr(error))
             log.warning("delivery failed", extra={"delivery": str(delivery.id), "channel": delivery.channel,
                                                    "attempt": attempt, "error": reason, "gave_up": retry_at is None})
-            return lambda tx: tx.record_failure(delivery.id, attempt, reason, retry_at)
-        sent_at = s.clock.now()
-        return lambda tx: tx.record_sent(delivery.id, attempt, sent_at)
-
+            return Attempt(delivery_id=delivery.id, attempts=attempt, error=reason, retry_at=retry_at)
+        return Attempt(delivery_id=delivery.id, attempts=attempt, sent_at=s.clock.now())

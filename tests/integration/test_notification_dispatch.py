@@ -1,7 +1,7 @@
 """Dispatching against a real database (SQLite and PostgreSQL) and a real SMTP server:
 a lease per delivery from the moment its send starts, each send recorded before the
-worker's next one, a few sends at once, what a dispatcher that dies leaves behind, and
-one SMTP connection per worker and round."""
+next claim, a chunk of sends at once and their outcomes recorded together, what a dispatcher that dies leaves behind, and
+SMTP connections kept across rounds (one per worker) until 15 s idle."""
 
 from __future__ import annotations
 
@@ -169,6 +169,26 @@ async def test_a_few_workers_send_at_once_and_no_more(engine: AsyncEngine) -> No
     assert most[0] == 2 and await states(engine) == dict.fromkeys(ids, (SENT, None))
 
 
+async def test_the_outcomes_of_a_chunk_are_recorded_together_each_its_own(engine: AsyncEngine) -> None:
+    clock = SettableClock(NOW)
+    ids = await add_mails(engine, 3)
+    refused = ids[1]
+
+    class Picky(FakeSender):
+        async def send(self, outgoing: Outgoing) -> None:
+            if outgoing.id == refused:
+                raise ConnectionRefusedError("no such mailbox")
+
+    assert await dispatcher(engine, clock, Picky(), workers=3).dispatch_due() == 3
+    async with engine.connect() as connection:
+        found = {row.id: row for row in await connection.execute(select(deliveries).where(deliveries.c.id.in_(ids)))}
+    assert {i: (r.status, r.attempts, r.sent_at, r.next_attempt_at) for i, r in found.items()} == {
+        ids[0]: (SENT, 1, NOW, None), refused: (PENDING, 1, None, NOW + dt.timedelta(seconds=60)),
+        ids[2]: (SENT, 1, NOW, None)}
+    assert found[refused].last_error == "ConnectionRefusedError: no such mailbox"
+    assert found[ids[0]].last_error is None
+
+
 class Sessions:
     """An aiosmtpd handler noting the client end (address, port) of the connection each mail came on."""
 
@@ -194,9 +214,52 @@ async def test_a_round_sends_its_mails_over_at_most_one_connection_per_worker(en
         assert len(sessions.peers) == 6 and len(first_round) <= 2  # at most one per worker, not one per mail
         assert await states(engine) == dict.fromkeys(ids, (SENT, None))
         [more] = await add_mails(engine, 1)
-        assert await service.dispatch_due() == 1  # the first round's connections were closed: a new one
-        assert sessions.peers[-1] not in first_round and (await states(engine))[more] == (SENT, None)
+        assert await service.dispatch_due() == 1  # the next round goes on one of the first round's connections
+        assert sessions.peers[-1] in first_round and (await states(engine))[more] == (SENT, None)
+        assert smtp.opened == len(first_round)
     finally:
+        await smtp.close()
+        controller.stop()
+
+
+class Timer:
+    """The SMTP sender's monotonic clock, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_the_smtp_sender_keeps_its_connection_while_in_use_and_quits_it_after_15_idle_seconds(
+        engine: AsyncEngine) -> None:
+    clock, timer = SettableClock(NOW), Timer()
+    port, sessions = free_port(), Sessions()
+    controller = Controller(sessions, hostname="127.0.0.1", port=port)
+    controller.start()
+    smtp = SmtpSender("127.0.0.1", port, "duban@example.gov.cn", timeout=5.0, timer=timer)
+    service = dispatcher(engine, clock, smtp, workers=1)
+    try:
+        for n in range(4):  # one mail a round, 14 s apart: never idle long enough to be closed
+            [mail_id] = await add_mails(engine, 1)
+            assert await service.dispatch_due() == 1 and (await states(engine))[mail_id] == (SENT, None)
+            timer.now += 14.0
+        assert len(sessions.peers) == 4 and len(set(sessions.peers)) == 1 and smtp.opened == 1
+        timer.now += 1.5  # 15.5 s idle: the end of the next round says QUIT
+        assert await service.dispatch_due() == 0 and smtp.open_connections == 0
+        await add_mails(engine, 1)
+        assert await service.dispatch_due() == 1
+        assert smtp.opened == 2 and sessions.peers[-1] != sessions.peers[0]
+
+        controller.stop()  # the server goes away while the connection is idle, and comes back
+        controller = Controller(sessions, hostname="127.0.0.1", port=port)
+        controller.start()
+        [mail_id] = await add_mails(engine, 1)
+        assert await service.dispatch_due() == 1  # the dead connection is replaced, the mail sent at once
+        assert (await states(engine))[mail_id] == (SENT, None) and smtp.opened == 3 and len(sessions.peers) == 6
+    finally:
+        await smtp.close()
         controller.stop()
 
 

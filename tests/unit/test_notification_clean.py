@@ -10,6 +10,7 @@ import email.policy
 import uuid
 
 import pytest
+from aiosmtplib.email import flatten_message
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -118,6 +119,22 @@ def test_the_mail_has_one_line_headers_and_a_message_id_of_its_delivery() -> Non
                                                                   "duban@example.gov.cn")
     body = webhook_body(out)
     assert (body["title"], body["text"], body["link"]) == (parsed["Subject"], "正文\n第二行", None)
+
+
+def test_a_chinese_mail_as_sent_decodes_back_to_its_subject_body_and_sender() -> None:
+    title = "【督办交办】督办〔2026〕1号 " + "推进老旧小区改造二期工程" * 20  # long: folded over many lines
+    body = "请于2026年3月9日前办理完毕，并报送办理情况。\n详情：http://c/items/1"
+    wire = flatten_message(SENDER.message(outgoing(title=title, body=body)))  # what aiosmtplib sends
+    lines = wire.splitlines()
+    assert wire.isascii() and max(map(len, lines)) < 100  # encoded words and base64, folded (RFC 5322: 998)
+    assert sum(line.startswith(b" =?utf-8?b?") for line in lines) > 5  # the subject's continuation lines
+    parsed = email.message_from_bytes(wire, policy=email.policy.default)
+    assert parsed["Subject"] == title and parsed.get_content() == body + "\n"
+    [sender] = parsed["From"].addresses
+    assert (sender.display_name, sender.addr_spec) == ("督查督办平台", "duban@example.gov.cn")
+    assert parsed.get_content_charset() == "utf-8" and parsed["To"] == "zjj-liaison@example.gov.cn"
+    with pytest.raises(ValueError, match="no usable e-mail address"):  # no encoded words in an address
+        SENDER.message(outgoing(address="联络员@例子.中国"))
 
 
 @settings(max_examples=300, deadline=None)

@@ -18,6 +18,7 @@ from services.notification.domain.rules import (
     UnknownItem,
     item_after,
     notices_for,
+    reacts_to,
 )
 from shared.contracts.base import Event
 from shared.contracts.commands import SendNotification
@@ -285,6 +286,9 @@ def test_tasks_already_announced_by_another_event_tell_nobody_again() -> None:
     ]
     for event, expected in steps:
         assert who(event) == expected, event
+        if isinstance(event, TaskCreated):  # not even recorded: the service does not react to it
+            assert not reacts_to(event), event
+    assert reacts_to(task("review", "office")) and reacts_to(task("approve_item", "leader", user="leader"))
 
 
 def test_a_task_of_an_unknown_item_waits_for_the_item() -> None:

@@ -16,7 +16,16 @@ import pytest
 
 from services.notification.app import NotificationDeps, build_service, create_app
 from services.notification.config import NotificationSettings
-from services.notification.domain.deliveries import FAILED, INBOX, PENDING, SENT, Delivery, NewDelivery, Outgoing
+from services.notification.domain.deliveries import (
+    FAILED,
+    INBOX,
+    PENDING,
+    SENT,
+    Attempt,
+    Delivery,
+    NewDelivery,
+    Outgoing,
+)
 from services.notification.domain.rules import ItemInfo, UnknownItem
 from services.notification.service import DeliveryNotFailed, NoSuchDelivery, NoSuchMessage, NotificationService
 from shared.clock import SettableClock
@@ -90,20 +99,19 @@ class FakeTransaction:
         self.store.deliveries[delivery.id] = changed = dataclasses.replace(delivery, **changes)
         return changed
 
-    async def claim_next(self, now: dt.datetime, lease_until: dt.datetime) -> tuple[Delivery | None, bool]:
+    async def claim_due(self, now: dt.datetime, lease_until: dt.datetime, limit: int) -> list[Delivery]:
         due = sorted((d for d in self.store.of(status=PENDING) if d.next_attempt_at and d.next_attempt_at <= now),
                      key=lambda d: (d.next_attempt_at, d.id))
-        if not due:
-            return None, False
-        return self._change(due[0], next_attempt_at=lease_until), len(due) > 1
+        return [self._change(d, next_attempt_at=lease_until) for d in due[:limit]]
 
-    async def record_sent(self, delivery_id: int, attempts: int, now: dt.datetime) -> None:
-        self._change(self.store.deliveries[delivery_id], status=SENT, attempts=attempts, sent_at=now,
-                     next_attempt_at=None)
-
-    async def record_failure(self, delivery_id: int, attempts: int, error: str, retry_at: dt.datetime | None) -> None:
-        self._change(self.store.deliveries[delivery_id], status=PENDING if retry_at else FAILED, attempts=attempts,
-                     last_error=error, next_attempt_at=retry_at)
+    async def record_attempts(self, attempts: Sequence[Attempt]) -> None:
+        for a in attempts:
+            delivery = self.store.deliveries[a.delivery_id]
+            if a.sent_at is not None:
+                self._change(delivery, status=SENT, attempts=a.attempts, sent_at=a.sent_at, next_attempt_at=None)
+            else:
+                self._change(delivery, status=a.status, attempts=a.attempts, last_error=a.error,
+                             next_attempt_at=a.retry_at)
 
     async def delivery(self, delivery_id: int) -> Delivery | None:
         found = self.store.deliveries.get(delivery_id)
@@ -194,6 +202,20 @@ async def test_a_repeated_event_changes_nothing(store: FakeStore, clock: Settabl
     before = copy.deepcopy(store.deliveries)
     assert await service.record(events) == 0
     assert await service.record([events[1], events[1]]) == 0
+    assert store.deliveries == before
+
+
+async def test_an_event_no_rule_reacts_to_is_not_recorded_and_a_repeat_still_tells_no_one_twice(
+        store: FakeStore, clock: SettableClock) -> None:
+    service = service_with(store, clock)
+    story = ItemStory()
+    registered, assigned, signed, submitted = story.registered(), story.assigned(), story.signed(), story.submitted()
+    assert await service.record([signed, submitted]) == 0
+    assert (store.transactions, store.consumed) == (0, {})  # no transaction at all for them
+    assert await service.record([registered, signed, assigned, submitted]) == 2
+    assert set(store.consumed) == {registered.event_id, assigned.event_id}
+    before = copy.deepcopy(store.deliveries)
+    assert before and await service.record([assigned, signed]) == 0  # redelivered: no second notice
     assert store.deliveries == before
 
 

@@ -18,7 +18,7 @@ from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 
 from services.cli import main
-from shared.clock import SystemClock
+from shared.clock import SettableClock, SystemClock
 from shared.identity import (
     Authenticator,
     InvalidToken,
@@ -31,6 +31,7 @@ from shared.identity import (
     load_directory,
     require_roles,
 )
+from shared.identity.tokens import KEY_SET_TTL, LEEWAY
 from shared.settings import DEV_JWT_SECRET, CommonSettings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "org.example.yaml"
@@ -276,6 +277,81 @@ def test_an_unreachable_jwks_endpoint_is_reported_as_unavailable() -> None:
 def test_jwks_mode_refuses_hmac_algorithms() -> None:
     with pytest.raises(ValueError, match="HMAC"):
         TokenVerifier.from_settings(settings(jwt_jwks_url="http://127.0.0.1:9/jwks", jwt_algorithms=["HS256"]))
+
+
+# --- the tokens a verifier remembers ------------------------------------------------------
+
+
+class KeySet:
+    """An issuer's key set the test changes: the signing key of each known kid; counts lookups."""
+
+    def __init__(self, keys: dict[str, rsa.RSAPrivateKey]) -> None:
+        self.keys, self.lookups = keys, 0
+
+    def get_signing_key_from_jwt(self, token: str) -> jwt.PyJWK:
+        self.lookups += 1
+        kid = jwt.get_unverified_header(token)["kid"]
+        if kid not in self.keys:
+            raise jwt.PyJWKClientError(f'Unable to find a signing key that matches: "{kid}"')
+        return jwt.PyJWK(json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.keys[kid].public_key())), "RS256")
+
+
+def sso_token(key, at, *, kid: str = "key-1", hours: float = 1, sub: str = "tiexi-head") -> str:
+    claims = {"sub": sub, "iat": at, "exp": at + timedelta(hours=hours), "iss": "https://sso", "aud": AUDIENCE}
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
+
+
+def key_set_verifier(keys: KeySet, clock: SettableClock, remembered: int = 1024) -> TokenVerifier:
+    return TokenVerifier(issuer="https://sso", audience=AUDIENCE, algorithms=["RS256"], jwks_client=keys,
+                         clock=clock, remembered=remembered)
+
+
+def test_a_remembered_token_is_refused_once_past_its_expiry_by_the_injected_clock() -> None:
+    clock = SettableClock(now())
+    hmac = TokenVerifier(issuer=ISSUER, audience=AUDIENCE, algorithms=["HS256"], secret=SECRET, clock=clock)
+    token = issuer(hours=1).issue("office", clock.now())
+    assert hmac.verify(token)["sub"] == "office"
+    clock.advance(timedelta(hours=1) + LEEWAY - timedelta(seconds=1))  # within the leeway, as a fresh check
+    assert hmac.verify(token)["sub"] == "office"
+    clock.advance(timedelta(seconds=1))
+    for _ in range(2):
+        with pytest.raises(InvalidToken, match="token expired"):
+            hmac.verify(token)
+
+
+def test_a_token_accepted_with_a_key_set_is_remembered_for_five_minutes_then_the_key_set_decides(rsa_key) -> None:
+    clock, keys = SettableClock(now()), KeySet({"key-1": rsa_key})
+    verifier = key_set_verifier(keys, clock)
+    token = sso_token(rsa_key, clock.now())
+    assert verifier.verify(token)["sub"] == "tiexi-head" and keys.lookups == 1
+    del keys.keys["key-1"]  # the issuer withdraws the key
+    clock.advance(KEY_SET_TTL - timedelta(seconds=1))
+    assert verifier.verify(token)["sub"] == "tiexi-head" and keys.lookups == 1  # remembered
+    clock.advance(timedelta(seconds=1))
+    with pytest.raises(InvalidToken, match="unknown signing key"):
+        verifier.verify(token)
+    with pytest.raises(InvalidToken, match="unknown signing key"):  # and not remembered as accepted again
+        verifier.verify(token)
+    assert keys.lookups == 3
+    keys.keys["key-1"] = rsa_key  # back (a rotation undone): accepted, and remembered again
+    assert verifier.verify(token)["sub"] == "tiexi-head" and verifier.verify(token) and keys.lookups == 4
+
+
+def test_a_verifier_remembers_the_last_distinct_tokens_it_accepted_and_refused_ones_never(rsa_key) -> None:
+    clock, keys = SettableClock(now()), KeySet({"key-1": rsa_key})
+    verifier = key_set_verifier(keys, clock, remembered=3)
+    tokens = [sso_token(rsa_key, clock.now(), sub=user) for user in ("office", "leader", "zjj-liaison", "tiexi-head")]
+    for token in tokens:
+        verifier.verify(token)
+    assert keys.lookups == 4
+    assert [verifier.verify(t)["sub"] for t in tokens[1:]] == ["leader", "zjj-liaison", "tiexi-head"]
+    assert keys.lookups == 4  # the last three are remembered
+    assert verifier.verify(tokens[0])["sub"] == "office" and keys.lookups == 5  # the first was forgotten
+    stranger = sso_token(rsa.generate_private_key(public_exponent=65537, key_size=2048), clock.now())
+    for _ in range(2):
+        with pytest.raises(InvalidToken, match="bad signature"):
+            verifier.verify(stranger)
+    assert keys.lookups == 7
 
 
 # --- duban token ----------------------------------------------------------------------

@@ -15,6 +15,7 @@ from services.ledger.adapters.light_sql import light_rank_sql, light_sql, overdu
 from services.ledger.domain.light import Light
 from services.ledger.domain.state import ItemState
 from shared.identity import Principal
+from shared.storage.database import reading
 from shared.visibility import sees_item, visible_sql
 
 t = tables.items
@@ -78,7 +79,7 @@ async def list_items(db: AsyncEngine, f: ItemFilter, principal: Principal, today
                      sort: str = "-light", offset: int = 0, limit: int | None = 50) -> tuple[list[ItemState], int]:
     where = conditions(f, principal, today)
     query = ordered(select(t).where(*where), sort, today).offset(offset).limit(limit)
-    async with db.connect() as connection:
+    async with reading(db) as connection:
         total = (await connection.execute(select(func.count()).select_from(t).where(*where))).scalar_one()
         rows = (await connection.execute(query)).mappings().all()
     return [ItemState.from_row(dict(r)) for r in rows], total
@@ -93,7 +94,7 @@ async def item_with_timeline(db: AsyncEngine,
     """The row and its timeline; the timeline is read first, so the row is never older."""
     tl = tables.timeline
     query = select(tl).where(tl.c.item_id == item_id).order_by(tl.c.occurred_at, tl.c.id)
-    async with db.connect() as connection:
+    async with reading(db) as connection:
         entries = [dict(r) for r in (await connection.execute(query)).mappings()]
         row = (await connection.execute(select(t).where(t.c.item_id == item_id))).mappings().first()
     return (ItemState.from_row(dict(row)) if row else None), entries

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.ledger.adapters import tables
 from services.ledger.domain.stats import COUNTS, Period
 from shared.contracts import subjects
+from shared.storage.database import reading
 
 
 def _kind(subject: str) -> str:
@@ -44,7 +45,7 @@ def _queries(p: Period) -> dict[str, Select[Any]]:
 
 async def unit_counts(db: AsyncEngine, period: Period) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
-    async with db.connect() as connection:
+    async with reading(db) as connection:
         for name, query in _queries(period).items():
             for unit, n in (await connection.execute(query)).all():
                 if unit is not None:

@@ -1,9 +1,10 @@
 """The notification tables behind the service's store: one transaction per use case.
 
 ``SqlStore.transaction()`` is a unit of work (committed when the block ends, rolled back if
-it raises); ``reading()`` reads without writing. A batch of events costs a fixed number of
-statements whatever its size: one insert of the consumed messages, one read of their items,
-one upsert of the items that changed, one insert of the deliveries.
+it raises); ``reading()`` reads without writing (no transaction). A batch of events costs a
+fixed number of statements whatever its size: one insert of the consumed messages, one read
+of their items, one upsert of the items that changed, one insert of the deliveries; so does
+a chunk of sends: one claim, one update of the outcomes.
 """
 
 from __future__ import annotations
@@ -15,14 +16,15 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, literal_column, select, update
+from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.notification.adapters.tables import consumed, deliveries, items
-from services.notification.domain.deliveries import FAILED, INBOX, PENDING, SENT, Delivery, NewDelivery
+from services.notification.domain.deliveries import FAILED, INBOX, PENDING, Attempt, Delivery, NewDelivery
 from services.notification.domain.rules import ItemInfo
 from shared.contracts.base import Message
+from shared.storage.database import reading
 from shared.storage.inbox import record_new
 
 
@@ -37,7 +39,7 @@ class SqlStore:
 
     @contextlib.asynccontextmanager
     async def reading(self) -> AsyncIterator[SqlTransaction]:
-        async with self.db.connect() as connection:
+        async with reading(self.db) as connection:  # no BEGIN and ROLLBACK around the reads
             yield SqlTransaction(connection)
 
 
@@ -47,6 +49,11 @@ def _delivery(row: Any) -> Delivery:
 
 def _item(row: Any) -> ItemInfo:
     return ItemInfo(row.item_id, row.code, row.title, row.lead_unit, tuple(row.co_units), row.due_date, row.leader)
+
+
+def _by_id(column: Any, values: dict[int, Any]) -> Any:
+    """``CASE id WHEN 1 THEN … END``: the column's new value for each of these rows, else its own."""
+    return case({i: literal(v, column.type) for i, v in values.items()}, value=deliveries.c.id, else_=column)
 
 
 def _inbox_of(username: str) -> Any:
@@ -103,35 +110,36 @@ class SqlTransaction:
                      .returning(deliveries.c.id))
         return len(await self._rows(statement, [dataclasses.asdict(delivery) for delivery in new]))
 
-    async def claim_next(self, now: dt.datetime, lease_until: dt.datetime) -> tuple[Delivery | None, bool]:
-        """Take the pending delivery due first by ``now``, if any: it is not due again before
-        ``lease_until`` (a dispatcher that dies mid-send leaves it to be tried again then).
-        Also says whether another one is due (so a round asks no more than it must)."""
-        due = (select(deliveries.c.id)
-               .where(deliveries.c.status == PENDING, deliveries.c.next_attempt_at <= now)
-               .order_by(deliveries.c.next_attempt_at, deliveries.c.id).limit(1)
-               .with_for_update(skip_locked=True))
-        other = deliveries.alias("other")
-        claimed_id = literal_column(f"{deliveries.name}.id")  # spelt out: SQLite's RETURNING names columns bare
-        more = (select(other.c.id).where(other.c.status == PENDING, other.c.next_attempt_at <= now,
-                                         other.c.id != claimed_id).exists())
-        statement = (update(deliveries).where(deliveries.c.id.in_(due))
-                     .values(next_attempt_at=lease_until).returning(*deliveries.c, more.label("more")))
-        rows = await self._rows(statement)
-        if not rows:
-            return None, False
-        [row] = rows
-        return Delivery(**{k: v for k, v in row._mapping.items() if k != "more"}), bool(row.more)
+    async def claim_due(self, now: dt.datetime, lease_until: dt.datetime, limit: int) -> list[Delivery]:
+        """Take up to ``limit`` pending deliveries due by ``now``, the ones due first, in one
+        statement: none is due again before ``lease_until`` (a dispatcher that dies mid-send
+        leaves them to be tried again then). Rows another dispatcher has locked are skipped."""
+        c = deliveries.c
+        due = (select(c.id).where(c.status == PENDING, c.next_attempt_at <= now)
+               .order_by(c.next_attempt_at, c.id).limit(limit).with_for_update(skip_locked=True))
+        statement = (update(deliveries).where(c.id.in_(due)).values(next_attempt_at=lease_until)
+                     .returning(*deliveries.c))
+        return sorted(map(_delivery, await self._rows(statement)), key=lambda delivery: delivery.id)
 
-    async def record_sent(self, delivery_id: int, attempts: int, now: dt.datetime) -> None:
-        await self.connection.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(
-            status=SENT, attempts=attempts, sent_at=now, next_attempt_at=None))
-
-    async def record_failure(self, delivery_id: int, attempts: int, error: str, retry_at: dt.datetime | None) -> None:
-        """A failed attempt: tried again at ``retry_at``, or failed for good when it is None."""
-        await self.connection.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(
-            status=PENDING if retry_at else FAILED, attempts=attempts, last_error=error[:2000],
-            next_attempt_at=retry_at))
+    async def record_attempts(self, attempts: Sequence[Attempt]) -> None:
+        """The outcomes of a chunk of attempts in one ``UPDATE`` (a ``CASE`` on the id per column):
+        a sent one is sent, a failed one pending again at its ``retry_at`` or failed for good."""
+        if not attempts:
+            return
+        c = deliveries.c
+        sent = [a for a in attempts if a.sent_at is not None]
+        failed = [a for a in attempts if a.sent_at is None]
+        changes: dict[str, Any] = {
+            "status": _by_id(c.status, {a.delivery_id: a.status for a in attempts}),
+            "attempts": _by_id(c.attempts, {a.delivery_id: a.attempts for a in attempts}),
+            "next_attempt_at": _by_id(c.next_attempt_at, {a.delivery_id: a.retry_at for a in attempts}),
+        }
+        if sent:
+            changes["sent_at"] = _by_id(c.sent_at, {a.delivery_id: a.sent_at for a in sent})
+        if failed:
+            changes["last_error"] = _by_id(c.last_error, {a.delivery_id: (a.error or "")[:2000] for a in failed})
+        await self.connection.execute(update(deliveries).where(c.id.in_([a.delivery_id for a in attempts]))
+                                      .values(changes))
 
     async def retry_failed(self, delivery_id: int, now: dt.datetime) -> Delivery | None:
         """A failed e-mail or webhook delivery back in the queue with a fresh budget; None if

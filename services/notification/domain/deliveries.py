@@ -56,6 +56,22 @@ class Delivery(NewDelivery):
     id: int
 
 
+@dataclass(frozen=True, kw_only=True)
+class Attempt:
+    """How one attempt of a delivery went: sent at ``sent_at``; or failed with ``error``, to be
+    tried again at ``retry_at`` (failed for good when that is None)."""
+
+    delivery_id: int
+    attempts: int  # the delivery's attempts so far, this one included
+    sent_at: dt.datetime | None = None
+    error: str | None = None
+    retry_at: dt.datetime | None = None
+
+    @property
+    def status(self) -> str:
+        return SENT if self.sent_at is not None else PENDING if self.retry_at is not None else FAILED
+
+
 @dataclass(frozen=True)
 class Planned:
     deliveries: list[NewDelivery]

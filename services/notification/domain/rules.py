@@ -68,11 +68,19 @@ REACTS_TO: tuple[type[Event], ...] = (
     AccountabilityClosed, ExtensionRequested, TaskCreated, BulletinPublished,  # notices_for
 )
 """The events that change this service's picture of an item or may tell someone; any other
-event is only recorded (its item is not even looked up)."""
+event is not even recorded (it changes nothing and tells no one, so its repeat cannot either)."""
 
 
 def reacts_to(event: Event) -> bool:
+    """Whether a rule may use ``event``: one of ``REACTS_TO``, but not a task the people
+    learn of from another event (a unit's task, an extension decision)."""
+    if isinstance(event, TaskCreated):
+        return not announced_elsewhere(event)
     return isinstance(event, REACTS_TO)
+
+
+def announced_elsewhere(task: TaskCreated) -> bool:
+    return task.assignee_unit is not None or task.task_kind in ANNOUNCED_ELSEWHERE
 
 
 def task_label(task: TaskEvent) -> str:
@@ -181,7 +189,7 @@ def _notices(event: Event, item: ItemInfo | None, directory: Directory) -> list[
 def _assignees(task: TaskCreated, item: ItemInfo | None, directory: Directory, office: list[str]) -> list[str]:
     """Who is told of a new task (待办提醒): only the office's and the leaders' own tasks; a
     task the BPMN names one user for (``assignee_user``) is that user's alone."""
-    if task.assignee_unit is not None or task.task_kind in ANNOUNCED_ELSEWHERE:
+    if announced_elsewhere(task):
         return []
     if task.assignee_user is not None:
         return [task.assignee_user]
