@@ -16,19 +16,24 @@ from shared.settings import DEV_JWT_SECRET, ServiceSettings
 
 log = logging.getLogger("duban.security")
 
-GC_YOUNG_THRESHOLD = 10_000  # allocations between collections of the youngest generation (Python: 700)
+# Allocations between collections of the youngest generation (Python: 700), young collections
+# between middle ones (10), middle collections before the oldest may be collected (Python: 10).
+GC_THRESHOLDS = (10_000, 10, 3)
 
 
 def tune_garbage_collector() -> None:
     """Fewer, larger collections: a restored workflow is ~300 container objects that live for
     one step, and at Python's default threshold the collector ran every two steps and walked
     every survivor (bench/timer_sweep.py: 1,000 timers in 5.0-5.2 s before, 3.7-4.1 s after).
+    A run that leaves the runs cache is reference cycles (its tasks and their workflow) in
+    the oldest generation, freed only by a full collection: with Python's 10 for the oldest
+    those waited for a million allocations, and a service's RSS rose by ~100 MiB before it
+    levelled off; with 3 it levels off ~40 MiB lower (docs/performance.md, "Memory").
     What is loaded at start (modules, the parsed specs) is frozen out of every collection.
     Only reference cycles wait longer to be freed; everything else is freed at once, as before."""
     gc.collect()
     gc.freeze()
-    _, older, oldest = gc.get_threshold()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def serve(settings: ServiceSettings, create_app: Callable[[ServiceSettings], FastAPI]) -> None:
