@@ -28,7 +28,8 @@ def tune_garbage_collector() -> None:
     A run that leaves the runs cache is reference cycles (its tasks and their workflow) in
     the oldest generation, freed only by a full collection: with Python's 10 for the oldest
     those waited for a million allocations, and a service's RSS rose by ~100 MiB before it
-    levelled off; with 3 it levels off ~40 MiB lower (docs/performance.md, "Memory").
+    levelled off; with 3 it levels off ~70 MiB lower in a 10-minute soak (docs/performance.md,
+    "Memory").
     What is loaded at start (modules, the parsed specs) is frozen out of every collection.
     Only reference cycles wait longer to be freed; everything else is freed at once, as before."""
     gc.collect()

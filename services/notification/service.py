@@ -123,7 +123,7 @@ class NotificationService:
             return 0
         async with self.store.transaction() as tx:
             fresh = await tx.record_consumed(wanted, now)
-            known = await tx.items({i for m in fresh if isinstance(m, Event) and reacts_to(m)
+            known = await tx.items({i for m in fresh if isinstance(m, Event)  # all react: filtered above
                                     and (i := getattr(m, "item_id", None)) is not None})
             changed: dict[UUID, ItemInfo] = {}
             for message in fresh:
