@@ -39,7 +39,6 @@ from services.workflow.versions import Versions
 from shared.calendar import WorkingCalendar
 from shared.clock import Clock, today_in_china
 from shared.contracts.commands import OpenAccountability
-from shared.contracts.enums import TaskKind
 from shared.contracts.events import ItemRegistered
 from shared.identity import OrgDirectory, Principal, Role
 from shared.storage.database import reading
@@ -175,7 +174,7 @@ class WorkflowService:
                 step.send("extension_requested", {"requested_due_date": new_due_date.isoformat(),
                                                   "reason": reason, "unit": item.lead_unit})
             except NotWaiting:
-                pending = any(t.kind == TaskKind.EXTENSION_DECISION for t in step.run.ready_tasks())
+                pending = any(t.kind == "extension_decision" for t in step.run.ready_tasks())
                 raise (ExtensionAlreadyRequested() if pending else ExtensionRefused()) from None
 
     async def fire_due_timers(self, limit: int = 200) -> int:

@@ -38,6 +38,7 @@ async def test_an_item_from_registration_to_closing(app: Any, nats_url: str, top
 
         approve = await the_task(client, "leader", "approve_item")
         assert approve["form"]["properties"]["decision"]["enum"] == ["approve", "reject"]
+        assert approve["form_ui"]["decision"]["ui:enumNames"] == ["同意", "不同意"]  # labels for the console
         bad = await complete(client, "leader", approve, {"decision": "maybe"})
         assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["data", "decision"]
         assert (await complete(client, "office", approve, {"decision": "approve"})).status_code == 403

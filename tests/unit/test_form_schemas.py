@@ -1,10 +1,105 @@
-"""The JSON Schema of each task form, as GET /tasks shows it."""
+"""Task forms as JSON Schema files (workflows/forms): loading, validation, and the BPMN check's
+reading of them."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
 
 from services.workflow.domain import forms
+from services.workflow.domain.forms import BadFormFile, InvalidForm, parse_form
+from services.workflow.engine.checks import check_documents
+
+WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
 
 
-def test_each_forms_schema_is_built_once_and_is_the_models_own() -> None:
-    for kind, model in forms.FORMS.items():
-        assert forms.schema_of(kind) == model.model_json_schema()
-        assert forms.schema_of(kind) is forms.schema_of(kind)  # cached, not rebuilt per task
+def test_every_kind_a_workflow_names_is_a_form_file_with_a_valid_schema() -> None:
+    kinds = {m for p in WORKFLOWS.glob("*.bpmn") for m in re.findall(r'name="kind" value="(\w+)"', p.read_text())}
+    assert len(kinds) == 10 and kinds == set(forms.FORMS)
+    for name, form in forms.FORMS.items():
+        assert (WORKFLOWS / "forms" / f"{name}.schema.json").is_file()
+        assert form.schema["type"] == "object" and form.schema["title"]  # the Chinese name users see
+        assert form.ui_schema is not None and set(form.ui_schema) - {"ui:order"} <= form.fields
     assert forms.schema_of("report")["required"] == ["report_type", "content"]
+
+
+def test_form_data_is_cleaned_and_missing_fields_take_their_defaults() -> None:
+    assert forms.validate_form("review", {"decision": "accept"}) == {"decision": "accept", "comment": ""}
+    assert forms.validate_form("report", {"report_type": "progress", "content": " 已完成\r\n第一步\x07 "}) == {
+        "report_type": "progress", "content": "已完成\n第一步", "attachments": []}
+    first = forms.validate_form("report", {"report_type": "progress", "content": "x"})
+    first["attachments"].append("a.pdf")  # the default is a copy, not the schema's own list
+    assert forms.validate_form("report", {"report_type": "progress", "content": "x"})["attachments"] == []
+
+
+@pytest.mark.parametrize(("kind", "data", "loc"), [
+    ("review", {"decision": "return"}, ["data", "comment"]),  # a return needs its reason
+    ("review", {"decision": "return", "comment": "  \n "}, ["data", "comment"]),  # blank is no reason
+    ("extension_decision", {"decision": "approve"}, ["data", "new_due_date"]),  # approval needs the date
+    ("extension_decision", {"decision": "approve", "new_due_date": "2026-02-30"}, ["data", "new_due_date"]),
+    ("report", {"report_type": "progress"}, ["data", "content"]),
+    ("report", {"report_type": "final", "content": "x"}, ["data", "report_type"]),
+    ("revisit", {"method": "spot_check", "truthful": "yes", "implemented": True, "rectified": True,
+                 "solved": True, "satisfied": True}, ["data", "truthful"]),
+    ("sign", {"comment": "ok", "extra": 1}, ["data"]),  # no field the form does not define
+])
+def test_a_refused_form_names_the_field(kind: str, data: dict, loc: list) -> None:
+    with pytest.raises(InvalidForm) as refused:
+        forms.validate_form(kind, data)
+    assert loc in [d["loc"] for d in refused.value.detail]
+
+
+def test_cross_field_rules_pass_when_met() -> None:
+    assert forms.validate_form("extension_decision", {"decision": "approve", "new_due_date": "2026-03-20"})[
+        "new_due_date"] == "2026-03-20"
+    assert forms.validate_form("extension_decision", {"decision": "reject"})["new_due_date"] is None
+    assert forms.validate_form("review", {"decision": "return", "comment": "数据不全"})["comment"] == "数据不全"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("{", "not valid JSON"),
+    ('{"type": "array"}', '"type": "object"'),
+    ('{"type": "object", "properties": {"a": {"type": "nonsense"}}}', "not a valid JSON Schema"),
+])
+def test_a_bad_form_file_is_refused_with_a_reason(text: str, message: str) -> None:
+    with pytest.raises(BadFormFile, match=re.escape(message)):
+        parse_form("x", text)
+
+
+def _with_condition(condition: str) -> dict[str, bytes]:
+    docs = {p.name: p.read_bytes() for p in WORKFLOWS.glob("*.bpmn")}
+    original = b'approve_item["decision"] == "approve"'
+    assert original in docs["assignment.bpmn"]
+    docs["assignment.bpmn"] = docs["assignment.bpmn"].replace(original, condition.encode())
+    return docs
+
+
+def test_the_check_refuses_a_condition_reading_a_field_the_form_lacks() -> None:
+    problems = check_documents(_with_condition('approve_item["verdict"] == "approve"'))
+    assert [p.message for p in problems] == [
+        "condition reads approve_item['verdict'], a field form 'approve_item' does not define "
+        "(fields: comment, decision, due_date)"]
+    problems = check_documents(_with_condition('approve_item.get("desicion") == "approve"'))
+    assert len(problems) == 1 and "'desicion'" in problems[0].message
+
+
+def test_the_check_refuses_a_condition_comparing_with_a_value_the_form_never_gives() -> None:
+    problems = check_documents(_with_condition('approve_item["decision"] == "approved"'))
+    assert [p.message for p in problems] == [
+        "condition compares approve_item['decision'] with 'approved', which form 'approve_item' never gives "
+        "(one of: approve, reject)"]
+    assert check_documents(_with_condition('approve_item["decision"] != "reject"')) == []
+
+
+def test_the_check_refuses_a_kind_without_a_form() -> None:
+    docs = {p.name: p.read_bytes() for p in WORKFLOWS.glob("*.bpmn")}
+    docs["reporting.bpmn"] = docs["reporting.bpmn"].replace(b'value="review"', b'value="leader_read"')
+    problems = check_documents(docs)
+    assert any("user task kind 'leader_read' names no form in workflows/forms" in p.message for p in problems)
+
+
+def test_the_form_files_are_pretty_printed_utf8_json() -> None:
+    for path in (WORKFLOWS / "forms").glob("*.json"):
+        text = path.read_text(encoding="utf-8")
+        assert text == json.dumps(json.loads(text), ensure_ascii=False, indent=2) + "\n", path.name

@@ -45,7 +45,7 @@ def task_view(row: dict[str, Any]) -> dict[str, Any]:
         "id": row["id"], "item_id": row["item_id"], "kind": row["kind"], "name": row["name"],
         "assignee": {"role": row["assignee_role"], "unit": row["assignee_unit"], "user": row["assignee_user"]},
         "due_date": row["due_date"], "created_at": row["created_at"], "context": row.get("context"),
-        "form": forms.schema_of(row["kind"]),
+        "form": forms.schema_of(row["kind"]), "form_ui": forms.FORMS[row["kind"]].ui_schema,
     }
 
 

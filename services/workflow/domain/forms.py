@@ -1,106 +1,30 @@
-"""The form of each task kind: one pydantic model, its JSON Schema shown with the task."""
+"""Task forms: JSON Schema files beside the BPMN (``workflows/forms/<name>.schema.json``, with an
+optional ``<name>.uischema.json`` for the console), the form data checked with ``jsonschema``.
+
+A user task's ``kind`` names its form; the completed form's data lands in the task data under
+that name (``review["decision"]``). The schema is shown with the task in ``GET /tasks``.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
-from typing import Annotated, Any, Literal
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError
 
-from shared.contracts.base import Comment as ContractComment
-from shared.contracts.base import FileRef, Text
-from shared.contracts.enums import TaskKind
+from shared.contracts.text import multi_line
 
-Comment = Annotated[ContractComment, Field(default="")]
-"""The contract's comment (control characters dropped at the edge), empty unless given."""
-
-
-class Form(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Decision(Form):
-    decision: Literal["approve", "reject"]
-    comment: Comment
-
-
-class ApproveItem(Decision):
-    due_date: dt.date | None = Field(None, description="特殊情况: the deadline the leader sets")
-
-
-class Sign(Form):
-    comment: Comment
-
-
-class Report(Form):
-    report_type: Literal["progress", "completion"]
-    content: Text
-    attachments: list[FileRef] = Field(default_factory=list, max_length=50)
-
-
-class ExtensionDecision(Form):
-    decision: Literal["approve", "reject"]
-    new_due_date: dt.date | None = None
-    comment: Comment
-
-    @model_validator(mode="after")
-    def _date_when_approved(self) -> "ExtensionDecision":
-        if self.decision == "approve" and self.new_due_date is None:
-            raise ValueError("new_due_date is required when the extension is approved")
-        return self
-
-
-class Review(Form):
-    decision: Literal["accept", "return"]
-    comment: Comment
-
-    @model_validator(mode="after")
-    def _reason_when_returned(self) -> "Review":
-        if self.decision == "return" and not self.comment.strip():
-            raise ValueError("comment (the reason) is required when a report is returned")
-        return self
-
-
-class Revisit(Form):
-    method: Literal["spot_check", "recheck", "open_visit", "unannounced_visit"]
-    truthful: bool
-    implemented: bool
-    rectified: bool
-    solved: bool
-    satisfied: bool
-    note: Comment
-
-
-class DecideMeasure(Form):
-    measure: Literal["none", "criticism", "interview", "admonishment"]
-    comment: Comment
-
-
-class Explain(Form):
-    causes: Text
-    measures: Text
-
-
-class Verify(Form):
-    decision: Literal["accept", "return"]
-    comment: Comment
-
-
-FORMS: dict[str, type[Form]] = {
-    TaskKind.APPROVE_ITEM: ApproveItem,
-    TaskKind.APPROVE_PLAN: Decision,
-    TaskKind.SIGN: Sign,
-    TaskKind.REPORT: Report,
-    TaskKind.EXTENSION_DECISION: ExtensionDecision,
-    TaskKind.REVIEW: Review,
-    TaskKind.REVISIT: Revisit,
-    TaskKind.DECIDE_MEASURE: DecideMeasure,
-    TaskKind.EXPLAIN: Explain,
-    TaskKind.VERIFY_EXPLANATION: Verify,
-}
-"""The form of each task kind (``TaskKind``, shared/contracts/enums.py: the one list of kinds)."""
-assert set(FORMS) == set(TaskKind), "every task kind has its form"
+_BESIDE_THE_CODE = Path(__file__).resolve().parents[3] / "workflows" / "forms"  # a checkout
+FORMS_DIR = Path(os.environ.get("DUBAN_FORMS_DIR") or (
+    _BESIDE_THE_CODE if _BESIDE_THE_CODE.is_dir() else Path("workflows/forms")))  # else the image's /app/workflows
+"""Where the platform's forms are read from (``DUBAN_FORMS_DIR`` overrides)."""
+SCHEMA_SUFFIX, UI_SUFFIX = ".schema.json", ".uischema.json"
+_FORMATS = FormatChecker(["date", "email", "uuid"])  # date-time would need an extra package
 
 
 class InvalidForm(ValueError):
@@ -113,16 +37,84 @@ class InvalidForm(ValueError):
         self.detail = [{"loc": ["data", *e["loc"]], "msg": e["msg"]} for e in errors]
 
 
-@functools.cache
+class BadFormFile(ValueError):
+    """A form file that is not a usable JSON Schema of an object."""
+
+
+@dataclass(frozen=True)
+class Form:
+    name: str
+    schema: dict[str, Any]
+    ui_schema: dict[str, Any] | None
+    validator: Draft202012Validator
+
+    @property
+    def fields(self) -> set[str]:
+        return set(self.schema.get("properties", {}))
+
+    def validate(self, data: Any) -> dict[str, Any]:
+        """The data as the process stores it: text cleaned as every contract's text is (line breaks
+        made ``\\n``, control characters dropped, ends stripped), defaults of missing fields filled
+        in; or ``InvalidForm`` with every error on its field."""
+        if not isinstance(data, dict):
+            raise InvalidForm([{"loc": [], "msg": "form data must be an object"}])
+        cleaned = {key: multi_line(value) if isinstance(value, str) else value for key, value in data.items()}
+        for key, spec in self.schema.get("properties", {}).items():
+            if key not in cleaned and isinstance(spec, dict) and "default" in spec:
+                cleaned[key] = json.loads(json.dumps(spec["default"]))  # a copy: never share the schema's
+        errors = sorted(self.validator.iter_errors(cleaned), key=lambda e: (list(e.absolute_path), e.message))
+        if errors:
+            raise InvalidForm([{"loc": _loc(e), "msg": e.message} for e in errors])
+        return cleaned
+
+
+def _loc(error: Any) -> list[Any]:
+    """The field an error is about: a missing required field is named, not its parent."""
+    loc = list(error.absolute_path)
+    if error.validator == "required" and isinstance(error.message, str) and error.message.endswith(
+            " is a required property"):
+        loc.append(error.message.split("'")[1])
+    return loc
+
+
+def parse_form(name: str, schema_text: bytes | str, ui_text: bytes | str | None = None) -> Form:
+    """A form from its files; ``BadFormFile`` when the schema is not valid JSON Schema of an object."""
+    try:
+        schema = json.loads(schema_text)
+        ui_schema = json.loads(ui_text) if ui_text is not None else None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadFormFile(f"not valid JSON: {exc}") from None
+    if not isinstance(schema, dict) or schema.get("type") != "object":
+        raise BadFormFile('the schema must be an object with "type": "object"')
+    if ui_schema is not None and not isinstance(ui_schema, dict):
+        raise BadFormFile("the UI schema must be a JSON object")
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        raise BadFormFile(f"not a valid JSON Schema (2020-12): {exc.message}") from None
+    return Form(name, schema, ui_schema, Draft202012Validator(schema, format_checker=_FORMATS))
+
+
+def load_forms(files: Mapping[str, bytes]) -> dict[str, Form]:
+    """The forms among ``files`` (name -> content; ``x.schema.json`` with its ``x.uischema.json``)."""
+    return {name[: -len(SCHEMA_SUFFIX)]: parse_form(name[: -len(SCHEMA_SUFFIX)], content,
+                                                    files.get(name[: -len(SCHEMA_SUFFIX)] + UI_SUFFIX))
+            for name, content in sorted(files.items()) if name.endswith(SCHEMA_SUFFIX)}
+
+
+def read_forms(folder: Path = FORMS_DIR) -> dict[str, Form]:
+    return load_forms({p.name: p.read_bytes() for p in sorted(folder.glob("*.json"))})
+
+
+FORMS: dict[str, Form] = read_forms()
+"""The platform's forms (workflows/forms), by name: a user task's ``kind`` names one."""
+
+
 def schema_of(kind: str) -> dict[str, Any]:
-    """The form's JSON Schema, built once per kind (pydantic takes ~0.4 ms each time, and
-    ``GET /tasks`` shows one per task). The dict is shared between callers: never change it."""
-    return FORMS[kind].model_json_schema()
+    """The form's JSON Schema (shared between callers: never change it)."""
+    return FORMS[kind].schema
 
 
 def validate_form(kind: str, data: Any) -> dict[str, Any]:
     """The form data as the process stores it (dates as ISO strings), or InvalidForm."""
-    try:
-        return FORMS[kind].model_validate(data).model_dump(mode="json")
-    except ValidationError as error:
-        raise InvalidForm([{"loc": list(e["loc"]), "msg": e["msg"]} for e in error.errors()]) from None
+    return FORMS[kind].validate(data)

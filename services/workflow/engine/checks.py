@@ -15,10 +15,10 @@ from pathlib import Path
 
 from lxml import etree
 
+from services.workflow.domain.forms import FORMS
 from services.workflow.engine import sandbox
 from services.workflow.engine.parser import UnsafeXml, make_parser, read_xml
 from services.workflow.engine.sandbox import Mode
-from shared.contracts.enums import TaskKind
 
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
       "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
@@ -157,6 +157,8 @@ def _rule_problems(name: str, root, processes: dict, broken: set[str]) -> list[P
             report(node, f"id '{ident}' is reserved: SpiffWorkflow uses it for an internal task (rename it)")
     for task in root.iterfind(".//bpmn:userTask", NS):
         _check_user_task(task, report)
+    for process in root.iterfind("bpmn:process", NS):
+        _check_form_fields(process, report)
     for timer in root.iterfind(".//bpmn:timerEventDefinition", NS):
         _check_timer(timer, report)
     for node in root.iter(*SCRIPTS):
@@ -185,8 +187,8 @@ def _check_user_task(task, report) -> None:
     kind, assignee, due = props.get("kind"), props.get("assignee"), props.get("due")
     if kind is None:
         report(task, "user task has no 'kind' property")
-    elif kind not in TaskKind.labels():
-        report(task, f"user task kind '{kind}' is unknown (one of: {', '.join(TaskKind.labels())})")
+    elif kind not in FORMS:
+        report(task, f"user task kind '{kind}' names no form in workflows/forms (one of: {', '.join(FORMS)})")
     match = ASSIGNEE.fullmatch(assignee or "")
     if assignee is None:
         report(task, "user task has no 'assignee' property")
@@ -195,6 +197,47 @@ def _check_user_task(task, report) -> None:
                      "unit:<variable>:liaison|head or leader:<variable>")
     if due is not None and not _is_name(due):
         report(task, f"user task due '{due}' is not a variable name")
+
+
+def _check_form_fields(process, report) -> None:
+    """A condition that reads a form's field (``review["decision"]``, ``review.get("decision")``)
+    names a field the form defines, and compares it only with values the form allows."""
+    kinds = {p.get("value") for p in process.iterfind(
+        ".//bpmn:userTask/bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property[@name='kind']", NS)}
+    forms = {kind: FORMS[kind] for kind in kinds if kind in FORMS}
+    for node in process.iterfind(".//bpmn:conditionExpression", NS):
+        try:
+            tree = ast.parse((node.text or "").strip(), mode="eval")
+        except SyntaxError:
+            continue  # reported by the sandbox's compile
+        for read in ast.walk(tree):
+            found = _form_read(read, forms)
+            if found is None:
+                continue
+            kind, name = found
+            spec = forms[kind].schema.get("properties", {}).get(name)
+            if spec is None:
+                report(node.getparent(), f"condition reads {kind}[{name!r}], a field form '{kind}' does not "
+                                         f"define (fields: {', '.join(sorted(forms[kind].fields))})")
+        for compare in (n for n in ast.walk(tree) if isinstance(n, ast.Compare)):
+            found = _form_read(compare.left, forms)
+            allowed = forms[found[0]].schema.get("properties", {}).get(found[1], {}).get("enum") if found else None
+            for value in (c.value for c in compare.comparators if isinstance(c, ast.Constant)):
+                if allowed is not None and value not in allowed:
+                    report(node.getparent(), f"condition compares {found[0]}[{found[1]!r}] with {value!r}, "
+                                             f"which form '{found[0]}' never gives (one of: {', '.join(allowed)})")
+
+
+def _form_read(node, forms: dict) -> tuple[str, str] | None:
+    """(form, field) when ``node`` is ``form["field"]`` or ``form.get("field"...)`` of a known form."""
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id in forms \
+            and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+        return node.value.id, node.slice.value
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" \
+            and isinstance(node.func.value, ast.Name) and node.func.value.id in forms and node.args \
+            and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+        return node.func.value.id, node.args[0].value
+    return None
 
 
 def _check_timer(timer, report) -> None:
