@@ -103,3 +103,8 @@ def test_the_form_files_are_pretty_printed_utf8_json() -> None:
     for path in (WORKFLOWS / "forms").glob("*.json"):
         text = path.read_text(encoding="utf-8")
         assert text == json.dumps(json.loads(text), ensure_ascii=False, indent=2) + "\n", path.name
+
+
+def test_strings_at_any_depth_are_cleaned() -> None:
+    data = forms.validate_form("report", {"report_type": "progress", "content": "x", "attachments": ["a\ud800.pdf "]})
+    assert data["attachments"] == ["a.pdf"]  # a lone surrogate could not be stored as UTF-8

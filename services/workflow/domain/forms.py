@@ -58,7 +58,7 @@ class Form:
         in; or ``InvalidForm`` with every error on its field."""
         if not isinstance(data, dict):
             raise InvalidForm([{"loc": [], "msg": "form data must be an object"}])
-        cleaned = {key: multi_line(value) if isinstance(value, str) else value for key, value in data.items()}
+        cleaned = _cleaned(data)
         for key, spec in self.schema.get("properties", {}).items():
             if key not in cleaned and isinstance(spec, dict) and "default" in spec:
                 cleaned[key] = json.loads(json.dumps(spec["default"]))  # a copy: never share the schema's
@@ -66,6 +66,17 @@ class Form:
         if errors:
             raise InvalidForm([{"loc": _loc(e), "msg": e.message} for e in errors])
         return cleaned
+
+
+def _cleaned(value: Any) -> Any:
+    """Every string in the data, at any depth, cleaned as contract text (no lone surrogates either)."""
+    if isinstance(value, str):
+        return multi_line(value)
+    if isinstance(value, dict):
+        return {multi_line(k) if isinstance(k, str) else k: _cleaned(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cleaned(v) for v in value]
+    return value
 
 
 def _loc(error: Any) -> list[Any]:
