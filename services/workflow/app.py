@@ -11,6 +11,7 @@ from services.workflow.adapters import tables
 from services.workflow.config import WorkflowSettings
 from services.workflow.delegations import Delegations
 from services.workflow.domain.deployment import DeployLimits
+from services.workflow.domain.forms import FORMS_PREFIX, read_form_files
 from services.workflow.domain.refusals import ERROR_STATUS
 from services.workflow.engine.checks import check_documents
 from services.workflow.engine.definitions import Definitions
@@ -49,6 +50,8 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
         if not documents:
             log.warning("no BPMN files found", extra={"dir": str(settings.workflows_dir)})
             return
+        documents |= {FORMS_PREFIX + name: content
+                      for name, content in read_form_files(settings.workflows_dir / "forms").items()}
         problems = check_documents(documents)
         if problems:
             raise RuntimeError("BPMN files rejected:\n" + "\n".join(map(str, problems)))

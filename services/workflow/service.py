@@ -20,7 +20,6 @@ from services.workflow.adapters.store import ConcurrentUpdate, DefinitionStore, 
 from services.workflow.domain.assignees import is_assignee
 from services.workflow.domain.deadlines import check_after, check_new_deadline
 from services.workflow.domain.deployment import DeployLimits
-from services.workflow.domain.forms import validate_form
 from services.workflow.domain.refusals import (
     STEP_FAILURES,
     DeadlineInPast,
@@ -134,7 +133,7 @@ class WorkflowService:
         kept as ``on_behalf_of``). ``NotFound`` for a task the caller may not even see."""
         async with self.uow.begin("task", principal.username) as tx:
             task = await self._assigned(tx.connection, task_id, principal, acting_for)
-            form = validate_form(task["kind"], data)
+            form = (await self.versions.forms(task["version"], tx.connection))[task["kind"]].validate(data)
             step = await tx.of_instance(task["instance_id"])
             ready = step.ready_task(task_id)
             check_new_deadline(ready.kind, form, current=step.row.progress.due_date if step.row.progress else None,
@@ -231,14 +230,19 @@ class WorkflowService:
 
     async def tasks_of(self, principal: Principal, acting_for: Collection[str] = ()) -> list[dict[str, Any]]:
         """The caller's ready tasks (and those of the leaders they act for), by due date."""
-        return await queries.tasks_for(self.db, principal, acting_for)
+        return await self._views(await queries.tasks_for(self.db, principal, acting_for))
 
     async def task(self, task_id: uuid.UUID, principal: Principal, acting_for: Collection[str] = ()) -> dict[str, Any]:
         """An open task its assignee, a delegate, the office or a leader may read."""
         task = await queries.task(self.db, task_id)
         if task is None or not (is_assignee(principal, task, acting_for) or principal.sees_all):
             raise NotFound(f"task {task_id} not found")
-        return queries.task_view(task)
+        return (await self._views([task]))[0]
+
+    async def _views(self, tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Open tasks as the API shows them, each with its version's form."""
+        forms = {v: await self.versions.forms(v) for v in {t["version"] for t in tasks}}
+        return [queries.task_view(t, forms[t["version"]].get(t["kind"])) for t in tasks]
 
     async def item_state(self, item_id: uuid.UUID, principal: Principal) -> dict[str, Any]:
         """The item's instance as the console draws it: version, active and completed BPMN

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.workflow.adapters.store import DefinitionStore
 from services.workflow.domain.deployment import DeployLimits
+from services.workflow.domain.forms import Form, forms_of, split_documents
 from services.workflow.domain.refusals import NoDefinitions, RejectedDefinitions
 from services.workflow.engine.checks import Problem, check_documents
 from services.workflow.engine.definitions import Definitions
@@ -18,6 +19,7 @@ from shared.lru import Lru
 from shared.storage.database import reading
 
 LOADED_VERSIONS = 4  # parsed definition versions kept in memory (new items start on the active one)
+FORM_VERSIONS = 32  # versions whose forms are kept (open tasks show and check their version's forms)
 
 
 @dataclass
@@ -27,6 +29,7 @@ class Versions:
     store: DefinitionStore
     limits: DeployLimits = field(default_factory=DeployLimits)
     _loaded: Lru[int, Definitions] = field(default_factory=lambda: Lru(LOADED_VERSIONS))
+    _forms: Lru[int, dict[str, Form]] = field(default_factory=lambda: Lru(FORM_VERSIONS))
 
     async def install(self, definitions: Definitions, *, source: str, actor: str, reactivate: bool = False) -> int:
         """Store these documents as a version; a new version starts every new instance from now on."""
@@ -37,7 +40,7 @@ class Versions:
         return version
 
     async def deploy(self, files: dict[str, bytes], actor: str, remove: frozenset[str] = frozenset()) -> int:
-        """Deploy changed or new BPMN files on top of the active version (the rest stay as
+        """Deploy changed or new BPMN and form files on top of the active version (the rest stay as
         they are), without the files named in ``remove``. The whole set is checked first; a
         rejected deployment stores nothing."""
         self.limits.check(files)
@@ -67,6 +70,21 @@ class Versions:
     async def documents(self, version: int) -> dict[str, str] | None:
         async with reading(self.db) as connection:
             return await self.store.documents(connection, version)
+
+    async def forms(self, version: int, connection: AsyncConnection | None = None) -> dict[str, Form]:
+        """The forms of a version (its open tasks are shown and completed with these); read in
+        ``connection`` (else a connection of its own) the first time."""
+        found = self._forms.get(version)
+        if found is not None:
+            return found
+        if (loaded := self._loaded.get(version)) is not None:
+            return self._forms.put(version, loaded.forms)
+        if connection is None:
+            async with reading(self.db) as connection:
+                documents = await self.store.documents(connection, version) or {}
+        else:
+            documents = await self.store.documents(connection, version) or {}
+        return self._forms.put(version, forms_of(split_documents({n: x.encode() for n, x in documents.items()})[1]))
 
     async def active(self, connection: AsyncConnection) -> tuple[int, Definitions]:
         """The version new instances start on (read each time: another worker may have deployed)."""

@@ -112,7 +112,8 @@ async def test_a_deployment_is_checked_and_only_new_items_start_on_it(app: Any) 
         deployed = await client.post("/definitions", json=good, headers=admin)
         assert deployed.status_code == 201, deployed.text
         assert (deployed.json()["version"], deployed.json()["active"], deployed.json()["source"]) == (2, True, "api")
-        assert deployed.json()["files"] == sorted(p.name for p in WORKFLOWS.glob("*.bpmn"))
+        assert deployed.json()["files"] == sorted([p.name for p in WORKFLOWS.glob("*.bpmn")] + [
+            f"forms/{p.name}" for p in (WORKFLOWS / "forms").glob("*.json")])  # the forms are deployed with them
         files = (await client.get("/definitions/2", headers=admin)).json()["files"]
         assert "回访复核（实地）" in files["revisit.bpmn"] and files["assignment.bpmn"] == (
             WORKFLOWS / "assignment.bpmn").read_text(encoding="utf-8")

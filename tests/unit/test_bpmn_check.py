@@ -90,7 +90,7 @@ def test_unknown_kind() -> None:
 
 
 def test_missing_kind() -> None:
-    only(problems_of((KIND, "")), "Task_sign", "no 'kind' property")
+    only(problems_of((KIND, "")), "Task_sign", "names no form")
 
 
 def test_missing_assignee() -> None:
@@ -236,7 +236,7 @@ def test_cli_reports_problems_and_exits_1(tmp_path: Path, capsys: pytest.Capture
     assert main(["bpmn", "check", str(FIXTURE), str(bad)]) == 1
     out, err = capsys.readouterr()
     assert out == f"OK {FIXTURE}\n"
-    assert err.startswith(f"{bad}: element 'Task_sign' (签收): user task kind 'nonsense'"), err
+    assert err.startswith(f"{bad}: element 'Task_sign' (签收): user task names form 'nonsense'"), err
 
 
 def test_cli_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,8 +10,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.workflow.adapters import tables
-from services.workflow.domain import forms
 from services.workflow.domain.assignees import is_assignee
+from services.workflow.domain.forms import Form
 from shared.calendar import WorkingCalendar
 from shared.calendar.deadline_rules import is_estimated
 from shared.identity import Principal
@@ -40,12 +40,13 @@ async def item(db: AsyncEngine, item_id: uuid.UUID, calendar: WorkingCalendar) -
     }
 
 
-def task_view(row: dict[str, Any]) -> dict[str, Any]:
+def task_view(row: dict[str, Any], form: Form | None) -> dict[str, Any]:
+    """An open task as the API shows it, with the form of its instance's version."""
     return {
         "id": row["id"], "item_id": row["item_id"], "kind": row["kind"], "name": row["name"],
         "assignee": {"role": row["assignee_role"], "unit": row["assignee_unit"], "user": row["assignee_user"]},
         "due_date": row["due_date"], "created_at": row["created_at"], "context": row.get("context"),
-        "form": forms.schema_of(row["kind"]), "form_ui": forms.FORMS[row["kind"]].ui_schema,
+        "form": form.schema if form else None, "form_ui": form.ui_schema if form else None,
     }
 
 
@@ -54,9 +55,14 @@ async def task(db: AsyncEngine, task_id: uuid.UUID) -> dict[str, Any] | None:
         return await open_task(connection, task_id)
 
 
+def _with_version() -> Any:
+    """Open tasks with their instance's definition version (whose forms they use)."""
+    t, i = tables.open_tasks, tables.instances
+    return select(t, i.c.version).join(i, i.c.id == t.c.instance_id)
+
+
 async def open_task(connection: AsyncConnection, task_id: uuid.UUID) -> dict[str, Any] | None:
-    t = tables.open_tasks
-    row = (await connection.execute(select(t).where(t.c.id == task_id))).first()
+    row = (await connection.execute(_with_version().where(tables.open_tasks.c.id == task_id))).first()
     return dict(row._mapping) if row else None
 
 
@@ -73,7 +79,7 @@ async def was_completed(connection: AsyncConnection, task_id: uuid.UUID) -> bool
 
 
 async def tasks_for(db: AsyncEngine, principal: Principal, acting: Collection[str] = ()) -> list[dict[str, Any]]:
-    """The caller's ready tasks: their role's (and unit's) tasks that name no user, and the
+    """The caller's ready tasks (rows with their version): their role's (and unit's) tasks that name no user, and the
     tasks named for them or for a leader they act for."""
     t = tables.open_tasks
     roles = [str(r) for r in principal.roles] + (["secretary_general"] if principal.secretary_general else [])
@@ -81,8 +87,8 @@ async def tasks_for(db: AsyncEngine, principal: Principal, acting: Collection[st
                    or_(t.c.assignee_unit.is_(None), t.c.assignee_unit == principal.unit) if principal.unit
                    else t.c.assignee_unit.is_(None))
     named = t.c.assignee_user.in_([principal.username, *acting])
-    query = select(t).where(or_(by_role, named)).order_by(t.c.due_date, t.c.created_at)
+    query = _with_version().where(or_(by_role, named)).order_by(t.c.due_date, t.c.created_at)
     async with reading(db) as connection:
         rows = (await connection.execute(query)).all()
-    return [task_view(dict(r._mapping)) for r in rows if is_assignee(principal, dict(r._mapping), acting)]
+    return [dict(r._mapping) for r in rows if is_assignee(principal, dict(r._mapping), acting)]
 

@@ -1,14 +1,18 @@
 """Task forms: JSON Schema files beside the BPMN (``workflows/forms/<name>.schema.json``, with an
 optional ``<name>.uischema.json`` for the console), the form data checked with ``jsonschema``.
 
-A user task's ``kind`` names its form; the completed form's data lands in the task data under
-that name (``review["decision"]``). The schema is shown with the task in ``GET /tasks``.
+Forms are deployed and versioned with the BPMN: a version's documents hold them as
+``forms/<file>``. A user task names its form as SpiffArena does (the ``formJsonSchemaFilename``
+property, with ``formUiSchemaFilename``) or by the form's name in its ``kind`` property; the
+completed form's data lands in the task data under the form's name (``review["decision"]``).
+The schema is shown with the task in ``GET /tasks``.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +27,9 @@ _BESIDE_THE_CODE = Path(__file__).resolve().parents[3] / "workflows" / "forms"  
 FORMS_DIR = Path(os.environ.get("DUBAN_FORMS_DIR") or (
     _BESIDE_THE_CODE if _BESIDE_THE_CODE.is_dir() else Path("workflows/forms")))  # else the image's /app/workflows
 """Where the platform's forms are read from (``DUBAN_FORMS_DIR`` overrides)."""
-SCHEMA_SUFFIX, UI_SUFFIX = ".schema.json", ".uischema.json"
+FORMS_PREFIX = "forms/"  # a version's form files, among its BPMN files
+SUFFIXES = {".schema.json": ".uischema.json", "-schema.json": "-uischema.json"}  # ours, SpiffArena's
+NAME = re.compile(r"[\w\-]{1,40}")  # a form's name is its tasks' kind (stored with each open task)
 _FORMATS = FormatChecker(["date", "email", "uuid"])  # date-time would need an extra package
 
 
@@ -106,26 +112,68 @@ def parse_form(name: str, schema_text: bytes | str, ui_text: bytes | str | None 
     return Form(name, schema, ui_schema, Draft202012Validator(schema, format_checker=_FORMATS))
 
 
+def form_name(file_name: str) -> str | None:
+    """The form a schema file holds (``report.schema.json`` or SpiffArena's ``report-schema.json``:
+    ``report``); None for a file that is no form schema (a UI schema, say)."""
+    for suffix in SUFFIXES:
+        if file_name.endswith(suffix) and not file_name.endswith(SUFFIXES[suffix]):
+            return file_name[: -len(suffix)]
+    return None
+
+
+def ui_file_of(schema_file: str) -> str:
+    """The UI schema file that goes with a schema file."""
+    suffix = next(s for s in SUFFIXES if schema_file.endswith(s))
+    return schema_file[: -len(suffix)] + SUFFIXES[suffix]
+
+
+def task_form(properties: Mapping[str, str]) -> str | None:
+    """The name of the form a user task names: ``formJsonSchemaFilename`` (SpiffArena's
+    property), else ``kind``."""
+    file_name = properties.get("formJsonSchemaFilename")
+    return (form_name(file_name) or file_name) if file_name else properties.get("kind")
+
+
 def load_forms(files: Mapping[str, bytes]) -> dict[str, Form]:
-    """The forms among ``files`` (name -> content; ``x.schema.json`` with its ``x.uischema.json``)."""
-    return {name[: -len(SCHEMA_SUFFIX)]: parse_form(name[: -len(SCHEMA_SUFFIX)], content,
-                                                    files.get(name[: -len(SCHEMA_SUFFIX)] + UI_SUFFIX))
-            for name, content in sorted(files.items()) if name.endswith(SCHEMA_SUFFIX)}
+    """The forms among ``files`` (name -> content; ``x.schema.json`` with its ``x.uischema.json``).
+    ``BadFormFile`` names the file that cannot be used."""
+    found: dict[str, Form] = {}
+    for file_name, content in sorted(files.items()):
+        name = form_name(file_name)
+        if name is None:
+            continue
+        if not NAME.fullmatch(name):
+            raise BadFormFile(f"{file_name}: a form's name is at most 40 letters, digits, '_' or '-'")
+        if name in found:
+            raise BadFormFile(f"{file_name}: a second file for form '{name}'")
+        try:
+            found[name] = parse_form(name, content, files.get(ui_file_of(file_name)))
+        except BadFormFile as exc:
+            raise BadFormFile(f"{file_name}: {exc}") from None
+    return found
+
+
+def split_documents(documents: Mapping[str, bytes]) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """A version's documents as (BPMN files, form files without the ``forms/`` prefix)."""
+    bpmn = {name: xml for name, xml in documents.items() if not name.startswith(FORMS_PREFIX)}
+    return bpmn, {name.removeprefix(FORMS_PREFIX): content for name, content in documents.items()
+                  if name.startswith(FORMS_PREFIX)}
 
 
 def read_forms(folder: Path = FORMS_DIR) -> dict[str, Form]:
-    return load_forms({p.name: p.read_bytes() for p in sorted(folder.glob("*.json"))})
+    return load_forms(read_form_files(folder))
+
+
+def read_form_files(folder: Path) -> dict[str, bytes]:
+    """The form files of a folder (none if there is no such folder)."""
+    return {p.name: p.read_bytes() for p in sorted(folder.glob("*.json"))}
+
+
+def forms_of(form_files: Mapping[str, bytes]) -> dict[str, Form]:
+    """A version's forms; a version stored before forms were deployed with the BPMN has none
+    and uses the platform's."""
+    return load_forms(form_files) if form_files else FORMS
 
 
 FORMS: dict[str, Form] = read_forms()
-"""The platform's forms (workflows/forms), by name: a user task's ``kind`` names one."""
-
-
-def schema_of(kind: str) -> dict[str, Any]:
-    """The form's JSON Schema (shared between callers: never change it)."""
-    return FORMS[kind].schema
-
-
-def validate_form(kind: str, data: Any) -> dict[str, Any]:
-    """The form data as the process stores it (dates as ISO strings), or InvalidForm."""
-    return FORMS[kind].validate(data)
+"""The platform's forms (workflows/forms), by name."""

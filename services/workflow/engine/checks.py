@@ -1,7 +1,9 @@
-"""Checks BPMN files before they are loaded or deployed (``duban bpmn check``).
+"""Checks BPMN files and their forms before they are loaded or deployed (``duban bpmn check``).
 
 Three layers, every problem collected: the BPMN and Spiff XSDs, the engine's own parse of
-each executable process with its call activities, and the rules of workflows/README.md.
+each executable process with its call activities, and the rules of workflows/README.md
+(among them: each user task names a form of the set, a condition reads only fields its form
+defines). The forms are JSON Schema files, ``forms/<name>.schema.json`` among the documents.
 """
 
 from __future__ import annotations
@@ -15,7 +17,17 @@ from pathlib import Path
 
 from lxml import etree
 
-from services.workflow.domain.forms import FORMS
+from services.workflow.domain.forms import (
+    FORMS_PREFIX,
+    BadFormFile,
+    Form,
+    form_name,
+    forms_of,
+    load_forms,
+    split_documents,
+    task_form,
+    ui_file_of,
+)
 from services.workflow.engine import sandbox
 from services.workflow.engine.parser import UnsafeXml, make_parser, read_xml
 from services.workflow.engine.sandbox import Mode
@@ -54,20 +66,30 @@ class Problem:
 
 
 def check_files(paths: list[Path]) -> list[Problem]:
-    """Reads the files and checks them together (call activities reference other files)."""
+    """Reads the files and checks them together (call activities reference other files).
+    ``.json`` files are forms; without any, the forms are those in a ``forms`` folder beside
+    the BPMN files (``workflows/forms`` for ``workflows/*.bpmn``)."""
     docs: dict[str, bytes] = {}
     unreadable: list[Problem] = []
     for path in paths:
         try:
-            docs[str(path)] = Path(path).read_bytes()
+            content = Path(path).read_bytes()
         except OSError as exc:
             unreadable.append(Problem(str(path), None, f"cannot read the file: {exc.strerror or exc}"))
+            continue
+        docs[FORMS_PREFIX + Path(path).name if Path(path).suffix == ".json" else str(path)] = content
+    if not any(name.startswith(FORMS_PREFIX) for name in docs):
+        for folder in dict.fromkeys(Path(path).parent / "forms" for path in paths):
+            docs |= {FORMS_PREFIX + p.name: p.read_bytes() for p in sorted(folder.glob("*.json"))}
     return unreadable + check_documents(docs)
 
 
 def check_documents(docs: dict[str, bytes]) -> list[Problem]:
-    """Checks BPMN documents (name -> XML bytes) together; no problems means all can be deployed."""
-    problems: list[Problem] = []
+    """Checks BPMN documents (name -> XML bytes) and forms (``forms/<file>`` -> JSON) together;
+    no problems means all can be deployed. A set without forms uses the platform's."""
+    bpmn_docs, form_files = split_documents(docs)
+    forms, problems = _forms(form_files)
+    docs = bpmn_docs
     parser = make_parser()
     trees: dict[str, etree._Element] = {}
     loaded: set[str] = set()
@@ -90,7 +112,7 @@ def check_documents(docs: dict[str, bytes]) -> list[Problem]:
     executable = {pid for pid, (_, p) in processes.items() if p.get("isExecutable", "true") == "true"}
     broken = {pid for pid, (doc, _) in processes.items() if doc not in loaded}  # reported: not for the engine
     for name, root in trees.items():
-        problems.extend(_rule_problems(name, root, processes, broken))
+        problems.extend(_rule_problems(name, root, processes, broken, forms))
 
     seen = {(p.file, p.element) for p in problems}
     for step in ("spec", "subprocesses"):
@@ -105,6 +127,21 @@ def check_documents(docs: dict[str, bytes]) -> list[Problem]:
                 if (problem.file, problem.element) not in seen:  # one report per element is enough
                     problems.append(problem)
     return problems
+
+
+def _forms(files: dict[str, bytes]) -> tuple[dict[str, Form], list[Problem]]:
+    """The usable forms among the form files, and a problem for each file that is not one."""
+    problems = [Problem(FORMS_PREFIX + name, None, "neither a form (<name>.schema.json) nor the UI schema of one "
+                                                    "(<name>.uischema.json beside <name>.schema.json)")
+                for name in sorted(files) if form_name(name) is None
+                and not any(ui_file_of(schema) == name for schema in files if form_name(schema))]
+    forms: dict[str, Form] = {}
+    for name in sorted(n for n in files if form_name(n)):
+        try:
+            forms |= load_forms({name: files[name], **{u: files[u] for u in [ui_file_of(name)] if u in files}})
+        except BadFormFile as exc:
+            problems.append(Problem(FORMS_PREFIX + name, None, str(exc).removeprefix(f"{name}: ")))
+    return (forms if files else forms_of({})), problems
 
 
 def _load_problems(parser, root, name: str, exc: Exception) -> list[Problem]:
@@ -143,7 +180,7 @@ def _short(message: str) -> str:
     return XSD_ID.sub(r"id \1 is a duplicate or invalid", message).strip().rstrip(".").strip()
 
 
-def _rule_problems(name: str, root, processes: dict, broken: set[str]) -> list[Problem]:
+def _rule_problems(name: str, root, processes: dict, broken: set[str], forms: dict[str, Form]) -> list[Problem]:
     out: list[Problem] = []
 
     def report(node, message: str) -> None:
@@ -156,9 +193,9 @@ def _rule_problems(name: str, root, processes: dict, broken: set[str]) -> list[P
         if ident and (ident in RESERVED_IDS or ident.endswith(RESERVED_SUFFIXES)):
             report(node, f"id '{ident}' is reserved: SpiffWorkflow uses it for an internal task (rename it)")
     for task in root.iterfind(".//bpmn:userTask", NS):
-        _check_user_task(task, report)
+        _check_user_task(task, report, forms)
     for process in root.iterfind("bpmn:process", NS):
-        _check_form_fields(process, report)
+        _check_form_fields(process, report, forms)
     for timer in root.iterfind(".//bpmn:timerEventDefinition", NS):
         _check_timer(timer, report)
     for node in root.iter(*SCRIPTS):
@@ -181,14 +218,28 @@ def _rule_problems(name: str, root, processes: dict, broken: set[str]) -> list[P
     return out
 
 
-def _check_user_task(task, report) -> None:
-    props = {p.get("name"): p.get("value") for p in
-             task.iterfind("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)}
-    kind, assignee, due = props.get("kind"), props.get("assignee"), props.get("due")
-    if kind is None:
-        report(task, "user task has no 'kind' property")
-    elif kind not in FORMS:
-        report(task, f"user task kind '{kind}' names no form in workflows/forms (one of: {', '.join(FORMS)})")
+def _properties(task) -> dict[str, str]:
+    return {p.get("name"): p.get("value") for p in
+            task.iterfind("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)}
+
+
+def _check_user_task(task, report, forms: dict[str, Form]) -> None:
+    props = _properties(task)
+    form, ui_file, assignee, due = (task_form(props), props.get("formUiSchemaFilename"), props.get("assignee"),
+                                    props.get("due"))
+    if form is None:
+        report(task, "user task names no form: set its 'formJsonSchemaFilename' property (or 'kind')")
+    elif form not in forms:
+        report(task, f"user task names form '{form}', which is not among the forms "
+                     f"(forms/{form}.schema.json; there are: {', '.join(sorted(forms)) or 'none'})")
+    elif ui_file is not None:
+        schema_file = props.get("formJsonSchemaFilename")
+        expected = ui_file_of(schema_file if schema_file and form_name(schema_file) else f"{form}.schema.json")
+        if ui_file != expected:
+            report(task, f"user task's formUiSchemaFilename '{ui_file}' is not its form's UI schema "
+                         f"(name it '{expected}')")
+        elif forms[form].ui_schema is None:
+            report(task, f"user task's formUiSchemaFilename '{ui_file}' is not among the forms")
     match = ASSIGNEE.fullmatch(assignee or "")
     if assignee is None:
         report(task, "user task has no 'assignee' property")
@@ -199,12 +250,11 @@ def _check_user_task(task, report) -> None:
         report(task, f"user task due '{due}' is not a variable name")
 
 
-def _check_form_fields(process, report) -> None:
+def _check_form_fields(process, report, all_forms: dict[str, Form]) -> None:
     """A condition that reads a form's field (``review["decision"]``, ``review.get("decision")``)
     names a field the form defines, and compares it only with values the form allows."""
-    kinds = {p.get("value") for p in process.iterfind(
-        ".//bpmn:userTask/bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property[@name='kind']", NS)}
-    forms = {kind: FORMS[kind] for kind in kinds if kind in FORMS}
+    names = {task_form(_properties(task)) for task in process.iterfind(".//bpmn:userTask", NS)}
+    forms = {name: all_forms[name] for name in names if name in all_forms}
     for node in process.iterfind(".//bpmn:conditionExpression", NS):
         try:
             tree = ast.parse((node.text or "").strip(), mode="eval")

@@ -1,4 +1,4 @@
-"""A set of BPMN documents parsed together: one version of the platform's processes."""
+"""A set of BPMN documents parsed together, with their forms: one version of the platform's processes."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
 
+from services.workflow.domain.forms import Form, forms_of, split_documents
 from services.workflow.engine.parser import make_parser, read_xml
 from services.workflow.engine.restoring import FastSubWorkflowConverter, FastTaskConverter, FastWorkflowConverter
 from services.workflow.engine.timers import ClockTimeDateEventDefinition
@@ -45,7 +46,8 @@ SERIALIZER = BpmnWorkflowSerializer(REGISTRY)
 
 @dataclass
 class Definitions:
-    """Parsed processes plus each one's serialized spec, made once and shared by every row."""
+    """Parsed processes plus each one's serialized spec, made once and shared by every row;
+    ``documents`` are the BPMN files and the forms (``forms/<file>``)."""
 
     documents: dict[str, bytes]
     _parser: Any = field(init=False, repr=False)
@@ -54,7 +56,7 @@ class Definitions:
 
     def __post_init__(self) -> None:
         self._parser = make_parser()
-        for name, xml in sorted(self.documents.items()):
+        for name, xml in sorted(split_documents(self.documents)[0].items()):
             self._parser.add_bpmn_xml(read_xml(xml), filename=name)
 
     @cached_property
@@ -64,6 +66,10 @@ class Definitions:
         for name, xml in sorted(self.documents.items()):
             h.update(name.encode() + b"\0" + xml + b"\0")
         return h.hexdigest()
+
+    @cached_property
+    def forms(self) -> dict[str, Form]:
+        return forms_of(split_documents(self.documents)[1])
 
     @property
     def process_ids(self) -> list[str]:

@@ -1,4 +1,5 @@
-"""Process definitions over HTTP: list the versions, read one, deploy a new one (admin)."""
+"""Process definitions over HTTP: list the versions, read one, deploy a new one (admin).
+A version is a set of BPMN files and forms (``forms/<name>.schema.json``)."""
 
 from __future__ import annotations
 
@@ -12,17 +13,19 @@ from shared.errors import errors
 from shared.identity import PrincipalDep, Role, require_roles
 from shared.params import SmallId
 
-BpmnFileName = Annotated[str, Field(pattern=r"^[\w\-][\w\-. ]*\.bpmn$", max_length=100,
-                                    description="a file name ending in .bpmn (Chinese names allowed)")]
+FileName = Annotated[str, Field(pattern=r"^[\w\-][\w\-. ]*\.bpmn$|^forms/[\w\-][\w\-. ]*\.json$",
+                                max_length=100,
+                                description="a BPMN file (ending in .bpmn) or a form (forms/<name>.schema.json, its "
+                                            "UI schema forms/<name>.uischema.json); Chinese names allowed")]
 
 
 class Deployment(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    files: dict[BpmnFileName, Annotated[str, Field(min_length=1)]] = Field(
+    files: dict[FileName, Annotated[str, Field(min_length=1)]] = Field(
         default_factory=dict, max_length=50,
-        description="BPMN files by name; each replaces the file of that name in the active version or adds "
+        description="BPMN and form files by name; each replaces the file of that name in the active version or adds "
                     "it. The rest of the active version is kept.")
-    remove: list[BpmnFileName] = Field(default_factory=list, max_length=50,
+    remove: list[FileName] = Field(default_factory=list, max_length=50,
                                        description="files of the active version to leave out of the new one")
 
     @model_validator(mode="after")
@@ -62,8 +65,8 @@ def definitions_router(service: WorkflowService) -> APIRouter:
                                        principal.username, remove=frozenset(body.remove))
         return await service.versions.info(version)
 
-    @router.delete("/definitions/files/{name}", dependencies=[admin], responses=errors(403, 422))
-    async def remove_file(name: BpmnFileName, principal: PrincipalDep) -> dict[str, Any]:
+    @router.delete("/definitions/files/{name:path}", dependencies=[admin], responses=errors(403, 422))
+    async def remove_file(name: FileName, principal: PrincipalDep) -> dict[str, Any]:
         """A new version without this file (refused if the rest does not stand on its own,
         e.g. a process still calls one it defined)."""
         version = await service.versions.deploy({}, principal.username, remove=frozenset({name}))
