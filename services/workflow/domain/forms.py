@@ -17,6 +17,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 
+from services.workflow.domain.attachment_refs import ATTACHMENT_FORMAT, is_attachment_id
 from shared.contracts.text import multi_line
 
 _BESIDE_THE_CODE = Path(__file__).resolve().parents[3] / "workflows" / "forms"  # a checkout
@@ -25,6 +26,7 @@ FORMS_DIR = Path(os.environ.get("DUBAN_FORMS_DIR") or (
 """Where the platform's forms are read from (``DUBAN_FORMS_DIR`` overrides)."""
 SCHEMA_SUFFIX, UI_SUFFIX = ".schema.json", ".uischema.json"
 _FORMATS = FormatChecker(["date", "email", "uuid"])  # date-time would need an extra package
+_FORMATS.checks(ATTACHMENT_FORMAT)(is_attachment_id)  # an uploaded file's id (attachment_refs.py)
 
 
 class InvalidForm(ValueError):
