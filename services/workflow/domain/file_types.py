@@ -32,6 +32,8 @@ ZIPPED = {  # a ZIP container is allowed as one of these documents only
 LEGACY_OFFICE = {"doc": "application/msword", "xls": "application/vnd.ms-excel",
                  "ppt": "application/vnd.ms-powerpoint"}
 TEXT = "text/plain; charset=utf-8"
+MEDIA_TYPES = sorted({*BY_SIGNATURE.values(), *ZIPPED.values(), *LEGACY_OFFICE.values(), TEXT})
+"""Every media type an attachment may have."""
 ALLOWED = "PDF, JPEG, PNG, GIF, Word/Excel/PowerPoint (.docx .xlsx .pptx .doc .xls .ppt), OFD, UTF-8 text (.txt)"
 
 

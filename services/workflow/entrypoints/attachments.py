@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 
 from services.workflow.adapters.attachment_rows import view
 from services.workflow.attachments import Attachments
+from services.workflow.domain.file_types import MEDIA_TYPES
 from services.workflow.entrypoints.upload_stream import file_part
 from shared.errors import errors
 from shared.identity import PrincipalDep, Role, require_roles
@@ -48,7 +49,8 @@ def attachments_router(attachments: Attachments) -> APIRouter:
         return view((await attachments.meta(attachment_id, principal))._mapping)
 
     @router.get("/attachments/{attachment_id}", response_class=StreamingResponse, responses={
-        **errors(404), 200: {"description": "the file's bytes", "content": {"application/octet-stream": {}}}})
+        **errors(404), 200: {"description": "the file's bytes, of the type its content showed at upload",
+                             "content": {media_type: {} for media_type in MEDIA_TYPES}}})
     async def download(attachment_id: uuid.UUID, principal: PrincipalDep) -> StreamingResponse:
         """The file, for those who see the item its form belongs to (or its uploader, before)."""
         row, chunks = await attachments.download(attachment_id, principal)
