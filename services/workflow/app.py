@@ -102,4 +102,5 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
                      "/attachments": settings.attachment_max_bytes + MULTIPART_OVERHEAD},
     )
     app.state.outbox, app.state.relay, app.state.service = service.outbox, relay, service
+    app.state.attachments = attachments
     return app

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from services.workflow.adapters import tables
 from services.workflow.entrypoints.attachments import content_disposition
+from tests.support.object_store import ACCESS_KEY, REGION, SECRET_KEY, s3_server
 from tests.support.services import REPO, auth, serving
 from tests.support.workflow_client import ITEM, complete, do, the_task
 
@@ -157,6 +158,27 @@ async def test_a_form_names_only_its_unit_s_free_attachments(app: Any) -> None:
                   if t["kind"] == "report" and t["item_id"] != item_id][0]
         taken = await complete(client, "zjj-liaison", second, {**form, "attachments": [own]})
         assert taken.status_code == 422 and "another task" in taken.json()["detail"][0]["msg"]
+
+
+async def test_in_production_the_files_are_in_an_s3_bucket(make_workflow_app: Callable[..., Any],
+                                                          tmp_path: Path) -> None:
+    bucket = f"duban-{uuid.uuid4().hex[:12]}"  # moto's buckets outlive its server (one store per process)
+    with s3_server() as endpoint:
+        app = make_workflow_app(WORKFLOWS, blobs=f"s3://{bucket}", s3_endpoint=endpoint, s3_secure=False,
+                                s3_access_key=ACCESS_KEY, s3_secret_key=SECRET_KEY, s3_region=REGION)
+        async with serving(app) as client:  # the bucket is made at start
+            _, report = await to_report(client)
+            big = PDF * 30  # past one 64 KiB chunk
+            attachment = (await upload(client, "zjj-liaison", big)).json()
+            assert (await upload(client, "zjj-liaison", EXE, name="a.pdf")).status_code == 415
+            assert (await complete(client, "zjj-liaison", report, {
+                "report_type": "progress", "content": "进展", "attachments": [attachment["id"]]})).status_code == 200
+            got = await client.get(f"/attachments/{attachment['id']}", headers=auth("tiedong-liaison"))
+            assert got.status_code == 200 and got.content == big
+            assert (await client.get(f"/attachments/{attachment['id']}", headers=auth("tiexi-liaison"))).status_code == 404
+            client_of_store = app.state.attachments.blobs.client
+            assert [o.size for o in client_of_store.list_objects(bucket, recursive=True)] == [len(big)]
+        assert stored_files(tmp_path / "attachments") == []  # nothing on the local disk
 
 
 def test_a_download_names_the_file_in_ascii_and_in_utf8() -> None:

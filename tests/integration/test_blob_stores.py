@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from minio import Minio
-from moto.server import ThreadedMotoServer
 
 from services.workflow.adapters.blobs import (
     PART_SIZE,
@@ -20,6 +19,7 @@ from services.workflow.adapters.blobs import (
     blob_store,
     new_key,
 )
+from tests.support.object_store import ACCESS_KEY, REGION, SECRET_KEY, s3_server
 
 
 class Refused(Exception):
@@ -39,15 +39,8 @@ async def read(store: BlobStore, key: str) -> bytes:
 
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"{host}:{port}"
-    finally:
-        server.stop()
+    with s3_server() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture(params=["folder", "s3"])
@@ -56,7 +49,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
         made: BlobStore = LocalBlobStore(tmp_path / "blobs")
     else:
         endpoint = request.getfixturevalue("s3_endpoint")
-        client = Minio(endpoint, access_key="testing", secret_key="testing", secure=False, region="us-east-1")
+        client = Minio(endpoint, access_key=ACCESS_KEY, secret_key=SECRET_KEY, secure=False, region=REGION)
         made = S3BlobStore(client, f"duban-{os.urandom(4).hex()}")
     await made.ready()
     await made.ready()  # twice is fine (every start)
