@@ -73,8 +73,7 @@ ITEM = {"title": "推进老旧小区改造", "description": "年度改造任务"
 STEPS: list[tuple[str, str, dict[str, Any]]] = [
     ("approve_item", "leader", {"decision": "approve", "comment": "同意，抓紧办理"}),
     ("sign", "zjj-liaison", {"comment": "已签收"}),
-    ("report", "zjj-liaison", {"report_type": "completion", "content": "已完成改造任务",
-                               "attachments": ["验收报告.pdf"]}),
+    ("report", "zjj-liaison", {"report_type": "completion", "content": "已完成改造任务"}),
     ("review", "office", {"decision": "accept", "comment": "情况属实"}),
 ]
 EVENTS_PER_LIFECYCLE = 19  # registered, approved, assigned, signed, submitted, accepted, closed, 4+4 task.*,

@@ -36,6 +36,7 @@ DESCRIPTIONS = {
     404: "Not found, or not visible to the caller",
     409: "Conflicts with the current state",
     413: "The request body is too large",
+    415: "The content is of a type not accepted",
     422: "Invalid input (the fields are named)",
     503: "A dependency is not available",
 }

@@ -8,6 +8,8 @@ import logging
 from fastapi import FastAPI
 
 from services.workflow.adapters import tables
+from services.workflow.adapters.blobs import BlobStore, blob_store
+from services.workflow.attachments import Attachments
 from services.workflow.config import WorkflowSettings
 from services.workflow.delegations import Delegations
 from services.workflow.domain.deployment import DeployLimits
@@ -15,6 +17,7 @@ from services.workflow.domain.forms import FORMS_PREFIX, read_form_files
 from services.workflow.domain.refusals import ERROR_STATUS
 from services.workflow.engine.checks import check_documents
 from services.workflow.engine.definitions import Definitions
+from services.workflow.entrypoints.attachments import attachments_router
 from services.workflow.entrypoints.definitions import definitions_router
 from services.workflow.entrypoints.delegations import delegations_router
 from services.workflow.entrypoints.incidents import incidents_router
@@ -31,9 +34,18 @@ from shared.web import service_app
 
 log = logging.getLogger("duban.workflow")
 SWEEP_BATCH = 200
+MULTIPART_OVERHEAD = 64 * 1024  # an upload's body: the file and its part headers and boundaries
 
 
-def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = None) -> FastAPI:
+def blobs_of(settings: WorkflowSettings) -> BlobStore:
+    secret = settings.s3_secret_key.get_secret_value() if settings.s3_secret_key else None
+    return blob_store(settings.blobs, default_folder=settings.data_dir / "attachments", endpoint=settings.s3_endpoint,
+                      access_key=settings.s3_access_key, secret_key=secret, secure=settings.s3_secure,
+                      region=settings.s3_region)
+
+
+def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = None,
+               blobs: BlobStore | None = None) -> FastAPI:
     runtime = deps or build_runtime(settings or WorkflowSettings())
     settings = runtime.settings
     limits = DeployLimits(settings.deploy_max_file_bytes, settings.deploy_max_bytes, settings.deploy_max_files)
@@ -44,6 +56,7 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
     else:
         relay = service.relay
     delegations = Delegations(runtime.db, runtime.clock, runtime.directory)
+    attachments = Attachments(runtime.db, runtime.clock, blobs or blobs_of(settings), settings.attachment_max_bytes)
 
     async def install_workflows() -> None:
         documents = {p.name: p.read_bytes() for p in sorted(settings.workflows_dir.glob("*.bpmn"))}
@@ -77,7 +90,7 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
         await service.open_accountability(message)
 
     runtime.consume("workflow-open-accountability", CMD_OPEN_ACCOUNTABILITY, open_accountability)
-    runtime.startup.append(install_workflows)
+    runtime.startup += [attachments.blobs.ready, install_workflows]
     runtime.background += [relay.run, sweep_timers] if settings.timer_sweep else [relay.run]
     app = service_app(
         runtime,
@@ -85,10 +98,12 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
         description="Runs the supervision processes (BPMN) and serves the org directory.",
         routers=[units_router(runtime.directory), items_router(service, delegations),
                  definitions_router(service), incidents_router(service),
-                 delegations_router(delegations)],
+                 delegations_router(delegations), attachments_router(attachments)],
         error_status=ERROR_STATUS,
         # a deployment's JSON may escape its XML to about twice its size
-        body_limits={"/definitions": 2 * settings.deploy_max_bytes + 65_536},
+        body_limits={"/definitions": 2 * settings.deploy_max_bytes + 65_536,
+                     "/attachments": settings.attachment_max_bytes + MULTIPART_OVERHEAD},
     )
     app.state.outbox, app.state.relay, app.state.service = service.outbox, relay, service
+    app.state.attachments = attachments
     return app

@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from shared.settings import ServiceSettings
 
@@ -21,3 +21,13 @@ class WorkflowSettings(ServiceSettings):
     deploy_max_file_bytes: int = Field(1_000_000, ge=1)
     deploy_max_bytes: int = Field(5_000_000, ge=1)
     deploy_max_files: int = Field(50, ge=1)
+    # attachments (POST /attachments): the largest file, and where the files are kept: empty for
+    # <data_dir>/attachments, file:///<folder>, or s3://<bucket> on the S3-compatible store at
+    # s3_endpoint (host:port; MinIO in compose) with these keys
+    attachment_max_bytes: int = Field(50 * 1024 * 1024, ge=1)
+    blobs: str = ""
+    s3_endpoint: str = ""
+    s3_access_key: str | None = None
+    s3_secret_key: SecretStr | None = None
+    s3_secure: bool = True  # https to the store
+    s3_region: str | None = None

@@ -14,10 +14,11 @@ from pydantic import ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.workflow.adapters import incidents, queries, tables
+from services.workflow.adapters import attachment_rows, incidents, queries, tables
 from services.workflow.adapters.numbering import claim_key, next_number
 from services.workflow.adapters.store import ConcurrentUpdate, DefinitionStore, InstanceStore
 from services.workflow.domain.assignees import is_assignee
+from services.workflow.domain.attachment_refs import attachment_refs
 from services.workflow.domain.deadlines import check_after, check_new_deadline
 from services.workflow.domain.deployment import DeployLimits
 from services.workflow.domain.refusals import (
@@ -130,10 +131,15 @@ class WorkflowService:
                             acting_for: Collection[str] = ()) -> None:
         """Complete a ready task with its form's ``data``, as its assignee or as a delegate of
         the leader it names (``acting_for``: the leaders the caller acts for now; the leader is
-        kept as ``on_behalf_of``). ``NotFound`` for a task the caller may not even see."""
+        kept as ``on_behalf_of``). The attachments the form names are bound to the task's item.
+        ``NotFound`` for a task the caller may not even see."""
         async with self.uow.begin("task", principal.username) as tx:
             task = await self._assigned(tx.connection, task_id, principal, acting_for)
-            form = (await self.versions.forms(task["version"], tx.connection))[task["kind"]].validate(data)
+            task_form = (await self.versions.forms(task["version"], tx.connection))[task["kind"]]
+            form = task_form.validate(data)
+            await attachment_rows.bind(tx.connection, attachment_refs(task_form.schema, form),
+                                       principal=principal, item_id=task["item_id"], task_id=task_id,
+                                       now=self.clock.now())
             step = await tx.of_instance(task["instance_id"])
             ready = step.ready_task(task_id)
             check_new_deadline(ready.kind, form, current=step.row.progress.due_date if step.row.progress else None,

@@ -2,6 +2,7 @@
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -173,4 +174,22 @@ incidents = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("resolved_at", UtcDateTime, nullable=True),
     Column("resolved_by", String(64), nullable=True),
+)
+
+# an uploaded file (its bytes are in the blob store under storage_key); bound to the item of the
+# task whose form named it, and from then on seen by those who see the item
+attachments = Table(
+    "workflow_attachments", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("storage_key", String(40), nullable=False, unique=True),  # ab/<32 hex>, never the file name
+    Column("name", String(255), nullable=False),  # the file name as uploaded, cleaned
+    Column("media_type", String(100), nullable=False),  # as sniffed from the content
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("uploaded_by", String(64), nullable=False),
+    Column("uploader_unit", String(64), nullable=True),
+    Column("uploaded_at", UtcDateTime, nullable=False),
+    Column("item_id", Uuid, nullable=True, index=True),
+    Column("task_id", Uuid, nullable=True),
+    Column("bound_at", UtcDateTime, nullable=True),
 )

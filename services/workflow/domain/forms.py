@@ -21,6 +21,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 
+from services.workflow.domain.attachment_refs import ATTACHMENT_FORMAT, is_attachment_id
 from shared.contracts.text import multi_line
 
 _BESIDE_THE_CODE = Path(__file__).resolve().parents[3] / "workflows" / "forms"  # a checkout
@@ -31,6 +32,7 @@ FORMS_PREFIX = "forms/"  # a version's form files, among its BPMN files
 SUFFIXES = {".schema.json": ".uischema.json", "-schema.json": "-uischema.json"}  # ours, SpiffArena's
 NAME = re.compile(r"[\w\-]{1,40}")  # a form's name is its tasks' kind (stored with each open task)
 _FORMATS = FormatChecker(["date", "email", "uuid"])  # date-time would need an extra package
+_FORMATS.checks(ATTACHMENT_FORMAT)(is_attachment_id)  # an uploaded file's id (attachment_refs.py)
 
 
 class InvalidForm(ValueError):

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from services.workflow.adapters.emitted import BadEmit
 from services.workflow.adapters.store import ConcurrentUpdate
+from services.workflow.domain.file_types import AttachmentTooLarge, UnsupportedFileType
 from services.workflow.domain.forms import InvalidForm
 from services.workflow.engine.checks import Problem
 from services.workflow.engine.runner import NotWaiting, ScriptFailed, TaskNotReady, UnknownTask
@@ -98,6 +99,16 @@ class StepFailed(RuntimeError):
                          "nothing was changed)")
 
 
+class UnreadableUpload(ValueError):
+    """An upload that is not a multipart/form-data body, or a malformed or cut-off one."""
+
+
+class NoFilePart(ValueError):
+    """An upload without a ``file`` part that has a file name."""
+
+    detail = [{"loc": ["body", "file"], "msg": "a multipart part named 'file', with a filename, is required"}]
+
+
 STEP_FAILURES = (ScriptFailed, BadEmit)
 """What a broken process definition raises during a step."""
 
@@ -106,7 +117,8 @@ ERROR_STATUS: dict[type[BaseException], int] = {
     TaskNotReady: 409, TaskClosed: 409, NotWaiting: 409, ConcurrentUpdate: 409, ExtensionRefused: 409,
     InvalidForm: 422, InvalidRegistration: 422, IdempotencyKeyReused: 422, RejectedDefinitions: 422, StepFailed: 422,
     DeadlineInPast: 422, BadDelegation: 422, UnknownParty: 422, NotAssignee: 403, NotLeadUnit: 403,
-    DeploymentTooLarge: 413,
+    DeploymentTooLarge: 413, AttachmentTooLarge: 413, UnsupportedFileType: 415, UnreadableUpload: 400,
+    NoFilePart: 422,
     NoDefinitions: 503,
 }
 

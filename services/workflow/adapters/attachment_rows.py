@@ -1,0 +1,52 @@
+"""The attachments' rows: recorded after an upload, read for a download, bound by a form."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.workflow.adapters import tables
+from services.workflow.domain.attachment_access import binding_refused
+from services.workflow.domain.attachment_refs import Loc
+from services.workflow.domain.forms import InvalidForm
+from shared.identity import Principal
+
+t = tables.attachments
+
+
+def view(row: Mapping[str, Any]) -> dict[str, Any]:
+    """What the API tells of an attachment (``row``: its columns)."""
+    return {name: row[name] for name in ("id", "name", "size", "sha256", "media_type")}
+
+
+async def record(connection: AsyncConnection, **values: Any) -> None:
+    await connection.execute(insert(t).values(**values))
+
+
+async def find(connection: AsyncConnection, attachment_id: uuid.UUID) -> Any:
+    return (await connection.execute(select(t).where(t.c.id == attachment_id))).first()
+
+
+async def bind(connection: AsyncConnection, refs: Sequence[tuple[Loc, uuid.UUID]], *, principal: Principal,
+               item_id: uuid.UUID | None, task_id: uuid.UUID, now: dt.datetime) -> None:
+    """Bind each attachment a form names to the task's item, or refuse the form (422 on the
+    field) if one is unknown, another's, or bound to another item; in the caller's transaction."""
+    problems = []
+    for loc, attachment_id in refs:
+        row = (await connection.execute(select(t).where(t.c.id == attachment_id).with_for_update())).first()
+        reason = binding_refused(principal, row, item_id)
+        if reason is None:
+            free_or_same = or_(t.c.bound_at.is_(None), and_(t.c.item_id.is_not(None), t.c.item_id == item_id))
+            changed = await connection.execute(update(t).where(t.c.id == attachment_id, free_or_same).values(
+                item_id=item_id, task_id=task_id, bound_at=now))
+            if changed.rowcount != 1:
+                reason = "the attachment belongs to another task's form already"
+        if reason is not None:
+            problems.append({"loc": list(loc), "msg": f"{reason}: {attachment_id}"})
+    if problems:
+        raise InvalidForm(problems)

@@ -1,0 +1,74 @@
+"""Attachments: files a unit uploads (``POST /attachments``) and then names in a task's form
+(a report, a revisit, an explanation); from then on whoever sees the item may download them.
+
+The bytes go to the blob store first; the row is committed only once they are stored, and a
+failed or refused upload leaves neither row nor blob.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.workflow.adapters import attachment_rows, queries
+from services.workflow.adapters.blobs import BlobMissing, BlobStore, new_key
+from services.workflow.domain.attachment_access import may_download
+from services.workflow.domain.file_types import FileCheck, clean_file_name
+from services.workflow.domain.refusals import NotFound
+from shared.clock import Clock
+from shared.identity import Principal
+from shared.storage.database import reading
+
+
+@dataclass
+class Attachments:
+    db: AsyncEngine
+    clock: Clock
+    blobs: BlobStore
+    max_bytes: int
+
+    async def upload(self, name: str, chunks: AsyncIterable[bytes], principal: Principal) -> dict[str, Any]:
+        """Store the file and record it as the caller's: its id, name, size, SHA-256 and the
+        media type its content shows (``AttachmentTooLarge``, ``UnsupportedFileType``)."""
+        check, digest, key = FileCheck(clean_file_name(name), self.max_bytes), hashlib.sha256(), new_key()
+
+        async def checked() -> AsyncIterator[bytes]:
+            async for chunk in chunks:
+                check.feed(chunk)
+                digest.update(chunk)
+                yield chunk
+
+        await self.blobs.put(key, checked())
+        try:
+            values = dict(id=uuid.uuid4(), storage_key=key, name=check.name, media_type=check.finish(),
+                          size=check.size, sha256=digest.hexdigest(), uploaded_by=principal.username,
+                          uploader_unit=principal.unit, uploaded_at=self.clock.now())
+            async with self.db.begin() as connection:
+                await attachment_rows.record(connection, **values)
+        except BaseException:
+            await self.blobs.delete(key)
+            raise
+        return attachment_rows.view(values)
+
+    async def meta(self, attachment_id: uuid.UUID, principal: Principal) -> Any:
+        """The attachment's row, if the caller may download it (``NotFound`` otherwise)."""
+        async with reading(self.db) as connection:
+            row = await attachment_rows.find(connection, attachment_id)
+            item = await queries.item_parties(connection, row.item_id) if row and row.item_id else None
+        units = [item.lead_unit, *item.co_units] if item is not None else None
+        if row is None or not may_download(principal, row, units):
+            raise NotFound(f"attachment {attachment_id} not found")
+        return row
+
+    async def download(self, attachment_id: uuid.UUID, principal: Principal) -> tuple[Any, AsyncIterator[bytes]]:
+        """The row and the bytes of an attachment the caller may download."""
+        row = await self.meta(attachment_id, principal)
+        try:
+            return row, await self.blobs.open(row.storage_key)
+        except BlobMissing:
+            raise NotFound(f"the file of attachment {attachment_id} is missing from the store") from None
