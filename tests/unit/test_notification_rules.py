@@ -310,7 +310,7 @@ def test_extension_requests_tell_the_office_and_closed_cases_the_unit_head() -> 
 
 def test_every_task_kind_of_the_workflows_has_a_chinese_name() -> None:
     readme = (REPO / "workflows" / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Task kinds and their forms", 1)[1].split("\n## ", 1)[0]
+    section = readme.split("## The platform's forms", 1)[1].split("\n## ", 1)[0]
     kinds = {line.split("|")[1].strip() for line in section.splitlines()
              if line.startswith("| ") and not line.startswith(("| kind", "| ---"))}
     assert len(kinds) == 10 and kinds == set(TASK_NAMES)
