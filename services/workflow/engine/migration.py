@@ -1,0 +1,217 @@
+"""Moving a running instance to another version of its process: what would change (a plan)
+and the move itself.
+
+SpiffWorkflow aligns the old and new specs by BPMN id (``SpecDiff``) and swaps each task's
+spec (``migrate_workflow``). Two things are added here: the checks that refuse a move the
+instance could not survive, and re-predicting what follows the tasks the instance is at, so
+a task added after the ready one is reached.
+
+A move is refused when an element the instance is at (a ready task, a waiting event, a
+started subprocess) is removed or changes type, when an element it already passed through
+is removed (its stored state names every element it reached), or when a running
+subprocess's process is not in the new version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from SpiffWorkflow.bpmn.util.diff import SpecDiff, migrate_workflow
+from SpiffWorkflow.util.task import TaskState
+
+from services.workflow.engine.definitions import REGISTRY, Definitions
+from services.workflow.engine.runner import Run
+
+AT = TaskState.READY | TaskState.WAITING | TaskState.STARTED  # where the instance is now
+STATE_NAMES = {TaskState.READY: "ready", TaskState.WAITING: "waiting", TaskState.STARTED: "started"}
+
+
+class MigrationRefused(ValueError):
+    """The instance cannot move to that version (the reasons say why); nothing changed."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        self.reasons = reasons
+        super().__init__("; ".join(reasons))
+
+
+@dataclass(frozen=True)
+class Element:
+    bpmn_id: str
+    name: str
+    type: str
+    changes: tuple[str, ...] = ()  # the attributes that differ (for a changed element)
+
+
+@dataclass(frozen=True)
+class ProcessChanges:
+    """What differs between the old and the new spec of one process (top level or called)."""
+
+    process: str
+    added: list[Element] = field(default_factory=list)
+    removed: list[Element] = field(default_factory=list)
+    changed: list[Element] = field(default_factory=list)
+    status: str = "changed"  # changed | added | removed (a called process new in, or gone from, the version)
+
+
+@dataclass(frozen=True)
+class ActiveElement:
+    process: str
+    bpmn_id: str
+    name: str
+    state: str  # ready | waiting | started
+    survives: bool
+    new_bpmn_id: str | None
+    new_name: str | None
+
+
+@dataclass(frozen=True)
+class MigrationPlan:
+    process_id: str
+    processes: list[ProcessChanges]
+    active: list[ActiveElement]
+    reasons: list[str]
+
+    @property
+    def allowed(self) -> bool:
+        return not self.reasons
+
+
+def plan(run: Run, new: Definitions, process_id: str) -> MigrationPlan:
+    """What moving ``run`` (an instance of ``process_id``) to ``new`` changes, and whether it may."""
+    if process_id not in new.process_ids:
+        return MigrationPlan(process_id, [], [], [f"the new version has no process {process_id!r}"])
+    workflow = run.workflow
+    if workflow.is_completed():
+        return MigrationPlan(process_id, [], [], ["the instance is completed"])
+    new_spec, new_subs = new.specs(process_id)
+    diffs = {process_id: _Diff(workflow.spec, new_spec)}
+    processes = [_changes(process_id, diffs[process_id])]
+    for name in sorted(set(workflow.subprocess_specs) | set(new_subs)):
+        if name not in new_subs:
+            processes.append(ProcessChanges(name, status="removed"))
+        elif name not in workflow.subprocess_specs:
+            processes.append(ProcessChanges(name, status="added"))
+        else:
+            diffs[name] = _Diff(workflow.subprocess_specs[name], new_subs[name])
+            processes.append(_changes(name, diffs[name]))
+    active, reasons = [], []
+    for part in [workflow, *workflow.subprocesses.values()]:
+        name = part.spec.name
+        diff = diffs.get(name)
+        if diff is None:
+            if not part.is_completed():
+                reasons.append(f"the running process {name!r} is not in the new version")
+            continue
+        for task in part.get_tasks(state=AT, skip_subprocesses=True):
+            if _bpmn_id(task.task_spec):
+                active.append(_active(name, task, diff))
+        reasons += _lost(name, part, diff)
+    reasons += [f"{a.state} element {_label(a.bpmn_id, a.name)} of {a.process!r} "
+                f"{'changes type' if a.new_bpmn_id else 'is removed'} in the new version"
+                for a in active if not a.survives]
+    return MigrationPlan(process_id, processes, active, list(dict.fromkeys(reasons)))
+
+
+def migrate(run: Run, new: Definitions, process_id: str) -> Run:
+    """``run`` moved to ``new``, its ready tasks kept with their ids and data. The workflow is
+    changed in place: after ``MigrationRefused`` the caller drops ``run``."""
+    checked = plan(run, new, process_id)
+    if not checked.allowed:
+        raise MigrationRefused(checked.reasons)
+    workflow = run.workflow
+    new_spec, new_subs = new.specs(process_id)
+    parts = [(workflow, new_spec), *((sub, new_subs[sub.spec.name]) for sub in workflow.subprocesses.values()
+                                     if sub.spec.name in new_subs)]
+    for part, spec in parts:
+        diff = _Diff(part.spec, spec)
+        aligned = {task: diff.counterpart(task.task_spec) for task in part.get_tasks(skip_subprocesses=True)}
+        # waiting events are reset: re-armed from the new spec (a duration timer counts again from now)
+        migrate_workflow(_Aligned(aligned), part, spec, reset_mask=TaskState.WAITING)
+    workflow.subprocess_specs = dict(new_subs)
+    for part, spec in parts:
+        _repredict(part)
+        stale = sorted({t.task_spec.name for t in part.get_tasks(skip_subprocesses=True)
+                        if spec.task_specs.get(t.task_spec.name) is not t.task_spec})
+        if stale:  # plan() should have refused: never save a state that cannot be restored
+            raise MigrationRefused([f"{name!r} of {spec.name!r} has no element in the new version" for name in stale])
+    return Run(workflow, run.engine)
+
+
+class _Diff:
+    """SpiffWorkflow's ``SpecDiff`` of two specs of a process, asked spec by spec."""
+
+    def __init__(self, old: Any, new: Any) -> None:
+        self.specs = SpecDiff(REGISTRY, old, new)
+        self.new = new
+
+    def counterpart(self, spec: Any) -> Any:
+        """The new version's element for ``spec`` (None: removed); by BPMN id where the
+        diff's walk from the start event did not reach it."""
+        if spec in self.specs.alignment:
+            return self.specs.alignment[spec]
+        return self.new.task_specs.get(spec.name)
+
+    def retyped(self, spec: Any) -> bool:
+        return "typename" in self.specs.comparisons.get(spec, [])
+
+
+@dataclass
+class _Aligned:
+    """The part of SpiffWorkflow's ``WorkflowDiff`` that ``migrate_workflow`` reads."""
+
+    alignment: dict[Any, Any]
+
+
+def _repredict(part: Any) -> None:
+    """Drop what was predicted after each task the instance is at and predict it again from
+    the new spec (SpiffWorkflow keeps the old successors: an added task would be skipped)."""
+    for task in part.get_tasks(state=TaskState.READY | TaskState.STARTED, skip_subprocesses=True):
+        for child in task.children:
+            if child.has_state(TaskState.PREDICTED_MASK | TaskState.FUTURE):
+                part._remove_task(child.id)
+        task.task_spec._predict(task, mask=TaskState.NOT_FINISHED_MASK)
+
+
+def _changes(process: str, diff: _Diff) -> ProcessChanges:
+    specs = diff.specs
+    return ProcessChanges(
+        process,
+        added=[_element(s) for s in specs.added if _bpmn_id(s)],
+        removed=[_element(s) for s in specs.removed if _bpmn_id(s)],
+        changed=[_element(specs.alignment[s], tuple(c)) for s, c in specs.changed.items() if _bpmn_id(s)],
+    )
+
+
+def _active(process: str, task: Any, diff: _Diff) -> ActiveElement:
+    spec = task.task_spec
+    new = diff.counterpart(spec)
+    retyped = new is not None and diff.retyped(spec)
+    return ActiveElement(process, _bpmn_id(spec), _name(spec), STATE_NAMES.get(task.state, str(task.state)),
+                         survives=new is not None and not retyped,
+                         new_bpmn_id=_bpmn_id(new) if new is not None else None,
+                         new_name=_name(new) if new is not None else None)
+
+
+def _lost(process: str, part: Any, diff: _Diff) -> list[str]:
+    """Elements the instance passed through (its stored state names them) that the new version removes."""
+    gone = {t.task_spec for t in part.get_tasks(state=TaskState.FINISHED_MASK, skip_subprocesses=True)
+            if diff.counterpart(t.task_spec) is None}
+    return [f"element {_label(_bpmn_id(s) or s.name, _name(s))} of {process!r} was reached by this instance "
+            "and is removed in the new version" for s in sorted(gone, key=lambda s: s.name)]
+
+
+def _element(spec: Any, changes: tuple[str, ...] = ()) -> Element:
+    return Element(_bpmn_id(spec), _name(spec), type(spec).__name__, changes)
+
+
+def _bpmn_id(spec: Any) -> str:
+    return getattr(spec, "bpmn_id", None) or ""
+
+
+def _name(spec: Any) -> str:
+    return getattr(spec, "bpmn_name", None) or _bpmn_id(spec) or spec.name
+
+
+def _label(bpmn_id: str, name: str) -> str:
+    return f"'{bpmn_id}'" + (f" ({name})" if name and name != bpmn_id else "")

@@ -1,0 +1,179 @@
+"""Moving a running instance to a newer version (engine/migration.py): the plan, the move,
+and the run after it (saved and restored with the new version's spec)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict
+
+import pytest
+
+from services.workflow.engine.definitions import Definitions
+from services.workflow.engine.migration import MigrationRefused, migrate, plan
+from services.workflow.engine.runner import Engine, Run
+from shared.calendar import load_calendar
+from shared.clock import CHINA, SettableClock
+from tests.support import flow_versions as versions
+from tests.support.process_driver import WORKFLOWS, ItemDriver, at
+
+# Monday 2026-03-02 10:00 in Beijing
+START = dt.datetime(2026, 3, 2, 10, 0, tzinfo=CHINA)
+VARIABLES = {"lead_unit": "zjj", "co_units": [], "urgency": "normal", "leader": "leader"}
+
+
+def version(xml: str) -> Definitions:
+    return Definitions({"assignment.bpmn": xml.encode()})
+
+
+@pytest.fixture
+def engine() -> Engine:
+    return Engine(SettableClock(START), load_calendar(None))
+
+
+def at_sign(engine: Engine) -> Run:
+    run, _ = engine.start(version(versions.original()), "assignment", VARIABLES)
+    [approve] = run.ready_tasks()
+    run.complete(approve.id, {"approve_item": {"decision": "approve"}})
+    return run
+
+
+def complete_only(run: Run, kind: str, data: dict[str, object] | None = None) -> None:
+    [task] = run.ready_tasks()
+    assert task.kind == kind
+    run.complete(task.id, {kind: data or {}})
+
+
+def restored(engine: Engine, definitions: Definitions, run: Run) -> Run:
+    return engine.load(definitions, "assignment", engine.dump(run))
+
+
+def test_the_plan_lists_what_changes_and_where_the_instance_is(engine: Engine) -> None:
+    run = at_sign(engine)
+    new = version(versions.sign_renamed_and_confirmed())
+    found = plan(run, new, "assignment")
+    assert found.allowed and found.reasons == []
+    [top] = found.processes
+    assert [(e.bpmn_id, e.name, e.type) for e in top.added] == [("Task_confirm", "确认签收", "UserTask")]
+    assert top.removed == []
+    changed = {e.bpmn_id: e for e in top.changed}
+    assert changed["Task_sign"].name == "签收(新)" and "bpmn_name" in changed["Task_sign"].changes
+    [active] = found.active
+    assert (active.bpmn_id, active.name, active.state, active.survives, active.new_name) == (
+        "Task_sign", "签收", "ready", True, "签收(新)")
+    assert run.ready_tasks()[0].name == "签收"  # a plan changes nothing
+
+
+def test_a_migrated_instance_keeps_its_ready_task_and_reaches_the_added_one(engine: Engine) -> None:
+    run = at_sign(engine)
+    [sign] = run.ready_tasks()
+    new = version(versions.sign_renamed_and_confirmed())
+    run = restored(engine, new, migrate(run, new, "assignment"))
+    [renamed] = run.ready_tasks()
+    assert (renamed.id, renamed.name, renamed.data["sign_due_date"]) == (sign.id, "签收(新)", sign.data["sign_due_date"])
+    complete_only(run, "sign")
+    [confirm] = run.ready_tasks()
+    assert (confirm.bpmn_id, confirm.name) == ("Task_confirm", "确认签收")
+    complete_only(run, "sign")
+    [report] = run.ready_tasks()
+    assert report.bpmn_id == "Task_report" and run.next_timer_due() is not None  # the deadline is armed
+    assert "Task_confirm" in restored(engine, new, run).completed_element_ids()
+
+
+def test_removing_the_ready_task_is_refused(engine: Engine) -> None:
+    run = at_sign(engine)
+    new = version(versions.sign_removed())
+    found = plan(run, new, "assignment")
+    assert not found.allowed
+    assert found.reasons == ["ready element 'Task_sign' (签收) of 'assignment' is removed in the new version"]
+    assert [e.bpmn_id for e in found.processes[0].removed] == ["Task_sign"]
+    with pytest.raises(MigrationRefused, match="Task_sign"):
+        migrate(run, new, "assignment")
+
+
+def test_removing_an_element_the_instance_passed_is_refused(engine: Engine) -> None:
+    run = at_sign(engine)
+    complete_only(run, "sign")
+    found = plan(run, version(versions.sign_removed()), "assignment")
+    assert found.reasons == ["element 'Task_sign' (签收) of 'assignment' was reached by this instance and is "
+                             "removed in the new version"]
+
+
+def test_a_waiting_timer_is_kept_through_the_move(engine: Engine) -> None:
+    run = at_sign(engine)
+    complete_only(run, "sign")
+    due = run.next_timer_due()
+    [report] = run.ready_tasks()
+    new = version(versions.report_renamed())
+    assert {(a.bpmn_id, a.state) for a in plan(run, new, "assignment").active} == {
+        ("Task_report", "ready"), ("Event_overdue", "waiting")}
+    run = restored(engine, new, migrate(run, new, "assignment"))
+    assert run.next_timer_due() == due
+    assert [(t.id, t.name) for t in run.ready_tasks()] == [(report.id, "书面报告")]
+    complete_only(run, "report", {"report_type": "completion", "content": "已完成"})
+    assert [t.kind for t in run.ready_tasks()] == ["review"]
+    assert run.next_timer_due() is None
+
+
+def test_a_completed_instance_or_a_missing_process_is_refused(engine: Engine) -> None:
+    run, _ = engine.start(version(versions.original()), "assignment", VARIABLES)
+    complete_only(run, "approve_item", {"decision": "reject"})
+    assert run.completed
+    assert plan(run, version(versions.report_renamed()), "assignment").reasons == ["the instance is completed"]
+    other = Definitions({"minimal.bpmn": (WORKFLOWS.parent / "tests/fixtures/bpmn/minimal.bpmn").read_bytes()})
+    assert plan(at_sign(engine), other, "assignment").reasons == ["the new version has no process 'assignment'"]
+
+
+# -- inside a called process: the real workflows/, the report task of 限期报告 ---------------------
+
+def real_version(reporting: str) -> Definitions:
+    files = {p.name: p.read_bytes() for p in sorted(WORKFLOWS.glob("*.bpmn"))}
+    return Definitions({**files, "reporting.bpmn": reporting.encode()})
+
+
+def report_task_as(reporting: str, tag: str) -> str:
+    start = reporting.index('<bpmn:userTask id="Task_report"')
+    end = reporting.index("</bpmn:userTask>", start) + len("</bpmn:userTask>")
+    element = reporting[start:end].replace("bpmn:userTask", f"bpmn:{tag}")
+    return reporting[:start] + element + reporting[end:]
+
+
+def signed() -> ItemDriver:
+    d = ItemDriver()
+    d.start()
+    d.complete("approve_item", {"decision": "approve"})
+    d.complete("sign", {"comment": ""})
+    return d
+
+
+def test_a_task_inside_a_called_process_moves_with_its_timers() -> None:
+    d = signed()
+    reporting = (WORKFLOWS / "reporting.bpmn").read_text(encoding="utf-8")
+    new = real_version(reporting.replace('name="提交报告"', 'name="提交书面报告"', 1))
+    report, due = d.task("report"), d.next_timer_due()
+    found = plan(d.run, new, "assignment")
+    assert found.allowed, found.reasons
+    changed = {(p.process, e.bpmn_id) for p in found.processes for e in p.changed}
+    assert ("SubProcess_report", "Task_report") in changed
+    assert any(a.bpmn_id == "Task_report" and a.new_name == "提交书面报告" for a in found.active)
+    run = d.engine.load(new, "assignment", d.engine.dump(migrate(d.run, new, "assignment")))
+    [moved] = [t for t in run.ready_tasks() if t.kind == "report"]
+    assert (moved.id, moved.name) == (report.id, "提交书面报告")
+    assert run.next_timer_due() == due == at("2025-10-13 09:00")  # the reminder, as before the move
+    run.complete(moved.id, {"report": {"report_type": "completion", "content": "已完成改造任务"}})
+    assert [t.kind for t in run.ready_tasks()] == ["review"]
+
+
+def test_a_task_inside_a_called_process_that_changes_type_is_refused() -> None:
+    d = signed()
+    reporting = (WORKFLOWS / "reporting.bpmn").read_text(encoding="utf-8")
+    found = plan(d.run, real_version(report_task_as(reporting, "manualTask")), "assignment")
+    assert not found.allowed
+    assert any("'Task_report' (提交报告)" in r and "changes type" in r for r in found.reasons), found.reasons
+
+
+def test_the_plan_is_plain_data() -> None:
+    d = signed()
+    reporting = (WORKFLOWS / "reporting.bpmn").read_text(encoding="utf-8")
+    found = plan(d.run, real_version(reporting.replace('name="提交报告"', 'name="提交书面报告"', 1)), "assignment")
+    json.dumps(asdict(found), ensure_ascii=False)
