@@ -30,6 +30,8 @@ async def migrate_item(uow: UnitOfWork, versions: Versions, item_id: uuid.UUID, 
         else:
             definitions = await versions.definitions(tx.connection, version)
         steps = [await tx.of_row(row) for row in await uow.instances.of_item(tx.connection, item_id)]
+        for step in steps:
+            step.settle()  # due timers fire on the version they were set on, before the move
         moving = [step for step in steps if step.row.version != version]
         plans = [(step, plan(step.run, definitions, step.row.process_id)) for step in moving]
         reasons = [f"{step.row.process_id}: {reason}" for step, found in plans for reason in found.reasons]
@@ -40,16 +42,15 @@ async def migrate_item(uow: UnitOfWork, versions: Versions, item_id: uuid.UUID, 
         answer = {"item_id": item_id, "from_version": steps[0].row.version if steps else None,
                   "to_version": version, "allowed": not reasons, "reasons": reasons, "migrated": not dry_run,
                   "instances": [_view(step, found) for step, found in plans]}
-        if dry_run or reasons:
+        if dry_run:
             for step in steps:
                 tx.discard(step)  # nothing is stored
-        if reasons and not dry_run:
+            return answer
+        if reasons:
             raise MigrationRefused([f"cannot move the item to version {version}: {r}" for r in reasons])
-        if not dry_run:
-            for step in moving:
-                step.move_to(version, definitions)
-    if not dry_run:
-        log.info("item migrated", extra={"item": str(item_id), "to_version": version, "actor": actor})
+        for step in moving:
+            step.move_to(version, definitions)
+    log.info("item migrated", extra={"item": str(item_id), "to_version": version, "actor": actor})
     return answer
 
 

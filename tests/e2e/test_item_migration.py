@@ -4,6 +4,7 @@ task the item is at is refused and nothing changes."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from services.workflow.adapters import tables
+from shared.clock import CHINA, SettableClock
 from tests.support import flow_versions as versions
 from tests.support.services import REPO, auth, serving
 from tests.support.workflow_client import ITEM, complete
@@ -128,3 +130,18 @@ async def test_bad_requests_are_refused(app: Any) -> None:
             assert (await migrate(client, item_id, body)).status_code == 422, body
         assert (await client.post(f"/items/{item_id}/migrate", content=b"[", headers=ADMIN)).status_code == 422
         assert (await client.post("/items/not-a-uuid/migrate", json={}, headers=ADMIN)).status_code == 422
+
+
+async def test_a_deadline_due_before_the_move_fires_on_the_old_version(app: Any, clock: SettableClock) -> None:
+    async with serving(app) as client:
+        item_id = await registered_and_approved(client)
+        [sign] = await tasks_of(client, "zjj-liaison", item_id)
+        assert (await complete(client, "zjj-liaison", sign, {})).status_code == 200
+        assert await deploy(client, versions.report_renamed()) == 2
+        clock.set(dt.datetime(2026, 3, 10, 0, 0, 1, tzinfo=CHINA))  # the report was due on 03-09: not swept yet
+        moved = await migrate(client, item_id, {"dry_run": False})
+        assert moved.status_code == 200, moved.text
+        item = (await client.get(f"/items/{item_id}", headers=auth("office"))).json()
+        assert item["overdue"] is True
+        assert [t["name"] for t in await tasks_of(client, "zjj-liaison", item_id)] == ["书面报告"]
+        assert (await state(client, item_id))["next_timer_at"] is None  # fired once, not re-armed by the move

@@ -15,7 +15,7 @@ from services.workflow.engine.runner import Engine, Run
 from shared.calendar import load_calendar
 from shared.clock import CHINA, SettableClock
 from tests.support import flow_versions as versions
-from tests.support.process_driver import WORKFLOWS, ItemDriver, at
+from tests.support.process_driver import WORKFLOWS, ItemDriver, at, definitions
 
 # Monday 2026-03-02 10:00 in Beijing
 START = dt.datetime(2026, 3, 2, 10, 0, tzinfo=CHINA)
@@ -177,3 +177,58 @@ def test_the_plan_is_plain_data() -> None:
     reporting = (WORKFLOWS / "reporting.bpmn").read_text(encoding="utf-8")
     found = plan(d.run, real_version(reporting.replace('name="提交报告"', 'name="提交书面报告"', 1)), "assignment")
     json.dumps(asdict(found), ensure_ascii=False)
+
+
+# -- the real processes moved before every step go on exactly as they would have --------------
+
+def moved_before_every_step(d: ItemDriver) -> ItemDriver:
+    """A driver whose instance moves to a fresh parse of the same files before each step (the
+    same elements, new spec objects: every task's spec is swapped and what follows re-predicted)."""
+    step = d._step
+
+    def moved_then(action: object) -> object:
+        fresh = Definitions(dict(definitions().documents))
+        d.run = migrate(d._loaded(), fresh, "assignment")
+        return step(action)
+
+    d._step = moved_then  # type: ignore[method-assign]
+    return d
+
+
+def extension_then_report(d: ItemDriver) -> None:
+    d.start()
+    d.complete("approve_item", {"decision": "approve"})
+    d.complete("sign", {"comment": ""})
+    d.advance_to("2025-10-10 11:00")
+    d.send("extension_requested", {"requested_due_date": "2025-10-21", "reason": "需协调供电部门", "unit": "zjj"})
+    d.complete("extension_decision", {"decision": "approve", "new_due_date": "2025-10-20"})
+    d.advance_to("2025-10-17 09:00")
+    d.advance_to("2025-10-20 17:00")
+    d.complete("report", {"report_type": "completion", "content": "已完成改造任务"})
+    d.complete("review", {"decision": "accept"})
+
+
+def overdue_with_accountability(d: ItemDriver) -> None:
+    d.start()
+    d.complete("approve_item", {"decision": "approve"})
+    d.complete("sign", {"comment": ""})
+    d.advance_to("2025-10-15 00:00")
+    d.advance_to("2025-10-20 00:00")
+    d.complete("report", {"report_type": "completion", "content": "已完成改造任务"})
+    d.complete("review", {"decision": "return", "comment": "材料不全"})
+    d.finish_accountability()
+    d.complete("report", {"report_type": "completion", "content": "已补充材料"})
+    d.complete("review", {"decision": "accept"})
+
+
+@pytest.mark.parametrize("path", [extension_then_report, overdue_with_accountability])
+def test_moving_to_the_same_elements_changes_nothing_on_a_whole_path(path: object) -> None:
+    plain, moved = ItemDriver(), moved_before_every_step(ItemDriver())
+    path(plain)  # type: ignore[operator]
+    path(moved)  # type: ignore[operator]
+    assert plain.completed and moved.completed
+    assert without_case_ids(moved.events) == without_case_ids(plain.events)
+
+
+def without_case_ids(events: list[tuple[str, dict[str, object]]]) -> list[tuple[str, dict[str, object]]]:
+    return [(kind, {k: v for k, v in fields.items() if k != "case_id"}) for kind, fields in events]

@@ -123,6 +123,7 @@ def migrate(run: Run, new: Definitions, process_id: str) -> Run:
     new_spec, new_subs = new.specs(process_id)
     parts = [(workflow, new_spec), *((sub, new_subs[sub.spec.name]) for sub in workflow.subprocesses.values()
                                      if sub.spec.name in new_subs)]
+    last = {id(part): part.last_task for part, _ in parts}
     for part, spec in parts:
         diff = _Diff(part.spec, spec)
         aligned = {task: diff.counterpart(task.task_spec) for task in part.get_tasks(skip_subprocesses=True)}
@@ -130,6 +131,8 @@ def migrate(run: Run, new: Definitions, process_id: str) -> Run:
         migrate_workflow(_Aligned(aligned), part, spec, reset_mask=TaskState.WAITING)
     workflow.subprocess_specs = dict(new_subs)
     for part, spec in parts:
+        if last[id(part)] is not None and last[id(part)].id in part.tasks:
+            part.last_task = last[id(part)]  # migrate_workflow drops it (it looks a task up among ids)
         _repredict(part)
         stale = sorted({t.task_spec.name for t in part.get_tasks(skip_subprocesses=True)
                         if spec.task_specs.get(t.task_spec.name) is not t.task_spec})
