@@ -155,6 +155,7 @@ def test_a_task_inside_a_called_process_moves_with_its_timers() -> None:
     assert found.allowed, found.reasons
     changed = {(p.process, e.bpmn_id) for p in found.processes for e in p.changed}
     assert ("SubProcess_report", "Task_report") in changed
+    assert [p.process for p in found.processes] == ["assignment", "SubProcess_report"]  # what differs
     assert any(a.bpmn_id == "Task_report" and a.new_name == "提交书面报告" for a in found.active)
     run = d.engine.load(new, "assignment", d.engine.dump(migrate(d.run, new, "assignment")))
     [moved] = [t for t in run.ready_tasks() if t.kind == "report"]
@@ -221,13 +222,35 @@ def overdue_with_accountability(d: ItemDriver) -> None:
     d.complete("review", {"decision": "accept"})
 
 
-@pytest.mark.parametrize("path", [extension_then_report, overdue_with_accountability])
+def revisit_failed_then_resupervised(d: ItemDriver) -> None:
+    """Through the parallel gateway of 再督查 (a new report round beside an accountability case)."""
+    passed = {"method": "open_visit", "truthful": True, "implemented": True, "rectified": True,
+              "solved": True, "satisfied": True, "note": "现场核实"}
+    d.start(major=True)
+    d.complete("approve_item", {"decision": "approve"})
+    d.complete("sign")
+    d.advance_to("2025-10-10 10:00")
+    d.complete("report", {"report_type": "completion", "content": "已完成整改"})
+    d.complete("review", {"decision": "accept"})
+    d.complete("revisit", {**passed, "rectified": False, "satisfied": False, "note": "整改不彻底"})
+    d.advance_to("2025-10-15 14:00")
+    d.complete("report", {"report_type": "completion", "content": "已完成整改"})
+    d.complete("review", {"decision": "accept"})
+    d.complete("revisit", passed)
+    d.finish_accountability()
+    d.advance_to("2026-01-15 09:00")
+
+
+@pytest.mark.parametrize("path", [extension_then_report, overdue_with_accountability,
+                                  revisit_failed_then_resupervised])
 def test_moving_to_the_same_elements_changes_nothing_on_a_whole_path(path: object) -> None:
     plain, moved = ItemDriver(), moved_before_every_step(ItemDriver())
     path(plain)  # type: ignore[operator]
     path(moved)  # type: ignore[operator]
-    assert plain.completed and moved.completed
     assert without_case_ids(moved.events) == without_case_ids(plain.events)
+    assert (moved.completed, moved.kinds(), moved.next_timer_due()) == (
+        plain.completed, plain.kinds(), plain.next_timer_due())
+    assert len(plain.events) > 8
 
 
 def without_case_ids(events: list[tuple[str, dict[str, object]]]) -> list[tuple[str, dict[str, object]]]:

@@ -94,7 +94,8 @@ def plan(run: Run, new: Definitions, process_id: str) -> MigrationPlan:
             processes.append(ProcessChanges(name, status="added"))
         else:
             diffs[name] = _Diff(workflow.subprocess_specs[name], new_subs[name])
-            processes.append(_changes(name, diffs[name]))
+            if (changes := _changes(name, diffs[name])).added or changes.removed or changes.changed:
+                processes.append(changes)  # a called process is listed when something of it differs
     active, reasons = [], []
     for part in [workflow, *workflow.subprocesses.values()]:
         name = part.spec.name
