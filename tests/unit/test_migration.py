@@ -173,6 +173,14 @@ def test_a_task_inside_a_called_process_that_changes_type_is_refused() -> None:
     assert any("'Task_report' (提交报告)" in r and "changes type" in r for r in found.reasons), found.reasons
 
 
+def test_a_called_process_the_instance_runs_that_is_gone_is_refused() -> None:
+    d = signed()
+    reporting = (WORKFLOWS / "reporting.bpmn").read_text(encoding="utf-8")
+    found = plan(d.run, real_version(reporting.replace('"SubProcess_report"', '"SubProcess_report_v2"')), "assignment")
+    assert "the process 'SubProcess_report' the instance runs is not in the new version" in found.reasons
+    assert not found.allowed
+
+
 def test_the_plan_is_plain_data() -> None:
     d = signed()
     reporting = (WORKFLOWS / "reporting.bpmn").read_text(encoding="utf-8")

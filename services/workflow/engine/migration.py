@@ -8,8 +8,8 @@ a task added after the ready one is reached.
 
 A move is refused when an element the instance is at (a ready task, a waiting event, a
 started subprocess) is removed or changes type, when an element it already passed through
-is removed (its stored state names every element it reached), or when a running
-subprocess's process is not in the new version.
+is removed (its stored state names every element it reached), or when a process it runs or
+ran (a call activity's) is not in the new version.
 """
 
 from __future__ import annotations
@@ -100,9 +100,9 @@ def plan(run: Run, new: Definitions, process_id: str) -> MigrationPlan:
     for part in [workflow, *workflow.subprocesses.values()]:
         name = part.spec.name
         diff = diffs.get(name)
-        if diff is None:
-            if not part.is_completed():
-                reasons.append(f"the running process {name!r} is not in the new version")
+        if diff is None:  # its stored state names its process, running or done
+            reasons.append(f"the process {name!r} the instance {'ran' if part.is_completed() else 'runs'} "
+                           "is not in the new version")
             continue
         for task in part.get_tasks(state=AT, skip_subprocesses=True):
             if _bpmn_id(task.task_spec):
