@@ -68,7 +68,9 @@ def test_a_migrated_instance_keeps_its_ready_task_and_reaches_the_added_one(engi
     run = at_sign(engine)
     [sign] = run.ready_tasks()
     new = version(versions.sign_renamed_and_confirmed())
-    run = restored(engine, new, migrate(run, new, "assignment"))
+    moved = migrate(run, new, "assignment")
+    assert run.ready_tasks()[0].name == "签收"  # the move is made on a copy
+    run = restored(engine, new, moved)
     [renamed] = run.ready_tasks()
     assert (renamed.id, renamed.name, renamed.data["sign_due_date"]) == (sign.id, "签收(新)", sign.data["sign_due_date"])
     complete_only(run, "sign")

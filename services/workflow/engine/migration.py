@@ -2,9 +2,10 @@
 and the move itself.
 
 SpiffWorkflow aligns the old and new specs by BPMN id (``SpecDiff``) and swaps each task's
-spec (``migrate_workflow``). Two things are added here: the checks that refuse a move the
-instance could not survive, and re-predicting what follows the tasks the instance is at, so
-a task added after the ready one is reached.
+spec (``migrate_workflow``). Added here: the checks that refuse a move the instance could
+not survive, re-predicting what follows the tasks the instance is at (so a task added after
+the ready one is reached), and the move always made on a copy: a plan tries it, so a dry run
+refuses what the move itself would.
 
 A move is refused when an element the instance is at (a ready task, a waiting event, a
 started subprocess) is removed or changes type, when an element it already passed through
@@ -14,14 +15,18 @@ ran (a call activity's) is not in the new version.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from SpiffWorkflow.bpmn.util.diff import SpecDiff, migrate_workflow
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from services.workflow.engine.definitions import REGISTRY, Definitions
+from services.workflow.engine.definitions import REGISTRY, SERIALIZER, Definitions
 from services.workflow.engine.runner import Run
+from services.workflow.engine.sandbox import ScriptError
 
 AT = TaskState.READY | TaskState.WAITING | TaskState.STARTED  # where the instance is now
 STATE_NAMES = {TaskState.READY: "ready", TaskState.WAITING: "waiting", TaskState.STARTED: "started"}
@@ -78,10 +83,29 @@ class MigrationPlan:
 
 
 def plan(run: Run, new: Definitions, process_id: str) -> MigrationPlan:
-    """What moving ``run`` (an instance of ``process_id``) to ``new`` changes, and whether it may."""
+    """What moving ``run`` (an instance of ``process_id``) to ``new`` changes, and whether it
+    may: the checks, then the move tried on a copy (what the engine would refuse is refused)."""
+    found = _checked(run.workflow, new, process_id)
+    if found.allowed:
+        try:
+            _moved(run.workflow, new, process_id)
+        except MigrationRefused as refused:
+            return replace(found, reasons=refused.reasons)
+    return found
+
+
+def migrate(run: Run, new: Definitions, process_id: str) -> Run:
+    """A copy of ``run`` moved to ``new``, its ready tasks kept with their ids and data
+    (``run`` itself is left as it was). Raises ``MigrationRefused``."""
+    found = _checked(run.workflow, new, process_id)
+    if not found.allowed:
+        raise MigrationRefused(found.reasons)
+    return Run(_moved(run.workflow, new, process_id), run.engine)
+
+
+def _checked(workflow: BpmnWorkflow, new: Definitions, process_id: str) -> MigrationPlan:
     if process_id not in new.process_ids:
         return MigrationPlan(process_id, [], [], [f"the new version has no process {process_id!r}"])
-    workflow = run.workflow
     if workflow.is_completed():
         return MigrationPlan(process_id, [], [], ["the instance is completed"])
     new_spec, new_subs = new.specs(process_id)
@@ -114,32 +138,43 @@ def plan(run: Run, new: Definitions, process_id: str) -> MigrationPlan:
     return MigrationPlan(process_id, processes, active, list(dict.fromkeys(reasons)))
 
 
-def migrate(run: Run, new: Definitions, process_id: str) -> Run:
-    """``run`` moved to ``new``, its ready tasks kept with their ids and data. The workflow is
-    changed in place: after ``MigrationRefused`` the caller drops ``run``."""
-    checked = plan(run, new, process_id)
-    if not checked.allowed:
-        raise MigrationRefused(checked.reasons)
-    workflow = run.workflow
+def _moved(original: BpmnWorkflow, new: Definitions, process_id: str) -> BpmnWorkflow:
+    """A copy of ``original`` with the new specs: every task's spec swapped for its counterpart,
+    waiting events armed again, what follows the tasks it is at predicted again."""
+    workflow = _copy(original)
     new_spec, new_subs = new.specs(process_id)
     parts = [(workflow, new_spec), *((sub, new_subs[sub.spec.name]) for sub in workflow.subprocesses.values()
                                      if sub.spec.name in new_subs)]
     last = {id(part): part.last_task for part, _ in parts}
+    try:
+        for part, spec in parts:
+            diff = _Diff(part.spec, spec)
+            aligned = {task: diff.counterpart(task.task_spec) for task in part.get_tasks(skip_subprocesses=True)}
+            # waiting events are reset: re-armed from the new spec (a duration timer counts again from now)
+            migrate_workflow(_Aligned(aligned), part, spec, reset_mask=TaskState.WAITING)
+        workflow.subprocess_specs = dict(new_subs)
+        for part, _ in parts:
+            if last[id(part)] is not None and last[id(part)].id in part.tasks:
+                part.last_task = last[id(part)]  # migrate_workflow drops it (it looks a task up among ids)
+            _repredict(part)
+    except (WorkflowException, ScriptError) as error:
+        raise MigrationRefused([f"the engine cannot move the instance: {error}"]) from error
     for part, spec in parts:
-        diff = _Diff(part.spec, spec)
-        aligned = {task: diff.counterpart(task.task_spec) for task in part.get_tasks(skip_subprocesses=True)}
-        # waiting events are reset: re-armed from the new spec (a duration timer counts again from now)
-        migrate_workflow(_Aligned(aligned), part, spec, reset_mask=TaskState.WAITING)
-    workflow.subprocess_specs = dict(new_subs)
-    for part, spec in parts:
-        if last[id(part)] is not None and last[id(part)].id in part.tasks:
-            part.last_task = last[id(part)]  # migrate_workflow drops it (it looks a task up among ids)
-        _repredict(part)
         stale = sorted({t.task_spec.name for t in part.get_tasks(skip_subprocesses=True)
                         if spec.task_specs.get(t.task_spec.name) is not t.task_spec})
-        if stale:  # plan() should have refused: never save a state that cannot be restored
-            raise MigrationRefused([f"{name!r} of {spec.name!r} has no element in the new version" for name in stale])
-    return Run(workflow, run.engine)
+        if stale:  # a state naming these could not be restored
+            raise MigrationRefused([f"{name!r} of {spec.name!r} would be left without an element of the new version"
+                                    for name in stale])
+    return workflow
+
+
+def _copy(workflow: BpmnWorkflow) -> BpmnWorkflow:
+    """The instance restored from its state (as ``Engine.restore`` does), sharing its specs."""
+    dct = json.loads(json.dumps(SERIALIZER.to_dict(workflow)))
+    dct.update(spec=workflow.spec, subprocess_specs=dict(workflow.subprocess_specs))
+    copy = SERIALIZER.from_dict(dct)
+    copy.script_engine = workflow.script_engine  # timer expressions are evaluated again
+    return copy
 
 
 class _Diff:
