@@ -34,6 +34,7 @@ from services.workflow.domain.refusals import (
     UnknownParty,
 )
 from services.workflow.engine.runner import Engine, NotWaiting
+from services.workflow.item_migration import migrate_item
 from services.workflow.unit_of_work import UnitOfWork
 from services.workflow.versions import Versions
 from shared.calendar import WorkingCalendar
@@ -212,6 +213,12 @@ class WorkflowService:
             seen.update(row.id for row in fresh)
             stepped += len(fresh)
         return stepped
+
+    async def migrate_item(self, item_id: uuid.UUID, version: int | None, *, dry_run: bool,
+                           actor: str) -> dict[str, Any]:
+        """Move the item's running instances to ``version`` (the active one when None), or on a
+        dry run answer what would change (``item_migration.py``)."""
+        return await migrate_item(self.uow, self.versions, item_id, version, dry_run=dry_run, actor=actor)
 
     async def open_accountability(self, command: OpenAccountability) -> bool:
         """A bulletin criticised a unit (通报批评): start a top-level accountability case.

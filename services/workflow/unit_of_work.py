@@ -25,10 +25,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.workflow.adapters import incidents, tables
 from services.workflow.adapters.emitted import to_event
-from services.workflow.adapters.step_effects import Offences, case_of, record_cases, sync_open_tasks
+from services.workflow.adapters.step_effects import (
+    Offences,
+    case_of,
+    record_cases,
+    refresh_open_tasks,
+    sync_open_tasks,
+)
 from services.workflow.adapters.store import DefinitionStore, InstanceRow, InstanceStore
 from services.workflow.domain.progress import Progress, progress_after
 from services.workflow.domain.refusals import STEP_FAILURES, NotFound, StepFailed
+from services.workflow.engine.definitions import Definitions
+from services.workflow.engine.migration import migrate
 from services.workflow.engine.runner import Emitted, Engine, Run, UserTask
 from shared.clock import Clock, today_in_china
 from shared.contracts.base import Event
@@ -56,6 +64,7 @@ class Step:
     history: list[dict[str, Any]] = field(default_factory=list)
     new: bool = False
     settled: bool = False  # due timers fired and engine steps run in this step
+    moved_from: int | None = None  # the version the instance was on before ``move_to``
 
     def settle(self) -> None:
         self._emitted(self.run.settle())
@@ -78,6 +87,12 @@ class Step:
                                  kind=task.kind, bpmn_id=task.bpmn_id, actor=self.actor, data=data,
                                  completed_at=self.now, on_behalf_of=on_behalf_of))
         self._emitted(self.run.complete(task.id, {task.kind: data}, settled=self.settled))
+
+    def move_to(self, version: int, definitions: Definitions) -> None:
+        """Move the instance to another version of its process (``MigrationRefused`` if it cannot
+        go); its ready tasks stay open with their ids, under their new names."""
+        self.run = migrate(self.run, definitions, self.row.process_id)
+        self.moved_from, self.row.version = self.row.version, version
 
     def _emitted(self, emitted: list[Emitted]) -> None:
         self.events += [to_event(kind, fields, item_id=self.row.item_id, actor=self.actor, occurred_at=self.now)
@@ -217,6 +232,11 @@ class UnitOfWork:
         else:
             await self.instances.save(connection, row, state, next_timer_at=timer, completed=done, now=now)
         events = step.events + await sync_open_tasks(connection, row, run, step.before, step.actor, now)
+        if step.moved_from is not None:
+            await refresh_open_tasks(connection, run, step.before)
+            await connection.execute(insert(tables.instance_migrations).values(
+                instance_id=row.id, item_id=row.item_id, process_id=row.process_id, from_version=step.moved_from,
+                to_version=row.version, actor=step.actor, migrated_at=now))
         if step.history:
             await connection.execute(insert(tables.task_history), step.history)
         events += await progressed(connection, row, events, step.actor, now)

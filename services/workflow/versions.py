@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from services.workflow.adapters.store import DefinitionStore
 from services.workflow.domain.deployment import DeployLimits
 from services.workflow.domain.forms import Form, forms_of, split_documents
-from services.workflow.domain.refusals import NoDefinitions, RejectedDefinitions
+from services.workflow.domain.refusals import NoDefinitions, NotDeployed, RejectedDefinitions
 from services.workflow.engine.checks import Problem, check_documents
 from services.workflow.engine.definitions import Definitions
 from shared.clock import Clock
@@ -91,8 +91,14 @@ class Versions:
         version = await self.store.active(connection)
         if version is None:
             raise NoDefinitions("no process definitions are deployed")
+        return version, await self.definitions(connection, version)
+
+    async def definitions(self, connection: AsyncConnection, version: int) -> Definitions:
+        """A deployed version, parsed (``NotDeployed`` for one that is not)."""
         definitions = self._loaded.get(version)
         if definitions is None:
-            documents = await self.store.documents(connection, version) or {}
+            documents = await self.store.documents(connection, version)
+            if documents is None:
+                raise NotDeployed(f"definition version {version} is not deployed")
             definitions = self._loaded.put(version, Definitions({n: xml.encode() for n, xml in documents.items()}))
-        return version, definitions
+        return definitions

@@ -84,6 +84,7 @@ async def test_every_endpoint_for_every_role(app: Any) -> None:
             403, office=200, leader=200, mayor=200, secretary_general=200, admin=200)
         assert await statuses(client, "POST", "/definitions", {"remove": ["none.bpmn"]}) == expect(403, admin=422)
         assert await statuses(client, "DELETE", "/definitions/files/none.bpmn") == expect(403, admin=422)
+        assert await statuses(client, "POST", f"{path}/migrate", {}) == expect(403, admin=200)  # a dry run
         assert await statuses(client, "GET", "/delegations") == expect(
             403, office=200, leader=200, mayor=200, secretary_general=200, admin=200)
         assert await statuses(client, "DELETE", "/delegations/1") == expect(

@@ -98,3 +98,17 @@ async def sync_open_tasks(connection: AsyncConnection, row: InstanceRow, run: Ru
                                    task_name=task.name, item_id=row.item_id, case_id=case_of(task),
                                    assignee_unit=unit, assignee_role=role, assignee_user=user, due_date=due))
     return created
+
+
+async def refresh_open_tasks(connection: AsyncConnection, run: Run, before: list[UserTask]) -> None:
+    """Open tasks that stayed open through a move to another version: what they show comes
+    from the new version (a renamed task shows its new name)."""
+    kept = {t.id for t in before}
+    for task in run.ready_tasks():
+        if task.id not in kept:
+            continue
+        role, unit, user = assignee_of(task)
+        await connection.execute(update(tables.open_tasks).where(tables.open_tasks.c.id == task.id).values(
+            kind=task.kind, bpmn_id=task.bpmn_id, name=task.name, assignee_role=role, assignee_unit=unit,
+            assignee_user=user, due_date=dt.date.fromisoformat(task.due) if task.due else None,
+            context=task_context(task)))

@@ -138,10 +138,16 @@ class InstanceStore:
                    next_timer_at: dt.datetime | None, completed: bool, now: dt.datetime) -> None:
         t = tables.instances
         result = await connection.execute(update(t).where(t.c.id == row.id, t.c.revision == row.revision).values(
-            state=state, revision=row.revision + 1, next_timer_at=next_timer_at, completed=completed, updated_at=now))
+            state=state, revision=row.revision + 1, version=row.version,  # a migrated instance's new version
+            next_timer_at=next_timer_at, completed=completed, updated_at=now))
         if result.rowcount != 1:
             raise ConcurrentUpdate(f"instance {row.id} changed under us (revision {row.revision})")
         row.state, row.revision = state, row.revision + 1
+
+    async def of_item(self, connection: AsyncConnection, item_id: uuid.UUID) -> list[InstanceRow]:
+        """The item's instances that are not completed, locked, in the order they started."""
+        t = tables.instances
+        return await self._rows(connection, (t.c.item_id == item_id) & t.c.completed.is_(False), order=t.c.created_at)
 
     async def due(self, connection: AsyncConnection, now: dt.datetime, limit: int) -> list[InstanceRow]:
         """Instances whose next timer is due, locked (a range scan of the timer index; rows

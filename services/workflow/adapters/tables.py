@@ -114,6 +114,19 @@ task_history = Table(
     Column("on_behalf_of", String(64), nullable=True),  # the leader a delegate decided for
 )
 
+# a running instance moved to another version of its process (POST /items/{id}/migrate)
+instance_migrations = Table(
+    "workflow_instance_migrations", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("instance_id", Uuid, nullable=False, index=True),
+    Column("item_id", Uuid, nullable=True, index=True),
+    Column("process_id", String(100), nullable=False),
+    Column("from_version", Integer, nullable=False),
+    Column("to_version", Integer, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("migrated_at", UtcDateTime, nullable=False),
+)
+
 # every accountability case opened, so a repeat offence in the same year is escalated
 cases = Table(
     "workflow_accountability_cases", metadata,

@@ -13,6 +13,7 @@ from services.workflow.adapters.store import ConcurrentUpdate
 from services.workflow.domain.file_types import AttachmentTooLarge, UnsupportedFileType
 from services.workflow.domain.forms import InvalidForm
 from services.workflow.engine.checks import Problem
+from services.workflow.engine.migration import MigrationRefused
 from services.workflow.engine.runner import NotWaiting, ScriptFailed, TaskNotReady, UnknownTask
 
 
@@ -22,6 +23,10 @@ class NotFound(LookupError):
 
 class NoDefinitions(RuntimeError):
     """No process definitions are deployed yet."""
+
+
+class NotDeployed(ValueError):
+    """A definition version that was never deployed (to move an item to)."""
 
 
 class InvalidRegistration(ValueError):
@@ -116,9 +121,9 @@ ERROR_STATUS: dict[type[BaseException], int] = {
     NotFound: 404, UnknownTask: 404,
     TaskNotReady: 409, TaskClosed: 409, NotWaiting: 409, ConcurrentUpdate: 409, ExtensionRefused: 409,
     InvalidForm: 422, InvalidRegistration: 422, IdempotencyKeyReused: 422, RejectedDefinitions: 422, StepFailed: 422,
-    DeadlineInPast: 422, BadDelegation: 422, UnknownParty: 422, NotAssignee: 403, NotLeadUnit: 403,
+    DeadlineInPast: 422, BadDelegation: 422, UnknownParty: 422, NotDeployed: 422, MigrationRefused: 422,
+    NoFilePart: 422, NotAssignee: 403, NotLeadUnit: 403,
     DeploymentTooLarge: 413, AttachmentTooLarge: 413, UnsupportedFileType: 415, UnreadableUpload: 400,
-    NoFilePart: 422,
     NoDefinitions: 503,
 }
 

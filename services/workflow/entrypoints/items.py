@@ -14,7 +14,7 @@ from shared.contracts.base import Comment, OptionalText, Title, UnitId, Username
 from shared.contracts.enums import Cadence, Source, Urgency
 from shared.errors import errors
 from shared.identity import Principal, PrincipalDep, Role, require_roles
-from shared.params import IsoDate
+from shared.params import IsoDate, SmallId
 
 IdempotencyKey = Annotated[str | None, Header(
     alias="Idempotency-Key", min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$",
@@ -62,9 +62,16 @@ class ExtensionBody(BaseModel):
     reason: Annotated[Comment, Field(min_length=1)]
 
 
+class MigrateBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: SmallId | None = Field(None, description="the deployed version to move to; the active one when null")
+    dry_run: bool = Field(True, description="only answer what would change; store nothing")
+
+
 def items_router(service: WorkflowService, delegations: Delegations) -> APIRouter:
     router = APIRouter(tags=["items"])
     office = Depends(require_roles(Role.office))
+    admin = Depends(require_roles(Role.admin))  # those who deploy the definitions
 
     @router.post("/items", status_code=201, dependencies=[office], responses=errors(403, 409, 422, 503))
     async def register(form: ItemForm, principal: PrincipalDep, response: Response,
@@ -87,6 +94,14 @@ def items_router(service: WorkflowService, delegations: Delegations) -> APIRoute
         """Where the item's process stands: its definition version, the BPMN element ids that
         are active and completed (to draw on the diagram), and every completed task."""
         return await service.item_state(item_id, principal)
+
+    @router.post("/items/{item_id}/migrate", dependencies=[admin], responses=errors(403, 404, 409, 422))
+    async def migrate(item_id: uuid.UUID, body: MigrateBody, principal: PrincipalDep) -> dict[str, Any]:
+        """Move the item's running processes to a newer (or another deployed) version, all or
+        none. A dry run (the default) lists what changes: elements added, removed and changed,
+        where each instance is and whether that survives. Refused (422, with the reasons) when
+        an element an instance is at or has passed is removed or changes type."""
+        return await service.migrate_item(item_id, body.version, dry_run=body.dry_run, actor=principal.username)
 
     @router.post("/items/{item_id}/extension-request", status_code=202, responses=errors(403, 404, 409, 422))
     async def extension(item_id: uuid.UUID, body: ExtensionBody, principal: PrincipalDep) -> dict[str, Any]:
