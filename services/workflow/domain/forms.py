@@ -11,8 +11,8 @@ The schema is shown with the task in ``GET /tasks``.
 from __future__ import annotations
 
 import json
+import keyword
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +30,7 @@ FORMS_DIR = Path(os.environ.get("DUBAN_FORMS_DIR") or (
 """Where the platform's forms are read from (``DUBAN_FORMS_DIR`` overrides)."""
 FORMS_PREFIX = "forms/"  # a version's form files, among its BPMN files
 SUFFIXES = {".schema.json": ".uischema.json", "-schema.json": "-uischema.json"}  # ours, SpiffArena's
-NAME = re.compile(r"[\w\-]{1,40}")  # a form's name is its tasks' kind (stored with each open task)
+MAX_NAME = 40  # a form's name is its tasks' kind, stored with each open task
 _FORMATS = FormatChecker(["date", "email", "uuid"])  # date-time would need an extra package
 _FORMATS.checks(ATTACHMENT_FORMAT)(is_attachment_id)  # an uploaded file's id (attachment_refs.py)
 
@@ -144,8 +144,9 @@ def load_forms(files: Mapping[str, bytes]) -> dict[str, Form]:
         name = form_name(file_name)
         if name is None:
             continue
-        if not NAME.fullmatch(name):
-            raise BadFormFile(f"{file_name}: a form's name is at most 40 letters, digits, '_' or '-'")
+        if not (name.isidentifier() and not keyword.iskeyword(name) and len(name) <= MAX_NAME):
+            raise BadFormFile(f"{file_name}: a form's name is at most {MAX_NAME} letters, digits or '_', not "
+                              "starting with a digit (its data lands under it: leader_comment[\"comment\"])")
         if name in found:
             raise BadFormFile(f"{file_name}: a second file for form '{name}'")
         try:

@@ -87,9 +87,8 @@ def check_files(paths: list[Path]) -> list[Problem]:
 def check_documents(docs: dict[str, bytes]) -> list[Problem]:
     """Checks BPMN documents (name -> XML bytes) and forms (``forms/<file>`` -> JSON) together;
     no problems means all can be deployed. A set without forms uses the platform's."""
-    bpmn_docs, form_files = split_documents(docs)
+    docs, form_files = split_documents(docs)
     forms, problems = _forms(form_files)
-    docs = bpmn_docs
     parser = make_parser()
     trees: dict[str, etree._Element] = {}
     loaded: set[str] = set()
