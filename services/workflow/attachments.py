@@ -23,6 +23,7 @@ from services.workflow.domain.refusals import NotFound
 from shared.clock import Clock
 from shared.identity import Principal
 from shared.storage.database import reading
+from shared.visibility import sees_item
 
 
 @dataclass
@@ -64,6 +65,14 @@ class Attachments:
         if row is None or not may_download(principal, row, units):
             raise NotFound(f"attachment {attachment_id} not found")
         return row
+
+    async def of_item(self, item_id: uuid.UUID, principal: Principal) -> list[dict[str, Any]]:
+        """The item's files, for those who see the item (``NotFound`` otherwise)."""
+        async with reading(self.db) as connection:
+            item = await queries.item_parties(connection, item_id)
+            if item is None or not sees_item(principal, [item.lead_unit, *item.co_units]):
+                raise NotFound(f"item {item_id} not found")
+            return await attachment_rows.of_item(connection, item_id)
 
     async def download(self, attachment_id: uuid.UUID, principal: Principal) -> tuple[Any, AsyncIterator[bytes]]:
         """The row and the bytes of an attachment the caller may download."""

@@ -78,6 +78,12 @@ async def test_a_report_carries_a_file_another_unit_cannot_download(app: Any, tm
 
         state = (await client.get(f"/items/{item_id}/state", headers=auth("office"))).json()
         assert state["history"][-1]["data"]["attachments"] == [attachment["id"]]
+        listed = await client.get(f"/items/{item_id}/attachments", headers=auth("tiedong-liaison"))
+        assert listed.status_code == 200
+        [entry] = listed.json()["items"]
+        assert {k: entry[k] for k in attachment} == attachment
+        assert (entry["uploaded_by"], entry["uploader_unit"], entry["task_id"]) == ("zjj-liaison", "zjj", report["id"])
+        assert (await client.get(f"/items/{item_id}/attachments", headers=auth("tiexi-liaison"))).status_code == 404
         [stored] = stored_files(tmp_path / "attachments")
         assert stored.read_bytes() == PDF and "验收" not in str(stored)  # a random key, not the name
 

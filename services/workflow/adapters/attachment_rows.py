@@ -28,6 +28,14 @@ async def record(connection: AsyncConnection, **values: Any) -> None:
     await connection.execute(insert(t).values(**values))
 
 
+async def of_item(connection: AsyncConnection, item_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The files the item's forms name, in the order they were bound, with who uploaded them
+    and the task whose form named them."""
+    rows = (await connection.execute(select(t).where(t.c.item_id == item_id).order_by(t.c.bound_at, t.c.name))).all()
+    return [{**view(r._mapping), "uploaded_by": r.uploaded_by, "uploader_unit": r.uploader_unit,
+             "uploaded_at": r.uploaded_at, "task_id": r.task_id, "bound_at": r.bound_at} for r in rows]
+
+
 async def find(connection: AsyncConnection, attachment_id: uuid.UUID) -> Any:
     return (await connection.execute(select(t).where(t.c.id == attachment_id))).first()
 

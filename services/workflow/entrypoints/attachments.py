@@ -43,6 +43,13 @@ def attachments_router(attachments: Attachments) -> APIRouter:
         assert part.name is not None
         return await attachments.upload(part.name, part.chunks(), principal)
 
+    @router.get("/items/{item_id}/attachments", responses=errors(404))
+    async def of_item(item_id: uuid.UUID, principal: PrincipalDep) -> dict[str, Any]:
+        """The files the item's reports, revisits and explanations carry (404 for an item the caller
+        may not see)."""
+        found = await attachments.of_item(item_id, principal)
+        return {"items": found, "total": len(found)}
+
     @router.get("/attachments/{attachment_id}/meta", responses=errors(404))
     async def meta(attachment_id: uuid.UUID, principal: PrincipalDep) -> dict[str, Any]:
         """The attachment's name, size, SHA-256 and media type (404 for one the caller may not see)."""
