@@ -93,8 +93,10 @@ def test_missing_kind() -> None:
     only(problems_of((KIND, "")), "Task_sign", "names no form")
 
 
-def test_missing_assignee() -> None:
-    only(problems_of((ASSIGNEE, "")), "Task_sign", "no 'assignee' property")
+def test_a_task_without_an_assignee_is_its_lanes() -> None:
+    assert problems_of((ASSIGNEE, "")) == []  # in the lane 责任单位: the lead unit's liaison
+    only(problems_of((ASSIGNEE, ""), ('name="责任单位"', 'name="外单位"')), "Task_sign",
+         "no 'assignee' property, and its lane (外单位) is none of 督察室, 领导")
 
 
 @pytest.mark.parametrize("value", ["role:mayor", "unit:lead_unit:boss", "unit:1unit:head", "lead_unit", "leader:1x",

@@ -137,9 +137,9 @@ def test_a_version_checks_its_own_forms() -> None:
         ("forms/sign.schema.json", "not valid JSON")]
     problems = check_documents(_with_forms(**{"head_signature.schema.json": b'{"type": "object"}',
                                               "x" * 41 + ".schema.json": b'{"type": "object"}',
-                                              "my-form-schema.json": b'{"type": "object"}'}))
-    assert [p.file for p in problems] == ["forms/my-form-schema.json", "forms/" + "x" * 41 + ".schema.json"]
-    assert all("at most 40 letters, digits or '_'" in p.message for p in problems)
+                                              "2nd-form-schema.json": b'{"type": "object"}'}))
+    assert [p.file for p in problems] == ["forms/2nd-form-schema.json", "forms/" + "x" * 41 + ".schema.json"]
+    assert all("at most 40 letters, digits, '_' or '-'" in p.message for p in problems)
 
 
 def test_a_task_names_its_form_as_spiffarena_does() -> None:

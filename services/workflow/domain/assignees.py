@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from shared.identity import Principal, Role
+
+LANE_ASSIGNEES = {
+    "督察室": "role:office", "领导": "role:leader", "分管领导": "leader:leader", "秘书长": "role:secretary_general",
+    "责任单位": "unit:lead_unit:liaison", "责任单位主要负责人": "unit:lead_unit:head",
+}
+"""The assignee of a user task without an ``assignee`` property, by the name of its lane (a file
+drawn in SpiffArena or bpmn.io names who acts by its lanes)."""
+
+
+def task_assignee(properties: Mapping[str, str], lane: str | None) -> str | None:
+    """The task's ``assignee`` property, else its lane's (None: neither names one)."""
+    return properties.get("assignee") or LANE_ASSIGNEES.get((lane or "").strip())
 
 
 def is_assignee(principal: Principal, task: dict[str, Any], acting_for: Collection[str] = ()) -> bool:

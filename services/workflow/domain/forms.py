@@ -116,10 +116,11 @@ def parse_form(name: str, schema_text: bytes | str, ui_text: bytes | str | None 
 
 def form_name(file_name: str) -> str | None:
     """The form a schema file holds (``report.schema.json`` or SpiffArena's ``report-schema.json``:
-    ``report``); None for a file that is no form schema (a UI schema, say)."""
+    ``report``; ``leader-comment-schema.json``: ``leader_comment``, a name conditions can read);
+    None for a file that is no form schema (a UI schema, say)."""
     for suffix in SUFFIXES:
         if file_name.endswith(suffix) and not file_name.endswith(SUFFIXES[suffix]):
-            return file_name[: -len(suffix)]
+            return file_name[: -len(suffix)].replace("-", "_")
     return None
 
 
@@ -145,8 +146,9 @@ def load_forms(files: Mapping[str, bytes]) -> dict[str, Form]:
         if name is None:
             continue
         if not (name.isidentifier() and not keyword.iskeyword(name) and len(name) <= MAX_NAME):
-            raise BadFormFile(f"{file_name}: a form's name is at most {MAX_NAME} letters, digits or '_', not "
-                              "starting with a digit (its data lands under it: leader_comment[\"comment\"])")
+            raise BadFormFile(f"{file_name}: a form's name is at most {MAX_NAME} letters, digits, '_' or '-' (read "
+                              "as '_'), not starting with a digit (its data lands under it: "
+                              "leader_comment[\"comment\"])")
         if name in found:
             raise BadFormFile(f"{file_name}: a second file for form '{name}'")
         try:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from services.workflow.domain.assignees import LANE_ASSIGNEES, task_assignee
 from services.workflow.domain.forms import (
     FORMS_PREFIX,
     BadFormFile,
@@ -191,8 +192,11 @@ def _rule_problems(name: str, root, processes: dict, broken: set[str], forms: di
         ident = node.get("id") if isinstance(node.tag, str) else None
         if ident and (ident in RESERVED_IDS or ident.endswith(RESERVED_SUFFIXES)):
             report(node, f"id '{ident}' is reserved: SpiffWorkflow uses it for an internal task (rename it)")
+    lanes = {ref.text.strip(): lane.get("name") for lane in root.iterfind(".//bpmn:lane", NS)
+             for ref in lane.iterfind("bpmn:flowNodeRef", NS) if ref.text}
     for task in root.iterfind(".//bpmn:userTask", NS):
-        _check_user_task(task, report, forms)
+        lane = next((lanes[n.get("id")] for n in (task, *task.iterancestors()) if n.get("id") in lanes), None)
+        _check_user_task(task, report, forms, lane)
     for process in root.iterfind("bpmn:process", NS):
         _check_form_fields(process, report, forms)
     for timer in root.iterfind(".//bpmn:timerEventDefinition", NS):
@@ -222,9 +226,9 @@ def _properties(task) -> dict[str, str]:
             task.iterfind("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)}
 
 
-def _check_user_task(task, report, forms: dict[str, Form]) -> None:
+def _check_user_task(task, report, forms: dict[str, Form], lane: str | None) -> None:
     props = _properties(task)
-    form, ui_file, assignee, due = (task_form(props), props.get("formUiSchemaFilename"), props.get("assignee"),
+    form, ui_file, assignee, due = (task_form(props), props.get("formUiSchemaFilename"), task_assignee(props, lane),
                                     props.get("due"))
     if form is None:
         report(task, "user task names no form: set its 'formJsonSchemaFilename' property (or 'kind')")
@@ -241,7 +245,8 @@ def _check_user_task(task, report, forms: dict[str, Form]) -> None:
             report(task, f"user task's formUiSchemaFilename '{ui_file}' is not among the forms")
     match = ASSIGNEE.fullmatch(assignee or "")
     if assignee is None:
-        report(task, "user task has no 'assignee' property")
+        report(task, f"user task has no 'assignee' property, and its lane ({lane or 'none'}) is none of "
+                     f"{', '.join(LANE_ASSIGNEES)}")
     elif match is None or any(v is not None and not _is_name(v) for v in (match.group(2), match.group(4))):
         report(task, f"user task assignee '{assignee}' is not role:office|leader|secretary_general, "
                      "unit:<variable>:liaison|head or leader:<variable>")

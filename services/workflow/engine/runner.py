@@ -22,6 +22,7 @@ from SpiffWorkflow.exceptions import TaskNotFoundException, WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
+from services.workflow.domain.assignees import task_assignee
 from services.workflow.domain.forms import task_form
 from services.workflow.engine.definitions import SERIALIZER, Definitions
 from services.workflow.engine.sandbox import ScriptError
@@ -177,7 +178,7 @@ class Run:
         due_var = props.get("due")
         return UserTask(
             id=task.id, bpmn_id=task.task_spec.bpmn_id, name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
-            process=task.workflow.spec.name, kind=task_form(props) or "", assignee=props.get("assignee", ""),
+            process=task.workflow.spec.name, kind=task_form(props) or "", assignee=task_assignee(props, task.task_spec.lane) or "",
             due=task.data.get(due_var) if due_var else None, data=task.data,
         )
 
