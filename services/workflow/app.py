@@ -34,6 +34,7 @@ from shared.web import service_app
 
 log = logging.getLogger("duban.workflow")
 SWEEP_BATCH = 200
+UNBOUND_SWEEP_SECONDS = 3600.0  # how often uploads no form named are looked for (and when the clock jumps)
 MULTIPART_OVERHEAD = 64 * 1024  # an upload's body: the file and its part headers and boundaries
 
 
@@ -83,6 +84,18 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
             if not full_batch:  # more may be due at once only when the batch was full
                 await first_of(stop, moved, timeout=settings.timer_sweep_seconds)
 
+    async def drop_unbound_attachments(stop: asyncio.Event) -> None:
+        moved = runtime.clock.moves()
+        while not stop.is_set():
+            moved.clear()
+            try:
+                full_batch = await attachments.drop_unbound(SWEEP_BATCH) == SWEEP_BATCH
+            except Exception:
+                log.exception("dropping unnamed attachments failed; retrying")
+                full_batch = False
+            if not full_batch:
+                await first_of(stop, moved, timeout=UNBOUND_SWEEP_SECONDS)
+
     async def open_accountability(message: Message) -> None:
         assert isinstance(message, OpenAccountability)
         if runtime.directory.unit(message.unit) is None:
@@ -91,7 +104,7 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
 
     runtime.consume("workflow-open-accountability", CMD_OPEN_ACCOUNTABILITY, open_accountability)
     runtime.startup += [attachments.blobs.ready, install_workflows]
-    runtime.background += [relay.run, sweep_timers] if settings.timer_sweep else [relay.run]
+    runtime.background += [relay.run, sweep_timers, drop_unbound_attachments] if settings.timer_sweep else [relay.run]
     app = service_app(
         runtime,
         title="Duban workflow service (督办流程服务)",

@@ -7,7 +7,9 @@ failed or refused upload leaves neither row nor blob.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import logging
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
@@ -24,6 +26,9 @@ from shared.clock import Clock
 from shared.identity import Principal
 from shared.storage.database import reading
 from shared.visibility import sees_item
+
+UNBOUND_KEPT = dt.timedelta(days=7)  # an upload no form names within this is dropped
+log = logging.getLogger("duban.workflow")
 
 
 @dataclass
@@ -55,6 +60,20 @@ class Attachments:
             await self.blobs.delete(key)
             raise
         return attachment_rows.view(values)
+
+    async def drop_unbound(self, limit: int = 100) -> int:
+        """Delete files uploaded more than ``UNBOUND_KEPT`` ago that no form named (the rows first,
+        so a file is never named without its bytes; a blob left by a failed delete only takes room)."""
+        async with self.db.begin() as connection:
+            keys = await attachment_rows.drop_unbound(connection, self.clock.now() - UNBOUND_KEPT, limit)
+        for key in keys:
+            try:
+                await self.blobs.delete(key)
+            except Exception:
+                log.warning("an unnamed attachment's file could not be deleted", extra={"key": key}, exc_info=True)
+        if keys:
+            log.info("unnamed attachments dropped", extra={"count": len(keys)})
+        return len(keys)
 
     async def meta(self, attachment_id: uuid.UUID, principal: Principal) -> Any:
         """The attachment's row, if the caller may download it (``NotFound`` otherwise)."""

@@ -4,6 +4,7 @@ unit cannot. Uploads are streamed: past the limit is 413, an executable 415."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import uuid
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from sqlalchemy import func, select
 
 from services.workflow.adapters import tables
 from services.workflow.entrypoints.attachments import content_disposition
+from shared.clock import SettableClock
 from tests.support.object_store import ACCESS_KEY, REGION, SECRET_KEY, s3_server
 from tests.support.services import REPO, auth, serving
 from tests.support.workflow_client import ITEM, complete, do, the_task
@@ -164,6 +166,25 @@ async def test_a_form_names_only_its_unit_s_free_attachments(app: Any) -> None:
                   if t["kind"] == "report" and t["item_id"] != item_id][0]
         taken = await complete(client, "zjj-liaison", second, {**form, "attachments": [own]})
         assert taken.status_code == 422 and "another task" in taken.json()["detail"][0]["msg"]
+
+
+async def test_an_upload_no_form_names_is_dropped_after_a_week(app: Any, clock: SettableClock,
+                                                                tmp_path: Path) -> None:
+    async with serving(app) as client:
+        _, report = await to_report(client)
+        named, unnamed = [(await upload(client, "zjj-liaison", PDF, name=f"{n}.pdf")).json() for n in ("甲", "乙")]
+        answer = await complete(client, "zjj-liaison", report, {"report_type": "progress", "content": "进展",
+                                                                "attachments": [named["id"]]})
+        assert answer.status_code == 200, answer.text
+        assert len(stored_files(tmp_path / "attachments")) == 2
+        clock.advance(dt.timedelta(days=6))
+        assert await app.state.attachments.drop_unbound() == 0  # still within the week
+        clock.advance(dt.timedelta(days=2))
+        assert await app.state.attachments.drop_unbound() == 1
+        assert (await client.get(f"/attachments/{unnamed['id']}", headers=auth("zjj-liaison"))).status_code == 404
+        assert (await client.get(f"/attachments/{named['id']}", headers=auth("zjj-liaison"))).content == PDF
+        assert len(stored_files(tmp_path / "attachments")) == 1
+        assert await app.state.attachments.drop_unbound() == 0
 
 
 async def test_in_production_the_files_are_in_an_s3_bucket(make_workflow_app: Callable[..., Any],

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.workflow.adapters import tables
@@ -34,6 +34,17 @@ async def of_item(connection: AsyncConnection, item_id: uuid.UUID) -> list[dict[
     rows = (await connection.execute(select(t).where(t.c.item_id == item_id).order_by(t.c.bound_at, t.c.name))).all()
     return [{**view(r._mapping), "uploaded_by": r.uploaded_by, "uploader_unit": r.uploader_unit,
              "uploaded_at": r.uploaded_at, "task_id": r.task_id, "bound_at": r.bound_at} for r in rows]
+
+
+async def drop_unbound(connection: AsyncConnection, uploaded_before: dt.datetime, limit: int) -> list[str]:
+    """Delete up to ``limit`` rows of files no form named that were uploaded before the time;
+    their storage keys. A form that names one meanwhile keeps it (its row is bound, not deleted)."""
+    ids = (await connection.execute(select(t.c.id).where(t.c.bound_at.is_(None), t.c.uploaded_at < uploaded_before)
+                                    .order_by(t.c.uploaded_at).limit(limit))).scalars().all()
+    if not ids:
+        return []
+    return list((await connection.execute(delete(t).where(t.c.id.in_(ids), t.c.bound_at.is_(None))
+                                          .returning(t.c.storage_key))).scalars())
 
 
 async def find(connection: AsyncConnection, attachment_id: uuid.UUID) -> Any:
