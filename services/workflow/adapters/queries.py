@@ -79,8 +79,8 @@ async def was_completed(connection: AsyncConnection, task_id: uuid.UUID) -> bool
 
 
 async def tasks_for(db: AsyncEngine, principal: Principal, acting: Collection[str] = ()) -> list[dict[str, Any]]:
-    """The caller's ready tasks (rows with their version): their role's (and unit's) tasks that name no user, and the
-    tasks named for them or for a leader they act for."""
+    """The caller's ready tasks (rows, with their instance's version): their role's (and
+    unit's) tasks that name no user, and the tasks named for them or for a leader they act for."""
     t = tables.open_tasks
     roles = [str(r) for r in principal.roles] + (["secretary_general"] if principal.secretary_general else [])
     by_role = and_(t.c.assignee_user.is_(None), t.c.assignee_role.in_(roles),
