@@ -89,7 +89,7 @@ class UserTask:
     bpmn_id: str
     name: str
     process: str
-    kind: str
+    kind: str  # the name of its form (its data lands under it)
     assignee: str
     due: str | None
     data: dict[str, Any]
@@ -178,7 +178,8 @@ class Run:
         due_var = props.get("due")
         return UserTask(
             id=task.id, bpmn_id=task.task_spec.bpmn_id, name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
-            process=task.workflow.spec.name, kind=task_form(props) or "", assignee=task_assignee(props, task.task_spec.lane) or "",
+            process=task.workflow.spec.name, kind=task_form(props) or "",
+            assignee=task_assignee(props, task.task_spec.lane) or "",
             due=task.data.get(due_var) if due_var else None, data=task.data,
         )
 
