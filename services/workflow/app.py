@@ -26,8 +26,8 @@ from services.workflow.entrypoints.items import items_router
 from services.workflow.entrypoints.units import units_router
 from services.workflow.service import build_service
 from shared.contracts.base import Message
-from shared.contracts.commands import OpenAccountability
-from shared.contracts.subjects import CMD_OPEN_ACCOUNTABILITY
+from shared.contracts.commands import ApproveBulletin, OpenAccountability
+from shared.contracts.subjects import CMD_APPROVE_BULLETIN, CMD_OPEN_ACCOUNTABILITY
 from shared.runtime import BackgroundTask, Runtime, build_runtime
 from shared.storage.outbox import OutboxRelay, RelayThread
 from shared.waiting import first_of
@@ -101,7 +101,12 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
             raise ValueError(f"unknown unit {message.unit!r}")  # retried, then dead-lettered
         await service.open_accountability(message)
 
+    async def approve_bulletin(message: Message) -> None:
+        assert isinstance(message, ApproveBulletin)
+        await service.approve_bulletin(message)  # an unknown leader is retried, then dead-lettered
+
     runtime.consume("workflow-open-accountability", CMD_OPEN_ACCOUNTABILITY, open_accountability)
+    runtime.consume("workflow-approve-bulletin", CMD_APPROVE_BULLETIN, approve_bulletin)
     runtime.startup += [attachments.blobs.ready, install_workflows]
     runtime.background += [relay.run, sweep_timers, drop_unbound_attachments] if settings.timer_sweep else [relay.run]
     app = service_app(

@@ -39,7 +39,7 @@ from services.workflow.unit_of_work import UnitOfWork
 from services.workflow.versions import Versions
 from shared.calendar import WorkingCalendar
 from shared.clock import Clock, today_in_china
-from shared.contracts.commands import OpenAccountability
+from shared.contracts.commands import ApproveBulletin, OpenAccountability
 from shared.contracts.events import ItemRegistered
 from shared.identity import OrgDirectory, Principal, Role
 from shared.storage.database import reading
@@ -231,6 +231,22 @@ class WorkflowService:
             await tx.start("accountability", {"case_unit": command.unit, "case_trigger": "bulletin",
                                               "bulletin_id": str(command.bulletin_id), "case_reason": command.reason},
                            item_id=None)
+        return True
+
+    async def approve_bulletin(self, command: ApproveBulletin) -> bool:
+        """A bulletin draft goes through its approval process (``bulletin_approval.bpmn``: the
+        office's remarks, the leader's decision). Applied once (inbox); False when it was already."""
+        if command.leader is not None:
+            user = self.directory.user(command.leader)
+            if user is None or not user.has_role(Role.leader):
+                raise UnknownParty(f"leader {command.leader!r} is not a leader")
+        async with self.uow.begin("start", command.actor) as tx:
+            if not await record_once(tx.connection, tables.inbox, command, self.clock.now()):
+                return False
+            await tx.start("bulletin_approval", {
+                "bulletin_id": str(command.bulletin_id), "bulletin_kind": command.bulletin_kind.value,
+                "number": command.number, "title": command.title, "period_start": command.period_start.isoformat(),
+                "period_end": command.period_end.isoformat(), "leader": command.leader}, item_id=None)
         return True
 
     # -- reads ----------------------------------------------------------------------------------

@@ -54,7 +54,7 @@ class Durable:
 # The durable consumers of each service (grep `runtime.consume(`): a service may create,
 # read and pull from these only. Adding a consumer means adding it here.
 DURABLES: Mapping[str, tuple[Durable, ...]] = {
-    "workflow": (Durable("workflow-open-accountability", "commands"),),
+    "workflow": (Durable("workflow-open-accountability", "commands"), Durable("workflow-approve-bulletin", "commands")),
     "ledger": (Durable("ledger", "events"),),
     "notification": (Durable("notification", "events"), Durable("notification-send", "commands")),
     "reporting": (Durable("reporting", "events"),),

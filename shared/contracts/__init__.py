@@ -7,7 +7,7 @@ receives with ``decode`` (``parse_message`` reads bytes without the producer che
 
 from shared.contracts import enums, subjects
 from shared.contracts.base import Command, Event, ItemEvent, Message
-from shared.contracts.commands import GenerateBulletin, OpenAccountability, SendNotification
+from shared.contracts.commands import ApproveBulletin, GenerateBulletin, OpenAccountability, SendNotification
 from shared.contracts.enums import (
     AccountabilityTrigger,
     BulletinKind,
@@ -27,7 +27,9 @@ from shared.contracts.events import (
     AccountabilityEvent,
     AccountabilityMeasureDecided,
     AccountabilityOpened,
+    BulletinApproved,
     BulletinPublished,
+    BulletinReturned,
     DeadlineOverdue,
     DeadlineReminder,
     ExtensionDecided,
@@ -74,9 +76,10 @@ __all__ = [
     "ItemClosed", "ItemReopened", "ItemProgressed", "ReportSubmitted", "ReportReturned", "ReportAccepted",
     "DeadlineReminder", "DeadlineOverdue", "ExtensionRequested", "ExtensionDecided",
     "RevisitCompleted", "AccountabilityOpened", "AccountabilityMeasureDecided",
-    "AccountabilityClosed", "TaskCreated", "TaskCompleted", "BulletinPublished",
+    "AccountabilityClosed", "TaskCreated", "TaskCompleted", "BulletinPublished", "BulletinApproved",
+    "BulletinReturned",
     # commands
-    "OpenAccountability", "SendNotification", "GenerateBulletin",
+    "OpenAccountability", "ApproveBulletin", "SendNotification", "GenerateBulletin",
     # enums
     "AccountabilityTrigger", "BulletinKind", "Cadence", "DeadlineKind", "Decision",
     "ItemStatus", "Measure", "ReportType", "ReviewDecision", "RevisitMethod", "Source",

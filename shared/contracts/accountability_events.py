@@ -97,3 +97,24 @@ class BulletinPublished(Event):
         if both:
             raise ValueError(f"units both praised and criticised: {', '.join(both)}")
         return self
+
+
+class BulletinApproved(Event):
+    """The leader approved a bulletin draft (its approval process, ``bulletin_approval.bpmn``):
+    the reporting service publishes it, with the office's ``remarks`` (按语)."""
+
+    subject = subjects.BULLETIN_APPROVED
+
+    bulletin_id: UUID
+    remarks: OptionalText = ""
+    comment: Comment = ""
+
+
+class BulletinReturned(Event):
+    """The leader sent a bulletin draft back to the office with ``comment``; the office edits
+    its remarks (and the reporting service its lists) and submits it again."""
+
+    subject = subjects.BULLETIN_RETURNED
+
+    bulletin_id: UUID
+    comment: Comment = ""

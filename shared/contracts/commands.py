@@ -40,6 +40,27 @@ class OpenAccountability(Command):
         return self
 
 
+class ApproveBulletin(Command):
+    """Ask the workflow service to run a bulletin draft through its approval process (the office
+    writes its remarks, the leader approves or returns it); once per command."""
+
+    subject = subjects.CMD_APPROVE_BULLETIN
+    producers = frozenset({"reporting"})
+
+    bulletin_id: UUID
+    bulletin_kind: BulletinKind
+    number: Title
+    title: Title
+    period_start: dt.date
+    period_end: dt.date
+    leader: Username | None = None  # who approves it; None: any leader
+
+    @model_validator(mode="after")
+    def _check(self) -> ApproveBulletin:
+        check_period(self.period_start, self.period_end)
+        return self
+
+
 class SendNotification(Command):
     """Ask the notification service to send a free message to users (by username)."""
 
@@ -73,4 +94,5 @@ class GenerateBulletin(Command):
         return self
 
 
-ALL_COMMANDS: tuple[type[Command], ...] = (OpenAccountability, SendNotification, GenerateBulletin)
+ALL_COMMANDS: tuple[type[Command], ...] = (OpenAccountability, ApproveBulletin, SendNotification,
+                                              GenerateBulletin)

@@ -114,9 +114,9 @@ class DeadlineKind(LabelledEnum):
 
 
 class TaskKind(LabelledEnum):
-    """The kinds of user task a BPMN file may declare (workflows/README.md), with the Chinese
-    name users see. The one list of them: the BPMN check, the forms
-    (services/workflow/domain/forms.py) and the notices read it."""
+    """The platform's own task kinds (the forms of workflows/forms that its BPMN files name),
+    with the Chinese name a notice falls back on when a task event carries none. A designer's
+    new form needs no entry here: its tasks are named by their BPMN name."""
 
     APPROVE_ITEM = "approve_item", "审批立项"
     APPROVE_PLAN = "approve_plan", "审批督查计划"
@@ -128,6 +128,8 @@ class TaskKind(LabelledEnum):
     DECIDE_MEASURE = "decide_measure", "决定问责措施"
     EXPLAIN = "explain", "报告原因和改进措施"
     VERIFY_EXPLANATION = "verify_explanation", "审核原因和改进措施"
+    BULLETIN_REMARKS = "bulletin_remarks", "编写通报按语"
+    APPROVE_BULLETIN = "approve_bulletin", "审批通报"
 
 
 class ItemStatus(LabelledEnum):

@@ -7,7 +7,9 @@ from shared.contracts.accountability_events import (
     AccountabilityEvent,
     AccountabilityMeasureDecided,
     AccountabilityOpened,
+    BulletinApproved,
     BulletinPublished,
+    BulletinReturned,
 )
 from shared.contracts.base import Event, ItemEvent
 from shared.contracts.item_events import (
@@ -55,6 +57,8 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     TaskCreated,
     TaskCompleted,
     BulletinPublished,
+    BulletinApproved,
+    BulletinReturned,
 )
 
 __all__ = [cls.__name__ for cls in ALL_EVENTS] + [

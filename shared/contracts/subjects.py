@@ -41,9 +41,12 @@ ACCOUNTABILITY_CLOSED: Final = "duban.events.accountability.closed"
 TASK_CREATED: Final = "duban.events.task.created"
 TASK_COMPLETED: Final = "duban.events.task.completed"
 BULLETIN_PUBLISHED: Final = "duban.events.bulletin.published"
+BULLETIN_APPROVED: Final = "duban.events.bulletin.approved"
+BULLETIN_RETURNED: Final = "duban.events.bulletin.returned"
 
 # --- commands ---------------------------------------------------------------------------
 CMD_OPEN_ACCOUNTABILITY: Final = "duban.cmd.workflow.open_accountability"
+CMD_APPROVE_BULLETIN: Final = "duban.cmd.workflow.approve_bulletin"
 CMD_SEND_NOTIFICATION: Final = "duban.cmd.notification.send"
 CMD_GENERATE_BULLETIN: Final = "duban.cmd.reporting.generate_bulletin"
 

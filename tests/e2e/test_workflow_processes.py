@@ -4,6 +4,7 @@ accountability cases."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from collections.abc import Callable
@@ -13,11 +14,13 @@ import nats
 import pytest
 
 from shared.bus.topology import Topology
-from shared.contracts.commands import OpenAccountability
+from shared.contracts.base import Command
+from shared.contracts.commands import ApproveBulletin, OpenAccountability
+from shared.contracts.enums import BulletinKind
 from shared.contracts.registry import PRODUCER_HEADER
 from tests.support.eventually import eventually
 from tests.support.services import NOW, REPO, auth, serving
-from tests.support.workflow_client import ITEM, complete, do, stream_messages, stream_subjects
+from tests.support.workflow_client import ITEM, complete, do, stream_messages, stream_subjects, the_task
 
 WORKFLOWS = REPO / "workflows"
 
@@ -129,7 +132,7 @@ async def test_a_deployment_is_checked_and_only_new_items_start_on_it(app: Any) 
         assert (rolled["version"], rolled["active"]) == (1, True)
 
 
-async def publish(nats_url: str, topology: Topology, command: OpenAccountability, *, msg_id: str | None) -> None:
+async def publish(nats_url: str, topology: Topology, command: Command, *, msg_id: str | None) -> None:
     connection = await nats.connect(nats_url)
     headers = {PRODUCER_HEADER: "reporting", **({"Nats-Msg-Id": msg_id} if msg_id else {})}
     await connection.jetstream().publish(topology.subject(command.subject), command.to_json(), headers=headers)
@@ -194,3 +197,40 @@ async def test_a_command_for_an_unknown_unit_is_dead_lettered(app: Any, nats_url
         assert await eventually(dead_letters, lambda n: n == 1) == 1
         assert (await client.get("/tasks", headers=auth("leader"))).json()["total"] == 0
 
+
+
+async def test_a_bulletin_draft_is_approved_after_a_return(app: Any, nats_url: str, topology: Topology) -> None:
+    command = ApproveBulletin(occurred_at=NOW, actor="office", bulletin_id=uuid.uuid4(),
+                              bulletin_kind=BulletinKind.BULLETIN, number="鞍政督通〔2026〕3号", title="2026年11月督查通报", period_start=dt.date(2026, 11, 1),
+                              period_end=dt.date(2026, 11, 30), leader="leader")
+
+    def bulletin_events(messages: list[tuple[str, bytes]]) -> list[tuple[str, dict[str, Any]]]:
+        return [(kind, json.loads(data)) for kind, data in messages if kind.startswith("bulletin.")]
+
+    async with serving(app) as client:
+        await publish(nats_url, topology, command, msg_id=command.msg_id)
+        await publish(nats_url, topology, command, msg_id=None)  # a redelivery: still one approval
+        tasks = await eventually(lambda: client.get("/tasks", headers=auth("office")),
+                                 lambda answer: answer.json()["total"] >= 1)
+        [remarks] = tasks.json()["items"]
+        assert (remarks["kind"], remarks["name"], remarks["item_id"]) == ("bulletin_remarks", "编写通报按语", None)
+        assert remarks["context"]["number"] == "鞍政督通〔2026〕3号" and remarks["context"]["returned_comment"] is None
+        assert remarks["form_ui"] == {"remarks": {"ui:widget": "textarea"}}
+        await do(client, "office", "bulletin_remarks", {"remarks": "各单位要对照通报问题抓好整改"})
+        assert (await client.get("/tasks", headers=auth("mayor"))).json()["total"] == 0  # the named leader's
+        approve = await the_task(client, "leader", "approve_bulletin")
+        refused = await complete(client, "leader", approve, {"decision": "return"})
+        assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["data", "comment"]
+        await do(client, "leader", "approve_bulletin", {"decision": "return", "comment": "按语再精炼"})
+        again = await the_task(client, "office", "bulletin_remarks")
+        assert again["context"]["returned_comment"] == "按语再精炼"
+        await do(client, "office", "bulletin_remarks", {"remarks": "请各单位对照问题整改"})
+        await do(client, "leader", "approve_bulletin", {"decision": "approve", "comment": "同意印发"})
+
+        found = await eventually(lambda: stream_messages(nats_url, topology),
+                                 lambda got: len(bulletin_events(got)) == 2)
+        bulletin = str(command.bulletin_id)
+        assert [(kind, e["bulletin_id"], e.get("remarks"), e["comment"]) for kind, e in bulletin_events(found)] == [
+            ("bulletin.returned", bulletin, None, "按语再精炼"),
+            ("bulletin.approved", bulletin, "请各单位对照问题整改", "同意印发")]
+        assert (await client.get("/tasks", headers=auth("office"))).json()["total"] == 0

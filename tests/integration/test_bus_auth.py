@@ -14,6 +14,7 @@ import datetime as dt
 import ipaddress
 import ssl
 import subprocess
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,9 +46,15 @@ from shared.bus.embedded import EmbeddedNats, nats_server_binary
 from shared.bus.topology import Topology, ensure_streams
 from shared.clock import CHINA, SharedClock
 from shared.contracts.base import Message
-from shared.contracts.commands import OpenAccountability, SendNotification
+from shared.contracts.commands import ApproveBulletin, OpenAccountability, SendNotification
+from shared.contracts.enums import BulletinKind
 from shared.contracts.registry import PRODUCER_HEADER
-from shared.contracts.subjects import CMD_OPEN_ACCOUNTABILITY, CMD_SEND_NOTIFICATION, EVENTS_WILDCARD
+from shared.contracts.subjects import (
+    CMD_APPROVE_BULLETIN,
+    CMD_OPEN_ACCOUNTABILITY,
+    CMD_SEND_NOTIFICATION,
+    EVENTS_WILDCARD,
+)
 from shared.retry import RetryPolicy
 from shared.settings import CommonSettings
 from tests.support import infra
@@ -59,7 +66,8 @@ from tests.support.workflow_client import ITEM
 PASSWORDS = {user: f"{user}-secret-{n}" for n, user in enumerate(USERS)}
 REFUSED = (nats.errors.NoRespondersError, TimeoutError)  # nats-py's TimeoutError is one
 # the filter subject of each durable (services/*/app.py) and who produces what arrives there
-FILTERS = {"workflow-open-accountability": CMD_OPEN_ACCOUNTABILITY, "notification-send": CMD_SEND_NOTIFICATION}
+FILTERS = {"workflow-open-accountability": CMD_OPEN_ACCOUNTABILITY, "workflow-approve-bulletin": CMD_APPROVE_BULLETIN,
+           "notification-send": CMD_SEND_NOTIFICATION}
 
 
 @dataclass
@@ -117,6 +125,11 @@ def command_for(durable: str) -> tuple[str, Message]:
     if FILTERS.get(durable) == CMD_OPEN_ACCOUNTABILITY:
         return "reporting", OpenAccountability(occurred_at=at, actor="system", unit="zjj", reason="通报批评",
                                                item_id=ItemStory().item_id)
+    if FILTERS.get(durable) == CMD_APPROVE_BULLETIN:
+        return "reporting", ApproveBulletin(occurred_at=at, actor="system", bulletin_id=uuid.uuid4(),
+                                            bulletin_kind=BulletinKind.BULLETIN, number="鞍政督通〔2026〕3号",
+                                            title="督查通报", period_start=dt.date(2026, 2, 1),
+                                            period_end=dt.date(2026, 2, 28))
     if FILTERS.get(durable) == CMD_SEND_NOTIFICATION:
         return "workflow", SendNotification(occurred_at=at, actor="system", recipients=["office"], title="提醒",
                                             body="请及时处理")

@@ -26,9 +26,12 @@ from shared.contracts import (
     AccountabilityMeasureDecided,
     AccountabilityOpened,
     AccountabilityTrigger,
+    ApproveBulletin,
     BadRoot,
+    BulletinApproved,
     BulletinKind,
     BulletinPublished,
+    BulletinReturned,
     Cadence,
     Command,
     DeadlineKind,
@@ -129,8 +132,12 @@ SAMPLES: dict[type[Message], Callable[[], dict[str, Any]]] = {
     BulletinPublished: lambda: dict(bulletin_id=BULLETIN, bulletin_kind=BulletinKind.BULLETIN,
                                     title="2025年第1期督查通报", period_start=D1, period_end=D2,
                                     praised_units=["fgw"], criticised_units=["zjj"]),
+    BulletinApproved: lambda: dict(bulletin_id=BULLETIN, remarks="各单位要对照通报问题抓好整改", comment="同意印发"),
+    BulletinReturned: lambda: dict(bulletin_id=BULLETIN, comment="按语再精炼"),
     OpenAccountability: lambda: dict(unit="zjj", item_id=ITEM, reason="通报批评：推诿扯皮",
                                      bulletin_id=BULLETIN),
+    ApproveBulletin: lambda: dict(bulletin_id=BULLETIN, bulletin_kind=BulletinKind.BULLETIN, number="鞍政督通〔2026〕3号",
+                                  title="2026年11月督查通报", period_start=D1, period_end=D2, leader="leader"),
     SendNotification: lambda: dict(recipients=["wang_wu", "zhao_liu"], title="督办提醒",
                                    body="请于3月6日前报送进展", link="https://duban.example/items/1"),
     GenerateBulletin: lambda: dict(bulletin_kind=BulletinKind.BRIEFING, period_start=D1,
@@ -158,7 +165,7 @@ ALL = pytest.mark.parametrize("model", list(MESSAGES.values()), ids=lambda m: m.
 
 def test_every_registered_model_has_a_sample_and_vice_versa() -> None:
     assert set(SAMPLES) == set(MESSAGES.values())
-    assert len(MESSAGES) == len(EVENTS) + len(COMMANDS) == 25
+    assert len(MESSAGES) == len(EVENTS) + len(COMMANDS) == 28
 
 
 @ALL
@@ -348,6 +355,7 @@ INVALID: list[tuple[type[Message], dict[str, Any], str]] = [
     (AccountabilityClosed, {"outcome": ""}, "outcome"),
     (BulletinPublished, {"period_start": D2, "period_end": D1}, "after"),
     (BulletinPublished, {"praised_units": ["zjj"]}, "both praised and criticised"),
+    (ApproveBulletin, {"period_start": D2, "period_end": D1}, "after"),
     (SendNotification, {"recipients": []}, "recipients"),
     (SendNotification, {"recipients": ["a", "a"]}, "twice"),
     (OpenAccountability, {"item_id": None, "bulletin_id": None}, "item_id or the bulletin_id"),
@@ -435,6 +443,7 @@ def test_every_model_names_the_services_that_produce_it(model: type[Message]) ->
 
 def test_reporting_produces_bulletins_and_its_commands() -> None:
     assert BulletinPublished.producers == GenerateBulletin.producers == OpenAccountability.producers == {"reporting"}
+    assert ApproveBulletin.producers == {"reporting"} and BulletinApproved.producers == {"workflow"}
     assert SendNotification.producers == {"workflow", "reporting"}
 
 
