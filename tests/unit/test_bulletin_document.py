@@ -225,3 +225,9 @@ def test_pdf_on_this_machine_converts_or_says_why_not():
 
 def test_layout_constants_match_the_standard():
     assert gbt9704.LINE_PITCH_TWIPS == 579 and gbt9704.LINES_PER_PAGE == 22 and gbt9704.CHARS_PER_LINE == 28
+
+
+def test_the_image_maps_every_font_the_document_names_to_a_free_stand_in():
+    conf = (Path(__file__).resolve().parents[2] / "deploy" / "fonts" / "65-duban-gov-fonts.conf").read_text()
+    for font in (gbt9704.XIAOBIAOSONG, gbt9704.FANGSONG, gbt9704.HEITI, gbt9704.KAITI, gbt9704.SONGTI):
+        assert f"<string>{font}</string>" in conf or f"<family>{font}</family>" in conf
