@@ -10,7 +10,7 @@ from pathlib import Path
 
 import docx
 import pytest
-from docx.enum.text import WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
 from docx.shared import Emu
 
@@ -140,9 +140,12 @@ def test_the_chart_is_a_png_picture_within_the_text_width(document):
     assert image.content_type == "image/png" and image.blob.startswith(b"\x89PNG")
 
 
-def test_the_footer_numbers_pages_between_em_dashes(document):
-    footer = document.sections[0].footer.paragraphs[0]
+@pytest.mark.parametrize("which, align", [("footer", WD_ALIGN_PARAGRAPH.RIGHT), ("even_page_footer", WD_ALIGN_PARAGRAPH.LEFT)])
+def test_the_footer_numbers_pages_between_em_dashes_odd_right_even_left(document, which, align):
+    assert document.settings.odd_and_even_pages_header_footer
+    footer = getattr(document.sections[0], which).paragraphs[0]
     assert footer.text.startswith("— ") and footer.text.endswith(" —")
+    assert footer.alignment == align
     instructions = [t.text.strip() for t in footer._p.iter(qn("w:instrText"))]
     kinds = [c.get(qn("w:fldCharType")) for c in footer._p.iter(qn("w:fldChar"))]
     assert instructions == ["PAGE"] and kinds == ["begin", "separate", "end"]

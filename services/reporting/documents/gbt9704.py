@@ -81,8 +81,11 @@ def apply_layout(doc: Document) -> None:
     _set_doc_grid(section._sectPr)
     for name in STYLES:
         _define_style(doc, name)
-    section.footer.is_linked_to_previous = False
-    _page_number_footer(section.footer.paragraphs[0], doc.styles["Duban Page Number"])
+    # 单页码居右空一字，双页码居左空一字 (GB/T 9704-2012 7.5)
+    doc.settings.odd_and_even_pages_header_footer = True
+    for footer, align in ((section.footer, WD_ALIGN_PARAGRAPH.RIGHT), (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)):
+        footer.is_linked_to_previous = False
+        _page_number_footer(footer.paragraphs[0], doc.styles["Duban Page Number"], align)
 
 
 def ensure_styles(doc: Document) -> None:
@@ -135,11 +138,16 @@ def _define_style(doc: Document, name: str) -> None:
         fmt.keep_with_next = True
 
 
-def _page_number_footer(paragraph: Paragraph, style) -> None:
-    """— 1 —: the PAGE field between em dashes, 4号 宋体 (GB/T 9704-2012 7.5)."""
+def _page_number_footer(paragraph: Paragraph, style, align: WD_ALIGN_PARAGRAPH) -> None:
+    """— 1 —: the PAGE field between em dashes, 4号 宋体, one character in from the edge."""
     for run in list(paragraph.runs):
         run._r.getparent().remove(run._r)
     paragraph.style = style
+    paragraph.alignment = align
+    if align == WD_ALIGN_PARAGRAPH.RIGHT:
+        paragraph.paragraph_format.right_indent = SIZE_4
+    else:
+        paragraph.paragraph_format.left_indent = SIZE_4
     paragraph.add_run("— ")
     _field(paragraph, "PAGE")
     paragraph.add_run(" —")
