@@ -13,14 +13,10 @@ import io
 from functools import lru_cache
 from pathlib import Path
 
-import matplotlib
+from matplotlib import font_manager
+from matplotlib.figure import Figure  # a bare Figure renders with Agg: no pyplot, no global backend
 
-matplotlib.use("Agg")
-
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from .model import UnitRow  # noqa: E402
+from .model import UnitRow
 
 _SYSTEM_CANDIDATES = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -42,7 +38,6 @@ def cjk_font(path: str | None = None) -> font_manager.FontProperties | None:
         pass
     for candidate in candidates:
         if candidate and Path(candidate).is_file():
-            font_manager.fontManager.addfont(candidate)
             return font_manager.FontProperties(fname=candidate)
     return None
 
