@@ -2,7 +2,7 @@
 
 The font is looked up in this order: an explicit path; a CJK font fontconfig knows
 (fonts-noto-cjk in the image: Noto Sans CJK SC); the Noto Sans CJK SC that the ``mplfonts``
-wheel ships (a pinned dependency, so a fresh virtualenv has it). Without any of them the
+wheel ships (a pinned test dependency: a checkout's virtualenv has it). Without any of them the
 chart still renders, its Chinese labels as empty boxes. mplfonts' SimHei.ttf is never used:
 it is a licensed font.
 """
