@@ -29,6 +29,16 @@ def _clean(clean: Any) -> BeforeValidator:
 FeedbackText = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=VISIBLE), _clean(multi_line)]
 Contact = Annotated[str, StringConstraints(max_length=100), _clean(one_line)]
 OfficeText = Annotated[str, StringConstraints(min_length=1, max_length=2_000, pattern=VISIBLE), _clean(multi_line)]
+
+
+def _a_number(value: Any) -> Any:
+    """JSON's integers only: 4 and 4.0 (a JSON Schema integer), never "4", true or 4.5."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("rating must be an integer from 1 to 5")
+    return value
+
+
+Rating = Annotated[int, Field(ge=1, le=5), BeforeValidator(_a_number)]
 UnitName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\s\x00-\x1f\x7f]+$")]
 
 NOT_LISTED = "没有这个公开督办事项 (no item on the public board has this id)"
@@ -92,7 +102,7 @@ class FeedbackIn(BaseModel):
     """群众评价: a rating of 1-5, a few words and, if one wishes, a way to be reached."""
 
     model_config = ConfigDict(extra="forbid")
-    rating: int = Field(ge=1, le=5, strict=True)
+    rating: Rating
     text: FeedbackText
     contact: Contact | None = Field(None, description="联系方式 (only the office sees it)")
 
