@@ -127,8 +127,8 @@ class FeedbackQuery(BaseModel):
 
 
 def client_of(request: Request) -> str:
-    """The client's address as the server sees it (behind a proxy: run uvicorn with
-    ``--proxy-headers --forwarded-allow-ips`` so the proxy's forwarded address is used)."""
+    """The client's address as uvicorn reports it (``shared/serve.py`` turns on proxy headers:
+    behind a proxy in ``FORWARDED_ALLOW_IPS`` it is the forwarded client's)."""
     return (request.client.host if request.client else "") or "unknown"
 
 
