@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.ledger.domain.projection import Projection
 from services.ledger.domain.state import ItemState
 from services.reporting.adapters import public_store as store
-from services.reporting.domain.public_board import NotOnBoardYet, PublicItemNotFound, item_view
+from services.reporting.domain.public_board import NotOnBoardYet, PublicItemNotFound, Rating, item_view
 from services.reporting.domain.public_feedback import Feedback, FeedbackNotFound, FloodLimit
 from shared.calendar import WorkingCalendar
 from shared.calendar.deadline_rules import reminder_day
@@ -45,7 +45,7 @@ class PublicBoard:
         ids = [s.item_id for s in states]
         texts, ratings = await store.texts(connection, ids), await store.ratings(connection, ids)
         today = today_in_china(self.clock)
-        return [item_view(s, texts.get(s.item_id), ratings.get(s.item_id, store.Rating()), today,
+        return [item_view(s, texts.get(s.item_id), ratings.get(s.item_id, Rating()), today,
                           self._unit_name(s.lead_unit)) for s in states]
 
     async def items(self, *, unit: str | None, statuses: Sequence[str], offset: int,
