@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -30,8 +30,10 @@ ErrorStatus = Mapping[type[BaseException], int]
 
 
 def service_app(runtime: Runtime, *, title: str, description: str, routers: list[APIRouter],
-                error_status: ErrorStatus | None = None, body_limits: Mapping[str, int] | None = None) -> FastAPI:
-    """A FastAPI app whose routes all need a token, except the health probes.
+                error_status: ErrorStatus | None = None, body_limits: Mapping[str, int] | None = None,
+                public_routers: Sequence[APIRouter] = ()) -> FastAPI:
+    """A FastAPI app whose routes all need a token, except the health probes and the routes
+    of ``public_routers`` (declared so, one by one: anyone may call them).
 
     ``error_status`` maps the service's named exceptions to statuses; ``body_limits`` gives a
     path a larger body cap than ``max_body_bytes``.
@@ -47,6 +49,8 @@ def service_app(runtime: Runtime, *, title: str, description: str, routers: list
     app.state.authenticator = runtime.authenticator
     install_error_handlers(app, error_status or {})
     app.include_router(health_router(runtime))
+    for router in public_routers:
+        app.include_router(router)
     secured = [Depends(current_principal)]
     for router in [me_router(), *routers]:
         app.include_router(router, dependencies=secured, responses=errors(401))
@@ -65,7 +69,8 @@ def install_error_handlers(app: FastAPI, statuses: ErrorStatus) -> None:
 
     for kind, status in statuses.items():
         async def refused(request: Request, error: Exception, status: int = status) -> JSONResponse:
-            return JSONResponse({"detail": detail_of(error)}, status_code=status)
+            # an exception may carry headers for its answer (e.g. ``Retry-After`` with a 429)
+            return JSONResponse({"detail": detail_of(error)}, status_code=status, headers=getattr(error, "headers", None))
 
         app.add_exception_handler(kind, refused)
 

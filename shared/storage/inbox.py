@@ -7,7 +7,7 @@ message finds its id already there and changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -68,12 +68,17 @@ async def count(connection: AsyncConnection, table: Table) -> int:
     return (await connection.execute(select(func.count()).select_from(table))).scalar_one()
 
 
+Effect = Callable[[AsyncConnection, Sequence[Message]], Awaitable[None]]
+"""What a service does with the messages new to its inbox, in the same transaction."""
+
+
 class InboxRecorder:
     """A consumer's handlers that record each message once: one message (``__call__``), or a
-    fetched batch in one transaction (``batch``); a redelivered message changes nothing."""
+    fetched batch in one transaction (``batch``); a redelivered message changes nothing.
+    Each of ``effects`` gets the new messages (in order) inside that transaction."""
 
-    def __init__(self, db: AsyncEngine, table: Table, clock: Clock) -> None:
-        self.db, self.table, self.clock = db, table, clock
+    def __init__(self, db: AsyncEngine, table: Table, clock: Clock, effects: Sequence[Effect] = ()) -> None:
+        self.db, self.table, self.clock, self.effects = db, table, clock, tuple(effects)
 
     async def __call__(self, message: Message) -> None:
         await self.batch([message])
@@ -82,4 +87,6 @@ class InboxRecorder:
         if not messages:
             return
         async with self.db.begin() as connection:
-            await record_new(connection, self.table, messages, self.clock.now())
+            fresh = await record_new(connection, self.table, messages, self.clock.now())
+            for effect in self.effects:
+                await effect(connection, fresh)

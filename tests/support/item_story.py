@@ -44,11 +44,12 @@ class ItemStory:
 
     def __init__(self, *, item_id: uuid.UUID | None = None, start: dt.datetime = START, lead: str = "zjj",
                  co: tuple[str, ...] = ("tiedong",), code: str = "督办〔2026〕1号", title: str = "推进老旧小区改造",
-                 source: Source = Source.WORK_REPORT_TARGET, leader: str = "leader", major: bool = False) -> None:
+                 source: Source = Source.WORK_REPORT_TARGET, leader: str = "leader", major: bool = False,
+                 public: bool = False) -> None:
         self.item_id = item_id or uuid.uuid4()
         self.now = start
         self.lead, self.co, self.code, self.title = lead, co, code, title
-        self.source, self.leader, self.major = source, leader, major
+        self.source, self.leader, self.major, self.public = source, leader, major, public
         self.progress = Progress()  # as the workflow service derives it (services/workflow/progress.py)
 
     def with_progress(self, events: list[Message]) -> list[Message]:
@@ -73,7 +74,7 @@ class ItemStory:
     def registered(self, at: dt.datetime | None = None) -> ev.ItemRegistered:
         return ev.ItemRegistered(**self._base(at), code=self.code, title=self.title, source=self.source,
                                  urgency=Urgency.NORMAL, lead_unit=self.lead, co_units=list(self.co),
-                                 leader=self.leader, major=self.major, public=False, livelihood=False,
+                                 leader=self.leader, major=self.major, public=self.public, livelihood=False,
                                  cadence=Cadence.NONE)
 
     def approved(self, due: str = "2026-03-09", at: dt.datetime | None = None) -> ev.ItemApproved:
