@@ -1,6 +1,9 @@
 """Settings of the reporting service (environment prefix ``DUBAN_REPORTING_``, then ``DUBAN_``)."""
 
+from pathlib import Path
 from typing import ClassVar
+
+from pydantic import Field
 
 from shared.settings import ServiceSettings
 
@@ -10,3 +13,12 @@ class ReportingSettings(ServiceSettings):
     port: int = 8004
     # a backlog of events is recorded up to 100 per transaction (shared.bus.consumer.BatchConsumer)
     fetch_batch: int = 100
+    # bulletins (督查通报) and briefs (督查工作简报): the issuing office and how their numbers are
+    # written; {prefix}, {year} and {sequence} (the kind's count in the year, from 1) are filled in
+    office_name: str = "市政府督察室"
+    bulletin_prefix: str = "鞍政督通"
+    bulletin_number: str = Field("{prefix}〔{year}〕{sequence}号", pattern=r"\{sequence\}")
+    brief_prefix: str = "督查工作简报"
+    brief_number: str = Field("{prefix}〔{year}〕第{sequence}期", pattern=r"\{sequence\}")
+    # the praise and criticism rules the office edits (read at start)
+    bulletin_rules_file: Path = Path("deploy/bulletin_rules.yaml")
