@@ -16,7 +16,7 @@ from shared.identity.principal import Principal
 from shared.params import IsoDate
 
 Office = Annotated[Principal, Depends(require_roles(Role.office))]
-UnitId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\s\x00-\x1f\x7f]+$")]
+UnitId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\s\x00-\x1f\x7f-\x9f\ufeff]+$")]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000,
                                           pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+$")]
 FindingKind = Literal["落实不力", "推诿扯皮", "敷衍应付", "弄虚作假", "其他"]
