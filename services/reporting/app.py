@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.reporting.adapters.read_model import ReadModelRecorder
+from services.reporting.adapters.read_model import ReadModelRecorder, fill_from_inbox
 from services.reporting.bulletin_service import BulletinService
 from services.reporting.config import ReportingSettings
 from services.reporting.domain import bulletin as b
@@ -21,6 +21,11 @@ def create_app(settings: ReportingSettings | None = None, deps: Runtime | None =
     config: ReportingSettings = runtime.settings  # type: ignore[assignment]
     rules = parse_rules(config.bulletin_rules_file.read_text(encoding="utf-8"))
     subscribe(runtime, ReadModelRecorder(runtime.db, runtime.clock))
+
+    async def fill() -> None:  # after the migrations, before the consumer runs
+        await fill_from_inbox(runtime.db)
+
+    runtime.startup.append(fill)
     bulletins = BulletinService(runtime.db, runtime.clock, runtime.directory, config, rules)
     app = service_app(
         runtime,

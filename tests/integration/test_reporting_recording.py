@@ -6,12 +6,12 @@ from __future__ import annotations
 from sqlalchemy import event, func, select
 
 from services.reporting.adapters import tables
-from services.reporting.adapters.read_model import ReadModelRecorder
+from services.reporting.adapters.read_model import ReadModelRecorder, fill_from_inbox
 from shared.clock import SettableClock
 from shared.storage.database import create_engine
 from shared.storage.inbox import InboxRecorder
 from shared.storage.migrations import upgrade
-from tests.support.item_story import ItemStory
+from tests.support.item_story import ItemStory, day
 from tests.support.samples import T0, item_registered
 
 
@@ -54,3 +54,20 @@ async def test_the_read_model_applies_each_event_once_with_its_inbox_row(databas
     assert inbox == len(events)
     assert (item["code"], item["status"], item["returned_count"], item["on_time"]) == (story.code, "closed", 1, False)
     assert sorted(facts) == [("accountability.opened", "zjj"), ("deadline.overdue", "zjj"), ("report.returned", "zjj")]
+
+
+async def test_events_recorded_before_the_read_model_existed_fill_it_once(database_url: str) -> None:
+    upgrade(database_url, "reporting")
+    db = create_engine(database_url)
+    story = ItemStory()
+    events = story.life()
+    await InboxRecorder(db, tables.inbox, SettableClock(T0)).batch(events)  # consumed before 0002
+
+    assert await fill_from_inbox(db, page=4) == len(events)
+    assert await fill_from_inbox(db) == 0  # filled: the consumer keeps it from here
+    await ReadModelRecorder(db, SettableClock(T0)).batch(events)  # a redelivery changes nothing
+    async with db.connect() as connection:
+        item = (await connection.execute(select(tables.items))).mappings().one()
+        facts = (await connection.execute(select(func.count()).select_from(tables.facts))).scalar_one()
+    await db.dispose()
+    assert (item["status"], item["closed_on"], item["returned_count"], facts) == ("closed", day("2026-03-12"), 1, 3)

@@ -1,5 +1,8 @@
 """Applying events to the bulletins' read model: the inbox insert, the item rows and the
-facts in one transaction (a batch of one live), so an event applied twice changes nothing."""
+facts in one transaction (a batch of one live), so an event applied twice changes nothing.
+
+A read model that is empty while the inbox is not (a database upgraded to 0002 after it had
+consumed events) is filled from the inbox at start, before the consumer runs."""
 
 from __future__ import annotations
 
@@ -7,13 +10,14 @@ import datetime as dt
 from collections.abc import Sequence
 from uuid import UUID
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, delete, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.reporting.adapters import tables
 from services.reporting.domain.bulletin_items import BulletinItem, Fact, apply, item_id_of
 from shared.clock import Clock
 from shared.contracts.base import Message
+from shared.contracts.registry import parse_message
 from shared.storage.inbox import record_new
 
 
@@ -36,6 +40,11 @@ class ReadModelRecorder:
 async def apply_events(connection: AsyncConnection, messages: Sequence[Message], now: dt.datetime) -> int:
     """Apply the messages not yet in the inbox, in order; returns how many were new."""
     fresh = await record_new(connection, tables.inbox, messages, now)
+    await _apply(connection, fresh)
+    return len(fresh)
+
+
+async def _apply(connection: AsyncConnection, fresh: Sequence[Message]) -> None:
     before = await _load(connection, {i for m in fresh if (i := item_id_of(m)) is not None})
     rows = dict(before)
     facts: list[Fact] = []
@@ -56,7 +65,22 @@ async def apply_events(connection: AsyncConnection, messages: Sequence[Message],
         await connection.execute(update(t).where(t.c.item_id == bindparam("key")), changed)
     if facts:
         await connection.execute(insert(tables.facts), [f.as_row() for f in facts])
-    return len(fresh)
+
+
+async def fill_from_inbox(db: AsyncEngine, *, page: int = 1000) -> int:
+    """When the read model is empty and the inbox is not, apply every recorded event again, in
+    the order received, in one transaction; returns how many were applied (0: nothing to do)."""
+    i = tables.inbox
+    async with db.begin() as connection:
+        if (await connection.execute(select(exists().select_from(tables.items)))).scalar_one():
+            return 0
+        await connection.execute(delete(tables.facts))
+        applied, offset = 0, 0
+        query = select(i.c.subject, i.c.payload).order_by(i.c.received_at, i.c.occurred_at, i.c.event_id)
+        while rows := (await connection.execute(query.offset(offset).limit(page))).all():
+            await _apply(connection, [parse_message(r.subject, r.payload) for r in rows])
+            applied, offset = applied + len(rows), offset + len(rows)
+        return applied
 
 
 async def _load(connection: AsyncConnection, item_ids: set[UUID]) -> dict[UUID, BulletinItem]:

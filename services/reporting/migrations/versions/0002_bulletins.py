@@ -2,7 +2,8 @@
 bulletins themselves: their numbers, the office's findings and adjustments.
 
 The read model is built from the events: a database upgraded after events were consumed
-starts it empty (replay the events stream to fill it).
+has them in its inbox, and the service fills the read model from it at its next start
+(``adapters/read_model.py``, ``fill_from_inbox``).
 
 Revision ID: 0002
 Revises: 0001
