@@ -99,6 +99,8 @@ async def test_a_bulletins_figures_equal_the_ledgers_stats(services: Any, nats_u
     assert (rows["zjj"]["assigned"], rows["zjj"]["closed"], rows["zjj"]["on_time"], rows["zjj"]["overdue"],
             rows["zjj"]["returned"]) == (2, 2, 1, 1, 1)
     assert rows["tiedong"]["returned"] == 2 and rows["tiexi"]["reopened"] == 1
+    assert (rows["zjj"]["revisits_failed"], rows["fgw"]["revisits_passed"], rows["zjj"]["accountability_opened"]) == (
+        1, 1, 1)
 
 
 async def test_praise_criticism_findings_adjustments_and_publication(services: Any, nats_url: str,

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.reporting.adapters import tables
 from shared.unit_stats import COUNTS, Period
 
-EXTRA = ("revisits_passed", "revisits_failed")
+EXTRA = ("revisits_passed", "revisits_failed", "accountability_opened")
 
 
 def _unit_queries(p: Period) -> dict[str, Select[Any]]:
@@ -39,11 +39,12 @@ def _unit_queries(p: Period) -> dict[str, Select[Any]]:
         "reopened": facts("item.reopened"),
         "revisits_passed": facts("revisit.completed", f.c.passed.is_(True)),
         "revisits_failed": facts("revisit.completed", f.c.passed.is_(False)),
+        "accountability_opened": facts("accountability.opened"),
     }
 
 
 async def unit_counts(connection: AsyncConnection, period: Period) -> dict[str, dict[str, int]]:
-    """Per unit: the ledger's counts (``COUNTS``) and the revisits passed and failed."""
+    """Per unit: the ledger's counts (``COUNTS``), the revisits passed and failed, the accountability cases opened."""
     counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys((*COUNTS, *EXTRA), 0))
     for name, query in _unit_queries(period).items():
         for unit, n in (await connection.execute(query)).all():

@@ -70,9 +70,9 @@ def figures(period: Period, *, counts: Mapping[str, Mapping[str, int]], units: I
             findings: list[dict[str, Any]], rules: Rules, adjustments: list[dict[str, Any]]) -> dict[str, Any]:
     """The figures of a bulletin for a period (the document is generated from this dict)."""
     base = table({u: {name: c[name] for name in COUNTS} for u, c in counts.items()}, units)
+    extra = ("revisits_passed", "revisits_failed", "accountability_opened")
     rows = ranked([{**row, "unit_name": unit_name(row["unit"]),
-                    "revisits_passed": counts.get(row["unit"], {}).get("revisits_passed", 0),
-                    "revisits_failed": counts.get(row["unit"], {}).get("revisits_failed", 0)} for row in base])
+                    **{name: counts.get(row["unit"], {}).get(name, 0) for name in extra}} for row in base])
     praised, criticised = adjust(*evaluate(rows, findings, rules), adjustments)
 
     def listed(found: dict[str, list[str]]) -> list[dict[str, Any]]:
