@@ -4,35 +4,46 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.reporting.adapters import tables
+from services.reporting.adapters.read_model import fill_from_inbox, read_model_recorder
+from services.reporting.bulletin_service import BulletinService
 from services.reporting.config import ReportingSettings
+from services.reporting.domain import bulletin as b
+from services.reporting.domain.bulletin_rules import parse_rules
 from services.reporting.domain.public_board import NotOnBoardYet, PublicItemNotFound
 from services.reporting.domain.public_feedback import FeedbackHidden, FeedbackNotFound, TooMuchFeedback
+from services.reporting.entrypoints.bulletins import bulletins_router
 from services.reporting.entrypoints.public import office_router, public_router
 from services.reporting.entrypoints.subscribers import subscribe
 from services.reporting.public_service import PublicBoard, board_effect, flood_limit
 from shared.runtime import Runtime, build_runtime
-from shared.storage.inbox import InboxRecorder
+from shared.unit_stats import BadPeriod
 from shared.web import service_app
 
 
 def create_app(settings: ReportingSettings | None = None, deps: Runtime | None = None) -> FastAPI:
     runtime = deps or build_runtime(settings or ReportingSettings())
     config: ReportingSettings = runtime.settings  # type: ignore[assignment]
-    # the public board (公开挂牌督办): fed in the inbox's transaction, read without a token
+    # each event recorded once in the inbox and, in the same transaction, applied to the
+    # bulletins' read model and to the public board (公开挂牌督办)
     board = PublicBoard(runtime.db, runtime.clock, runtime.directory,
                         flood_limit(config.feedback_limit, config.feedback_window_seconds))
-    public_errors = {PublicItemNotFound: 404, NotOnBoardYet: 404, FeedbackNotFound: 404, FeedbackHidden: 409,
-                     TooMuchFeedback: 429}
-    recorder = InboxRecorder(runtime.db, tables.inbox, runtime.clock, effects=[board_effect(runtime.calendar)])
-    subscribe(runtime, recorder)
+    subscribe(runtime, read_model_recorder(runtime.db, runtime.clock, board_effect(runtime.calendar)))
+
+    async def fill() -> None:  # after the migrations, before the consumer runs
+        await fill_from_inbox(runtime.db)
+
+    runtime.startup.append(fill)
+    rules = parse_rules(config.bulletin_rules_file.read_text(encoding="utf-8"))
+    bulletins = BulletinService(runtime.db, runtime.clock, runtime.directory, config, rules)
     app = service_app(
         runtime,
         title="Duban reporting service (督办通报服务)",
         description="Statistics, bulletins (督查通报), briefings (简报) and the public board (公开挂牌督办).",
-        routers=[office_router(board)],
+        routers=[bulletins_router(bulletins), office_router(board)],
         public_routers=[public_router(board)],
-        error_status=public_errors,
+        error_status={b.BulletinNotFound: 404, b.BulletinNotDraft: 409, b.UnknownUnit: 422, b.NotListed: 422,
+                      BadPeriod: 422, PublicItemNotFound: 404, NotOnBoardYet: 404, FeedbackNotFound: 404,
+                      FeedbackHidden: 409, TooMuchFeedback: 429},
     )
-    app.state.public_board = board
+    app.state.bulletins, app.state.public_board = bulletins, board
     return app

@@ -1,5 +1,6 @@
 """Settings of the reporting service (environment prefix ``DUBAN_REPORTING_``, then ``DUBAN_``)."""
 
+from pathlib import Path
 from typing import ClassVar
 
 from pydantic import Field
@@ -15,3 +16,12 @@ class ReportingSettings(ServiceSettings):
     # the public board: one client address may leave this many pieces of feedback per window
     feedback_limit: int = Field(5, ge=1)
     feedback_window_seconds: int = Field(600, ge=1)
+    # bulletins (督查通报) and briefs (督查工作简报): the issuing office and how their numbers are
+    # written; {prefix}, {year} and {sequence} (the kind's count in the year, from 1) are filled in
+    office_name: str = "市政府督察室"
+    bulletin_prefix: str = "鞍政督通"
+    bulletin_number: str = Field("{prefix}〔{year}〕{sequence}号", pattern=r"\{sequence\}")
+    brief_prefix: str = "督查工作简报"
+    brief_number: str = Field("{prefix}〔{year}〕第{sequence}期", pattern=r"\{sequence\}")
+    # the praise and criticism rules the office edits (read at start)
+    bulletin_rules_file: Path = Path("deploy/bulletin_rules.yaml")

@@ -1,14 +1,17 @@
-"""The reporting service records every consumed event once, a backlog in one transaction."""
+"""The reporting service records every consumed event once, a backlog in one transaction, and
+applies it to the bulletins' read model in that transaction."""
 
 from __future__ import annotations
 
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from services.reporting.adapters import tables
+from services.reporting.adapters.read_model import fill_from_inbox, read_model_recorder
 from shared.clock import SettableClock
 from shared.storage.database import create_engine
 from shared.storage.inbox import InboxRecorder
 from shared.storage.migrations import upgrade
+from tests.support.item_story import ItemStory, day
 from tests.support.samples import T0, item_registered
 
 
@@ -31,3 +34,40 @@ async def test_a_batch_is_one_transaction_and_a_redelivery_changes_nothing(datab
     assert sorted(r.event_id for r in rows) == sorted(m.event_id for m in (first, second, third))
     recorded = {r.event_id: r for r in rows}[first.event_id]
     assert recorded.item_id == first.item_id and "城区供暖管网改造" in recorded.payload and recorded.received_at == T0
+
+
+async def test_the_read_model_applies_each_event_once_with_its_inbox_row(database_url: str) -> None:
+    upgrade(database_url, "reporting")
+    db = create_engine(database_url)
+    recorder = read_model_recorder(db, SettableClock(T0))
+    story = ItemStory()
+    events = story.life()
+    await recorder.batch(events[:5])
+    await recorder.batch(events)  # a redelivered backlog beside the rest
+    await recorder(events[-1])
+
+    async with db.connect() as connection:
+        item = (await connection.execute(select(tables.items))).mappings().one()
+        facts = (await connection.execute(select(tables.facts.c.kind, tables.facts.c.unit))).all()
+        inbox = (await connection.execute(select(func.count()).select_from(tables.inbox))).scalar_one()
+    await db.dispose()
+    assert inbox == len(events)
+    assert (item["code"], item["status"], item["returned_count"], item["on_time"]) == (story.code, "closed", 1, False)
+    assert sorted(facts) == [("accountability.opened", "zjj"), ("deadline.overdue", "zjj"), ("report.returned", "zjj")]
+
+
+async def test_events_recorded_before_the_read_model_existed_fill_it_once(database_url: str) -> None:
+    upgrade(database_url, "reporting")
+    db = create_engine(database_url)
+    story = ItemStory()
+    events = story.life()
+    await InboxRecorder(db, tables.inbox, SettableClock(T0)).batch(events)  # consumed before 0002
+
+    assert await fill_from_inbox(db, page=4) == len(events)
+    assert await fill_from_inbox(db) == 0  # filled: the consumer keeps it from here
+    await read_model_recorder(db, SettableClock(T0)).batch(events)  # a redelivery changes nothing
+    async with db.connect() as connection:
+        item = (await connection.execute(select(tables.items))).mappings().one()
+        facts = (await connection.execute(select(func.count()).select_from(tables.facts))).scalar_one()
+    await db.dispose()
+    assert (item["status"], item["closed_on"], item["returned_count"], facts) == ("closed", day("2026-03-12"), 1, 3)

@@ -1,4 +1,4 @@
-"""The statistics' counts per unit (``domain/stats.py``) read from the ledger's tables."""
+"""The statistics' counts per unit (``shared/unit_stats.py``) read from the ledger's tables."""
 
 from __future__ import annotations
 

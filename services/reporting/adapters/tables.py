@@ -1,17 +1,113 @@
 """The reporting service's tables (it owns them; no other service reads them)."""
 
-from sqlalchemy import MetaData
+from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, MetaData, String, Table, Text, Uuid
 
 from shared.storage.inbox import inbox_table
+from shared.storage.types import BigId, UtcDateTime
 
 metadata = MetaData()
 inbox = inbox_table(metadata, "reporting")
 
+# the read model: one row per item (domain/bulletin_items.py) and the dated facts counted by unit
+items = Table(
+    "reporting_items",
+    metadata,
+    Column("item_id", Uuid, primary_key=True),
+    Column("placeholder", Boolean, nullable=False),
+    Column("code", String(100), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("source", String(40), nullable=True),
+    Column("public", Boolean, nullable=False),
+    Column("major", Boolean, nullable=False),
+    Column("lead_unit", String(64), nullable=True),
+    Column("co_units", JSON, nullable=False),
+    Column("units_at", UtcDateTime, nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("status_at", UtcDateTime, nullable=True),
+    Column("due_date", Date, nullable=True),
+    Column("overdue", Boolean, nullable=False),
+    Column("assigned_on", Date, nullable=True),
+    Column("signed", Boolean, nullable=False),
+    Column("closed_on", Date, nullable=True),
+    Column("closed_at", UtcDateTime, nullable=True),
+    Column("on_time", Boolean, nullable=True),
+    Column("returned_count", Integer, nullable=False),
+    Column("reopened_count", Integer, nullable=False),
+    Column("revisits_passed", Integer, nullable=False),
+    Column("revisits_failed", Integer, nullable=False),
+)
+Index("ix_reporting_items_assigned_on", items.c.assigned_on)
+Index("ix_reporting_items_closed_on", items.c.closed_on)
+
+facts = Table(
+    "reporting_facts",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("event_id", Uuid, nullable=False, unique=True),
+    Column("item_id", Uuid, nullable=False),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("kind", String(60), nullable=False),
+    Column("unit", String(64), nullable=True),
+    Column("passed", Boolean, nullable=True),
+)
+Index("ix_reporting_facts_kind", facts.c.kind, facts.c.occurred_at)
+
+# bulletins (督查通报) and briefs (督查工作简报), their numbers, the office's findings and adjustments
+bulletin_numbers = Table(
+    "reporting_bulletin_numbers",
+    metadata,
+    Column("kind", String(20), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("last", Integer, nullable=False),
+)
+
+bulletins = Table(
+    "reporting_bulletins",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("number", String(100), nullable=False, unique=True),
+    Column("status", String(20), nullable=False),
+    Column("period_from", Date, nullable=False),
+    Column("period_to", Date, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("published_at", UtcDateTime, nullable=True),
+    Column("figures", JSON, nullable=True),  # frozen at publication; a draft's are worked out when read
+)
+Index("ix_reporting_bulletins_kind_year", bulletins.c.kind, bulletins.c.year)
+
+findings = Table(
+    "reporting_findings",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("unit", String(64), nullable=False),
+    Column("item_id", Uuid, nullable=True),
+    Column("kind", String(20), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("recorded_on", Date, nullable=False),
+    Column("recorded_by", String(64), nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+)
+Index("ix_reporting_findings_recorded_on", findings.c.recorded_on)
+
+adjustments = Table(
+    "reporting_bulletin_adjustments",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("bulletin_id", Uuid, nullable=False),
+    Column("list", String(20), nullable=False),  # praised | criticised
+    Column("action", String(20), nullable=False),  # add | remove
+    Column("unit", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("made_by", String(64), nullable=False),
+    Column("made_at", UtcDateTime, nullable=False),
+)
+Index("ix_reporting_bulletin_adjustments_bulletin", adjustments.c.bulletin_id, adjustments.c.id)
+
 # --- the public board (公开挂牌督办) and public feedback: migration 0003_public_board ---------
-from sqlalchemy import Boolean, Column, Date, Index, Integer, String, Table, Text, Uuid  # noqa: E402
-
-from shared.storage.types import UtcDateTime  # noqa: E402
-
 public_items = Table(  # what the public may see of every item (the flag decides), fed by the workflow's events
     "reporting_public_items",
     metadata,

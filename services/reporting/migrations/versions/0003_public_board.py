@@ -2,10 +2,10 @@
 text, and the public's feedback.
 
 Creates only its own tables, so it runs after any other revision of the reporting service
-(chained after the inbox for now; at merge its ``down_revision`` names whatever comes before).
+(after the bulletins' read model, 0002).
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 """
 
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from alembic import op
 from shared.storage.types import UtcDateTime
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

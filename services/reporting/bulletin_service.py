@@ -1,0 +1,138 @@
+"""The bulletins' use cases: draft one for a period (numbered), read, record a finding,
+adjust a draft's lists, publish. One transaction each; the clock is the runtime's."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services.reporting.adapters import bulletin_store as store
+from services.reporting.adapters import figures_sql
+from services.reporting.config import ReportingSettings
+from services.reporting.domain import bulletin as b
+from services.reporting.domain.bulletin_rules import Rules
+from shared.clock import Clock, today_in_china
+from shared.identity import OrgDirectory, Principal
+from shared.unit_stats import Period
+
+
+@dataclass
+class BulletinService:
+    db: AsyncEngine
+    clock: Clock
+    directory: OrgDirectory
+    settings: ReportingSettings
+    rules: Rules
+
+    def today(self) -> dt.date:
+        return today_in_china(self.clock)
+
+    def unit_name(self, unit_id: str) -> str:
+        unit = self.directory.unit(unit_id)
+        return unit.display_name if unit else unit_id
+
+    def _number(self, kind: b.BulletinKind, year: int, sequence: int) -> str:
+        s = self.settings
+        if kind is b.BulletinKind.bulletin:
+            return b.number_of(s.bulletin_number, prefix=s.bulletin_prefix, year=year, sequence=sequence)
+        return b.number_of(s.brief_number, prefix=s.brief_prefix, year=year, sequence=sequence)
+
+    async def create(self, kind: b.BulletinKind, start: dt.date, end: dt.date, principal: Principal) -> dict[str, Any]:
+        period = Period.of(start, end, today=self.today())
+        now, year = self.clock.now(), self.today().year
+        async with self.db.begin() as connection:
+            sequence = await store.next_sequence(connection, kind.value, year)
+            row = {"id": uuid.uuid4(), "kind": kind.value, "year": year, "sequence": sequence,
+                   "number": self._number(kind, year, sequence), "status": b.BulletinStatus.draft.value,
+                   "period_from": period.start, "period_to": period.end, "created_by": principal.username,
+                   "created_at": now, "published_at": None, "figures": None}
+            await store.add_bulletin(connection, row)
+            return await self._view(connection, row)
+
+    async def listing(self, principal: Principal, *, kind: str | None, status: str | None,
+                   year: int | None) -> list[dict[str, Any]]:
+        if not principal.sees_all:
+            if status not in (None, b.BulletinStatus.published.value):
+                return []
+            status = b.BulletinStatus.published.value
+        async with self.db.connect() as connection:
+            rows = await store.bulletins(connection, kind=kind, status=status, year=year)
+        return [_head(r) for r in rows]
+
+    async def get(self, bulletin_id: uuid.UUID, principal: Principal) -> dict[str, Any]:
+        async with self.db.begin() as connection:
+            row = await store.bulletin(connection, bulletin_id)
+            if row is None or not (principal.sees_all or row["status"] == b.BulletinStatus.published.value):
+                raise b.BulletinNotFound(bulletin_id)
+            return await self._view(connection, row)
+
+    async def record_finding(self, *, unit: str, item_id: uuid.UUID | None, kind: str, reason: str,
+                             principal: Principal) -> dict[str, Any]:
+        if self.directory.unit(unit) is None:
+            raise b.UnknownUnit(unit)
+        row = {"id": uuid.uuid4(), "unit": unit, "item_id": item_id, "kind": kind, "reason": reason,
+               "recorded_on": self.today(), "recorded_by": principal.username, "recorded_at": self.clock.now()}
+        async with self.db.begin() as connection:
+            await store.add_finding(connection, row)
+        return {**row, "unit_name": self.unit_name(unit)}
+
+    async def adjust(self, bulletin_id: uuid.UUID, *, listed: str, action: str, unit: str, reason: str,
+                     principal: Principal) -> dict[str, Any]:
+        async with self.db.begin() as connection:
+            row = await self._draft(connection, bulletin_id)
+            if action == "add" and self.directory.unit(unit) is None:
+                raise b.UnknownUnit(unit)
+            if action == "remove":
+                current = (await self._figures(connection, row))[listed]
+                if unit not in {entry["unit"] for entry in current}:
+                    raise b.NotListed(unit, listed)
+            await store.add_adjustment(connection, {"bulletin_id": bulletin_id, "list": listed, "action": action,
+                                                    "unit": unit, "reason": reason, "made_by": principal.username,
+                                                    "made_at": self.clock.now()})
+            return await self._view(connection, row)
+
+    async def publish(self, bulletin_id: uuid.UUID, principal: Principal) -> dict[str, Any]:
+        async with self.db.begin() as connection:
+            row = await self._draft(connection, bulletin_id)
+            figures = await self._figures(connection, row)
+            now = self.clock.now()
+            await store.publish(connection, bulletin_id, figures, now)
+            return await self._view(connection, {**row, "status": b.BulletinStatus.published.value,
+                                                 "figures": figures, "published_at": now})
+
+    async def _draft(self, connection: AsyncConnection, bulletin_id: uuid.UUID) -> dict[str, Any]:
+        row = await store.bulletin(connection, bulletin_id, lock=True)
+        if row is None:
+            raise b.BulletinNotFound(bulletin_id)
+        if row["status"] != b.BulletinStatus.draft.value:
+            raise b.BulletinNotDraft(row["number"])
+        return row
+
+    async def _figures(self, connection: AsyncConnection, row: dict[str, Any]) -> dict[str, Any]:
+        """A published bulletin's frozen figures; a draft's from the read model as it is now."""
+        if row["figures"] is not None:
+            return dict(row["figures"])
+        period = Period(row["period_from"], row["period_to"])
+        return b.figures(period, counts=await figures_sql.unit_counts(connection, period),
+                         units=[u.id for u in self.directory.units], unit_name=self.unit_name,
+                         by=await figures_sql.totals_by(connection, period),
+                         overdue_items=await figures_sql.overdue_items(connection, period),
+                         findings=await figures_sql.findings_in(connection, period), rules=self.rules,
+                         adjustments=await store.adjustments_of(connection, row["id"]))
+
+    async def _view(self, connection: AsyncConnection, row: dict[str, Any]) -> dict[str, Any]:
+        adjustments = await store.adjustments_of(connection, row["id"])
+        return {**_head(row), "office": self.settings.office_name, "title": b.LABELS[b.BulletinKind(row["kind"])],
+                "figures": await self._figures(connection, row),
+                "adjustments": [{**a, "made_at": a["made_at"].isoformat()} for a in adjustments]}
+
+
+def _head(row: dict[str, Any]) -> dict[str, Any]:
+    return {"id": str(row["id"]), "kind": row["kind"], "number": row["number"], "status": row["status"],
+            "year": row["year"], "period_from": row["period_from"].isoformat(),
+            "period_to": row["period_to"].isoformat(), "created_at": row["created_at"].isoformat(),
+            "published_at": row["published_at"].isoformat() if row["published_at"] else None}

@@ -1,0 +1,173 @@
+"""The reporting service's bulletins over HTTP, fed through real NATS: its figures for a period
+equal the ledger's ``/stats``; numbering, praise and criticism, findings, adjustments, publication."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from services.ledger.app import create_app as ledger_app
+from services.ledger.config import LedgerSettings
+from services.reporting.app import create_app as reporting_app
+from services.reporting.config import ReportingSettings
+from shared.bus.topology import Topology
+from shared.clock import CHINA, SettableClock
+from shared.contracts import events as ev
+from shared.contracts.base import Message
+from shared.contracts.enums import RevisitMethod, Source
+from shared.unit_stats import COUNTS
+from tests.e2e.test_ledger_api import consumed, publish_all
+from tests.support.item_story import ItemStory
+from tests.support.services import auth, runtime_for, serving, settings_for
+
+MONDAY = dt.datetime(2026, 3, 16, 10, 0, tzinfo=CHINA)
+MARCH = {"period_from": "2026-03-01", "period_to": "2026-03-31"}
+
+
+def revisit_passed(story: ItemStory) -> ev.RevisitCompleted:
+    return ev.RevisitCompleted(**story._base(None), method=RevisitMethod.OPEN_VISIT, truthful=True,
+                               implemented=True, rectified=True, solved=True, satisfied=True, passed=True)
+
+
+def march() -> list[Message]:
+    """zjj: one item late (overdue, returned once, closed late), one revisit failed; fgw: closed
+    on time, revisit passed; tiedong: returned twice; tiexi: reopened after closing on time."""
+    late = ItemStory(code="督办〔2026〕1号", title="推进老旧小区改造")
+    good = ItemStory(code="督办〔2026〕2号", title="优化营商环境专项行动", lead="fgw", co=("zjj",),
+                     source=Source.LEADER_INSTRUCTION)
+    twice = ItemStory(code="督办〔2026〕3号", title="城区供暖管网改造", lead="tiedong", co=())
+    failed = ItemStory(code="督办〔2026〕4号", title="背街小巷整治", lead="zjj", co=())
+    again = ItemStory(code="督办〔2026〕5号", title="农贸市场改造", lead="tiexi", co=())
+    return [*late.life(),
+            *good.with_progress([good.registered(), good.approved(), good.assigned(), good.signed(),
+                                 good.submitted(), good.accepted(), good.closed("2026-03-05"), revisit_passed(good)]),
+            *twice.with_progress([twice.registered(), twice.approved(), twice.assigned(), twice.signed(),
+                                  twice.submitted(), twice.returned(), twice.submitted(round=2),
+                                  twice.returned(round=2, new_due="2026-03-25")]),
+            *failed.with_progress([failed.registered(), failed.approved(), failed.assigned(), failed.signed(),
+                                   failed.submitted(), failed.accepted(), failed.closed("2026-03-06"),
+                                   failed.revisit_failed()]),
+            *again.with_progress([again.registered(), again.approved(), again.assigned(), again.signed(),
+                                  again.submitted(), again.accepted(), again.closed("2026-03-05"),
+                                  again.reopened()])]
+
+
+@pytest.fixture
+async def services(nats_url: str, database_url: str, topology: Topology,
+                   tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+    clock = SettableClock(MONDAY)
+    common = {"nats_url": nats_url, "database_url": database_url, "topology": topology, "data_dir": tmp_path}
+    ledger_settings = settings_for(LedgerSettings, **common)
+    reporting_settings = settings_for(ReportingSettings, **common,
+                                      bulletin_rules_file=Path(__file__).parents[2] / "deploy" / "bulletin_rules.yaml")
+    async with (serving(ledger_app(ledger_settings, deps=runtime_for(ledger_settings, clock))) as ledger,
+                serving(reporting_app(reporting_settings, deps=runtime_for(reporting_settings, clock))) as reporting):
+        yield ledger, reporting
+
+
+async def fed(nats_url: str, topology: Topology, events: list[Message]) -> None:
+    await publish_all(nats_url, topology, events, concurrency=1)
+    await consumed(nats_url, topology, "ledger")
+    await consumed(nats_url, topology, "reporting")
+
+
+async def draft(reporting: httpx.AsyncClient, kind: str = "bulletin", **period: str) -> dict[str, Any]:
+    answer = await reporting.post("/bulletins", json={"kind": kind, **(period or MARCH)}, headers=auth("office"))
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+async def test_a_bulletins_figures_equal_the_ledgers_stats(services: Any, nats_url: str, topology: Topology) -> None:
+    ledger, reporting = services
+    await fed(nats_url, topology, march())
+    for period in (MARCH, {"period_from": "2026-03-06", "period_to": "2026-03-10"},
+                   {"period_from": "2026-02-01", "period_to": "2026-02-28"}):
+        stats = (await ledger.get("/stats", params={"from": period["period_from"], "to": period["period_to"]},
+                                  headers=auth("office"))).json()
+        figures = (await draft(reporting, **period))["figures"]
+        keys = ("unit", "unit_name", *COUNTS, "on_time_rate")
+        assert [{k: r[k] for k in keys} for r in figures["units"]] == [{k: r[k] for k in keys}
+                                                                       for r in stats["units"]]
+        assert {k: figures["totals"][k] for k in (*COUNTS, "on_time_rate")} == stats["total"]
+    rows = {r["unit"]: r for r in (await draft(reporting))["figures"]["units"]}
+    assert (rows["zjj"]["assigned"], rows["zjj"]["closed"], rows["zjj"]["on_time"], rows["zjj"]["overdue"],
+            rows["zjj"]["returned"]) == (2, 2, 1, 1, 1)
+    assert rows["tiedong"]["returned"] == 2 and rows["tiexi"]["reopened"] == 1
+    assert (rows["zjj"]["revisits_failed"], rows["fgw"]["revisits_passed"], rows["zjj"]["accountability_opened"]) == (
+        1, 1, 1)
+
+
+async def test_praise_criticism_findings_adjustments_and_publication(services: Any, nats_url: str,
+                                                                    topology: Topology) -> None:
+    _, reporting = services
+    await fed(nats_url, topology, march())
+    first = await draft(reporting)
+    assert (first["number"], first["status"], first["kind"]) == ("鞍政督通〔2026〕1号", "draft", "bulletin")
+    f = first["figures"]
+    assert f["totals"]["by_source"] == {"leader_instruction": 1, "work_report_target": 4}
+    assert sum(f["totals"]["by_status"].values()) == 5
+    assert [i["code"] for i in f["overdue_items"]] == ["督办〔2026〕1号"]
+    praised = {p["unit"]: p["reasons"] for p in f["praised"]}
+    criticised = {c["unit"]: c["reasons"] for c in f["criticised"]}
+    assert set(praised) == {"fgw"} and "回访复核1次全部通过" in praised["fgw"]
+    assert set(criticised) == {"zjj", "tiedong"}
+    assert criticised["tiedong"] == ["报告被退回重办2次"]
+    assert "逾期未办结1件" in criticised["zjj"] and "回访复核未通过1次" in criticised["zjj"]
+    rank = {r["unit"]: r["rank"] for r in f["units"]}
+    # tiexi reopened its item: it is no longer closed, so it has no rate and no rank
+    assert (rank["fgw"], rank["tiexi"], rank["zjj"], rank["tiedong"]) == (1, None, 2, None)
+
+    finding = await reporting.post("/findings", json={"unit": "tiexi", "kind": "敷衍应付", "reason": "整改流于形式"},
+                                   headers=auth("office"))
+    assert finding.status_code == 201, finding.text
+    removed = await reporting.post(f"/bulletins/{first['id']}/adjustments", headers=auth("office"), json={
+        "list": "criticised", "action": "remove", "unit": "tiedong", "reason": "退回系材料格式问题"})
+    assert removed.status_code == 200, removed.text
+    added = await reporting.post(f"/bulletins/{first['id']}/adjustments", headers=auth("office"), json={
+        "list": "praised", "action": "add", "unit": "tiedong", "reason": "主动攻坚"})
+    lists = added.json()["figures"]
+    assert {c["unit"]: c["reasons"] for c in lists["criticised"]}["tiexi"] == ["敷衍应付：整改流于形式"]
+    assert "tiedong" not in {c["unit"] for c in lists["criticised"]}
+    assert {p["unit"]: p["reasons"] for p in lists["praised"]}["tiedong"] == ["督察室：主动攻坚"]
+
+    assert (await reporting.get(f"/bulletins/{first['id']}", headers=auth("tiedong-liaison"))).status_code == 404
+    assert (await reporting.get("/bulletins", headers=auth("tiedong-liaison"))).json() == {"bulletins": []}
+    assert (await reporting.post(f"/bulletins/{first['id']}/publish",
+                                 headers=auth("tiedong-liaison"))).status_code == 403
+    published = await reporting.post(f"/bulletins/{first['id']}/publish", headers=auth("office"))
+    assert published.status_code == 200 and published.json()["status"] == "published"
+    seen = await reporting.get(f"/bulletins/{first['id']}", headers=auth("tiedong-liaison"))
+    assert seen.status_code == 200 and seen.json()["figures"] == published.json()["figures"]
+    again = await reporting.post(f"/bulletins/{first['id']}/adjustments", headers=auth("office"), json={
+        "list": "praised", "action": "add", "unit": "fgw", "reason": "x"})
+    assert again.status_code == 409
+    brief = await draft(reporting, "brief")
+    assert brief["number"] == "督查工作简报〔2026〕第1期"
+    listed = (await reporting.get("/bulletins", params={"kind": "bulletin", "year": 2026},
+                                  headers=auth("tiedong-liaison"))).json()["bulletins"]
+    assert [b["number"] for b in listed] == ["鞍政督通〔2026〕1号"]
+
+
+async def test_concurrent_drafts_get_different_numbers_and_bad_input_is_422(services: Any) -> None:
+    _, reporting = services
+    answers = await asyncio.gather(*(reporting.post("/bulletins", json={"kind": "bulletin", **MARCH},
+                                                    headers=auth("office")) for _ in range(4)))
+    assert [a.status_code for a in answers] == [201] * 4
+    assert sorted(a.json()["number"] for a in answers) == [f"鞍政督通〔2026〕{n}号" for n in range(1, 5)]
+    for body in ({"kind": "bulletin", "period_from": "2026-04-01", "period_to": "2026-03-01"},
+                 {"kind": "memo", **MARCH}, {"kind": "bulletin", "period_from": "2026-03-01"},
+                 {"kind": "bulletin", "period_from": "1000-01-01", "period_to": "2026-03-01"},
+                 {"kind": "bulletin", "period_from": 0, "period_to": "2026-03-01"}):
+        answer = await reporting.post("/bulletins", json=body, headers=auth("office"))
+        assert answer.status_code == 422 and answer.json()["detail"], (body, answer.text)
+    assert (await reporting.post("/bulletins", json={"kind": "bulletin", **MARCH},
+                                 headers=auth("zjj-liaison"))).status_code == 403
+    unknown = await reporting.post("/findings", json={"unit": "nowhere", "kind": "落实不力", "reason": "x"},
+                                   headers=auth("office"))
+    assert unknown.status_code == 422
