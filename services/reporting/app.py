@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.reporting.adapters import tables
 from services.reporting.adapters.read_model import fill_from_inbox, read_model_recorder
 from services.reporting.bulletin_service import BulletinService
 from services.reporting.config import ReportingSettings
@@ -16,6 +17,7 @@ from services.reporting.entrypoints.public import office_router, public_router
 from services.reporting.entrypoints.subscribers import subscribe
 from services.reporting.public_service import PublicBoard, board_effect, flood_limit
 from shared.runtime import Runtime, build_runtime
+from shared.storage.outbox import Outbox, OutboxRelay
 from shared.unit_stats import BadPeriod
 from shared.web import service_app
 
@@ -23,18 +25,24 @@ from shared.web import service_app
 def create_app(settings: ReportingSettings | None = None, deps: Runtime | None = None) -> FastAPI:
     runtime = deps or build_runtime(settings or ReportingSettings())
     config: ReportingSettings = runtime.settings  # type: ignore[assignment]
-    # each event recorded once in the inbox and, in the same transaction, applied to the
-    # bulletins' read model and to the public board (公开挂牌督办)
+    # what the service publishes (bulletin.published, the approval and accountability commands)
+    # leaves through its outbox, staged in the use case's or the inbox's transaction
+    outbox = Outbox(tables.outbox, runtime.clock)
+    relay = OutboxRelay(runtime.db, outbox, runtime.publisher)
+    runtime.background.append(relay.run)
+    rules = parse_rules(config.bulletin_rules_file.read_text(encoding="utf-8"))
+    bulletins = BulletinService(runtime.db, runtime.clock, runtime.directory, config, rules, outbox, relay.wake)
     board = PublicBoard(runtime.db, runtime.clock, runtime.directory,
                         flood_limit(config.feedback_limit, config.feedback_window_seconds))
-    subscribe(runtime, read_model_recorder(runtime.db, runtime.clock, board_effect(runtime.calendar)))
+    # each event recorded once in the inbox and, in the same transaction, applied to the
+    # bulletins' read model, the public board (公开挂牌督办) and the bulletins' approval
+    subscribe(runtime, read_model_recorder(runtime.db, runtime.clock, board_effect(runtime.calendar),
+                                           bulletins.on_events))
 
     async def fill() -> None:  # after the migrations, before the consumer runs
         await fill_from_inbox(runtime.db)
 
     runtime.startup.append(fill)
-    rules = parse_rules(config.bulletin_rules_file.read_text(encoding="utf-8"))
-    bulletins = BulletinService(runtime.db, runtime.clock, runtime.directory, config, rules)
     app = service_app(
         runtime,
         title="Duban reporting service (督办通报服务)",

@@ -1,10 +1,15 @@
 """The bulletins' use cases: draft one for a period (numbered), read, record a finding,
-adjust a draft's lists, publish. One transaction each; the clock is the runtime's."""
+adjust a draft's lists, submit it to its approval process, and what the process answers
+(returned: a draft again; approved: published, ``bulletin.published`` and one accountability
+case per criticised unit, staged in the outbox in the same transaction as the inbox row, so
+once per bulletin and unit whatever is redelivered). One transaction each; the clock is the runtime's."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,8 +21,16 @@ from services.reporting.config import ReportingSettings
 from services.reporting.domain import bulletin as b
 from services.reporting.domain.bulletin_rules import Rules
 from shared.clock import Clock, today_in_china
+from shared.contracts.accountability_events import BulletinApproved, BulletinPublished, BulletinReturned
+from shared.contracts.base import Message
+from shared.contracts.commands import ApproveBulletin, OpenAccountability
+from shared.contracts.enums import BulletinKind
 from shared.identity import OrgDirectory, Principal
+from shared.storage.outbox import Outbox
 from shared.unit_stats import Period
+
+CONTRACT_KINDS = {b.BulletinKind.bulletin: BulletinKind.BULLETIN, b.BulletinKind.brief: BulletinKind.BRIEFING}
+log = logging.getLogger("duban.reporting")
 
 
 @dataclass
@@ -27,6 +40,8 @@ class BulletinService:
     directory: OrgDirectory
     settings: ReportingSettings
     rules: Rules
+    outbox: Outbox
+    wake: Callable[[], None] = lambda: None  # the relay's: staged messages leave at once
 
     def today(self) -> dt.date:
         return today_in_china(self.clock)
@@ -95,14 +110,55 @@ class BulletinService:
                                                     "made_at": self.clock.now()})
             return await self._view(connection, row)
 
-    async def publish(self, bulletin_id: uuid.UUID, principal: Principal) -> dict[str, Any]:
+    async def submit(self, bulletin_id: uuid.UUID, principal: Principal) -> dict[str, Any]:
+        """Send a draft to its approval process (the office's 按语, the leader's decision): its
+        lists are fixed until the leader returns it."""
         async with self.db.begin() as connection:
             row = await self._draft(connection, bulletin_id)
-            figures = await self._figures(connection, row)
-            now = self.clock.now()
-            await store.publish(connection, bulletin_id, figures, now)
-            return await self._view(connection, {**row, "status": b.BulletinStatus.published.value,
-                                                 "figures": figures, "published_at": now})
+            kind = b.BulletinKind(row["kind"])
+            await store.set_status(connection, bulletin_id, b.BulletinStatus.submitted.value)
+            await self.outbox.stage(connection, ApproveBulletin(
+                occurred_at=self.clock.now(), actor=principal.username, bulletin_id=bulletin_id,
+                bulletin_kind=CONTRACT_KINDS[kind], number=row["number"], title=self._title(row),
+                period_start=row["period_from"], period_end=row["period_to"], leader=self.settings.bulletin_approver))
+            view = await self._view(connection, {**row, "status": b.BulletinStatus.submitted.value})
+        self.wake()
+        return view
+
+    async def on_events(self, connection: AsyncConnection, fresh: Sequence[Message]) -> None:
+        """What the approval process answered (an inbox effect: in the inbox row's transaction)."""
+        staged = False
+        for message in fresh:
+            if isinstance(message, (BulletinApproved, BulletinReturned)):
+                staged |= await self._answered(connection, message)
+        if staged:
+            self.wake()
+
+    async def _answered(self, connection: AsyncConnection, answer: BulletinApproved | BulletinReturned) -> bool:
+        row = await store.bulletin(connection, answer.bulletin_id, lock=True)
+        if row is None or row["status"] != b.BulletinStatus.submitted.value:
+            log.warning("an approval answer for a bulletin not awaiting one", extra={
+                "bulletin": str(answer.bulletin_id), "status": row["status"] if row else None})
+            return False
+        if isinstance(answer, BulletinReturned):
+            await store.set_status(connection, answer.bulletin_id, b.BulletinStatus.draft.value,
+                                   leader_comment=answer.comment)
+            return False
+        figures, now = await self._figures(connection, row), self.clock.now()
+        await store.publish(connection, answer.bulletin_id, figures, now, remarks=answer.remarks,
+                            comment=answer.comment)
+        title = self._title(row)
+        await self.outbox.stage(connection, BulletinPublished(
+            occurred_at=now, actor=answer.actor, bulletin_id=answer.bulletin_id,
+            bulletin_kind=CONTRACT_KINDS[b.BulletinKind(row["kind"])], title=title, period_start=row["period_from"],
+            period_end=row["period_to"], praised_units=[p["unit"] for p in figures["praised"]],
+            criticised_units=[c["unit"] for c in figures["criticised"]]), *(OpenAccountability(
+                occurred_at=now, actor=answer.actor, unit=c["unit"], bulletin_id=answer.bulletin_id,
+                reason=f"{title}通报批评：{'；'.join(c['reasons'])}") for c in figures["criticised"]))
+        return True
+
+    def _title(self, row: dict[str, Any]) -> str:
+        return f"{row['number']}{b.LABELS[b.BulletinKind(row['kind'])]}"
 
     async def _draft(self, connection: AsyncConnection, bulletin_id: uuid.UUID) -> dict[str, Any]:
         row = await store.bulletin(connection, bulletin_id, lock=True)
@@ -127,6 +183,7 @@ class BulletinService:
     async def _view(self, connection: AsyncConnection, row: dict[str, Any]) -> dict[str, Any]:
         adjustments = await store.adjustments_of(connection, row["id"])
         return {**_head(row), "office": self.settings.office_name, "title": b.LABELS[b.BulletinKind(row["kind"])],
+                "remarks": row.get("remarks"), "leader_comment": row.get("leader_comment"),
                 "figures": await self._figures(connection, row),
                 "adjustments": [{**a, "made_at": a["made_at"].isoformat()} for a in adjustments]}
 

@@ -7,6 +7,9 @@ from pydantic import Field
 
 from shared.settings import ServiceSettings
 
+# a checkout's deploy/bulletin_rules.yaml, wherever the service is started from (the image sets the setting)
+RULES_BESIDE_THE_CODE = Path(__file__).resolve().parents[2] / "deploy" / "bulletin_rules.yaml"
+
 
 class ReportingSettings(ServiceSettings):
     service: ClassVar[str] = "reporting"
@@ -23,5 +26,7 @@ class ReportingSettings(ServiceSettings):
     bulletin_number: str = Field("{prefix}〔{year}〕{sequence}号", pattern=r"\{sequence\}")
     brief_prefix: str = "督查工作简报"
     brief_number: str = Field("{prefix}〔{year}〕第{sequence}期", pattern=r"\{sequence\}")
+    # the leader who approves bulletins (a username of the org directory); unset: any leader
+    bulletin_approver: str | None = None
     # the praise and criticism rules the office edits (read at start)
-    bulletin_rules_file: Path = Path("deploy/bulletin_rules.yaml")
+    bulletin_rules_file: Path = RULES_BESIDE_THE_CODE

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import nats
+import nats.js.errors
 import pytest
 
 from services.ledger.app import create_app as ledger_app
@@ -19,10 +23,12 @@ from services.reporting.config import ReportingSettings
 from shared.bus.topology import Topology
 from shared.clock import CHINA, SettableClock
 from shared.contracts import events as ev
+from shared.contracts.accountability_events import BulletinApproved, BulletinReturned
 from shared.contracts.base import Message
 from shared.contracts.enums import RevisitMethod, Source
 from shared.unit_stats import COUNTS
 from tests.e2e.test_ledger_api import consumed, publish_all
+from tests.support.eventually import eventually
 from tests.support.item_story import ItemStory
 from tests.support.services import auth, runtime_for, serving, settings_for
 
@@ -138,12 +144,34 @@ async def test_praise_criticism_findings_adjustments_and_publication(services: A
 
     assert (await reporting.get(f"/bulletins/{first['id']}", headers=auth("tiedong-liaison"))).status_code == 404
     assert (await reporting.get("/bulletins", headers=auth("tiedong-liaison"))).json() == {"bulletins": []}
-    assert (await reporting.post(f"/bulletins/{first['id']}/publish",
+    assert (await reporting.post(f"/bulletins/{first['id']}/submit",
                                  headers=auth("tiedong-liaison"))).status_code == 403
-    published = await reporting.post(f"/bulletins/{first['id']}/publish", headers=auth("office"))
-    assert published.status_code == 200 and published.json()["status"] == "published"
+    submitted = await reporting.post(f"/bulletins/{first['id']}/submit", headers=auth("office"))
+    assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
+    assert (await reporting.post(f"/bulletins/{first['id']}/submit", headers=auth("office"))).status_code == 409
+    [asked] = await commands(nats_url, topology, "workflow.approve_bulletin", count=1)
+    assert (asked["bulletin_id"], asked["number"], asked["bulletin_kind"]) == (first["id"], "鞍政督通〔2026〕1号",
+                                                                            "bulletin")
+    # the approval process (workflows/bulletin_approval.bpmn) returns it once, then approves it
+    bulletin_id = uuid.UUID(first["id"])
+    await fed(nats_url, topology, [BulletinReturned(occurred_at=MONDAY, actor="leader", bulletin_id=bulletin_id,
+                                                    comment="请补充整改要求")])
+    returned = (await reporting.get(f"/bulletins/{first['id']}", headers=auth("office"))).json()
+    assert (returned["status"], returned["leader_comment"]) == ("draft", "请补充整改要求")
+    await reporting.post(f"/bulletins/{first['id']}/submit", headers=auth("office"))
+    approved = BulletinApproved(occurred_at=MONDAY, actor="leader", bulletin_id=bulletin_id,
+                                remarks="各单位要对照问题抓好整改", comment="同意印发")
+    await fed(nats_url, topology, [approved, approved])  # a redelivery publishes nothing twice
+    published = (await reporting.get(f"/bulletins/{first['id']}", headers=auth("office"))).json()
+    assert (published["status"], published["remarks"]) == ("published", "各单位要对照问题抓好整改")
     seen = await reporting.get(f"/bulletins/{first['id']}", headers=auth("tiedong-liaison"))
-    assert seen.status_code == 200 and seen.json()["figures"] == published.json()["figures"]
+    assert seen.status_code == 200 and seen.json()["figures"] == published["figures"]
+    cases = await commands(nats_url, topology, "workflow.open_accountability", count=2)
+    assert sorted(c["unit"] for c in cases) == ["tiexi", "zjj"]  # the criticised, once each
+    assert all(c["bulletin_id"] == first["id"] and c["reason"].startswith("鞍政督通〔2026〕1号督查通报通报批评：")
+               for c in cases)
+    [told] = await stream_events(nats_url, topology, "bulletin.published", count=1)
+    assert (sorted(told["criticised_units"]), told["praised_units"]) == (["tiexi", "zjj"], ["fgw", "tiedong"])
     again = await reporting.post(f"/bulletins/{first['id']}/adjustments", headers=auth("office"), json={
         "list": "praised", "action": "add", "unit": "fgw", "reason": "x"})
     assert again.status_code == 409
@@ -171,3 +199,32 @@ async def test_concurrent_drafts_get_different_numbers_and_bad_input_is_422(serv
     unknown = await reporting.post("/findings", json={"unit": "nowhere", "kind": "落实不力", "reason": "x"},
                                    headers=auth("office"))
     assert unknown.status_code == 422
+
+
+async def commands(nats_url: str, topology: Topology, kind: str, *, count: int) -> list[dict[str, Any]]:
+    """The commands of this kind on the commands stream, once there are ``count`` of them."""
+    return await _on_stream(nats_url, topology, topology.commands_stream, f"cmd.{kind}", count)
+
+
+async def stream_events(nats_url: str, topology: Topology, kind: str, *, count: int) -> list[dict[str, Any]]:
+    return await _on_stream(nats_url, topology, topology.events_stream, f"events.{kind}", count)
+
+
+async def _on_stream(nats_url: str, topology: Topology, stream: str, suffix: str, count: int) -> list[dict[str, Any]]:
+    async def found() -> list[dict[str, Any]]:
+        connection = await nats.connect(nats_url)
+        js, out = connection.jetstream(), []
+        info = await js.stream_info(stream)
+        for seq in range(info.state.first_seq, info.state.last_seq + 1) if info.state.messages else ():
+            try:
+                message = await js.get_msg(stream, seq)
+            except nats.js.errors.NotFoundError:  # a gap: deleted
+                continue
+            if message.subject.endswith(suffix):
+                out.append(json.loads(message.data))
+        await connection.close()
+        return out
+
+    got = await eventually(found, lambda messages: len(messages) >= count)
+    assert len(got) == count, got
+    return got

@@ -46,10 +46,15 @@ async def bulletins(connection: AsyncConnection, *, kind: str | None, status: st
 
 
 async def publish(connection: AsyncConnection, bulletin_id: uuid.UUID, figures: dict[str, Any],
-                  at: dt.datetime) -> None:
+                  at: dt.datetime, *, remarks: str, comment: str) -> None:
     t = tables.bulletins
-    await connection.execute(update(t).where(t.c.id == bulletin_id).values(status="published", figures=figures,
-                                                                           published_at=at))
+    await connection.execute(update(t).where(t.c.id == bulletin_id).values(
+        status="published", figures=figures, published_at=at, remarks=remarks, leader_comment=comment))
+
+
+async def set_status(connection: AsyncConnection, bulletin_id: uuid.UUID, status: str, **values: Any) -> None:
+    t = tables.bulletins
+    await connection.execute(update(t).where(t.c.id == bulletin_id).values(status=status, **values))
 
 
 async def add_finding(connection: AsyncConnection, row: dict[str, Any]) -> None:

@@ -3,10 +3,12 @@
 from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, MetaData, String, Table, Text, Uuid
 
 from shared.storage.inbox import inbox_table
+from shared.storage.outbox import outbox_table
 from shared.storage.types import BigId, UtcDateTime
 
 metadata = MetaData()
 inbox = inbox_table(metadata, "reporting")
+outbox = outbox_table(metadata, "reporting")  # bulletin.published, the approval and accountability commands
 
 # the read model: one row per item (domain/bulletin_items.py) and the dated facts counted by unit
 items = Table(
@@ -76,6 +78,8 @@ bulletins = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("published_at", UtcDateTime, nullable=True),
     Column("figures", JSON, nullable=True),  # frozen at publication; a draft's are worked out when read
+    Column("remarks", Text, nullable=True),  # the office's 按语, as the leader approved them
+    Column("leader_comment", Text, nullable=True),  # the leader's latest comment (a return, or the approval)
 )
 Index("ix_reporting_bulletins_kind_year", bulletins.c.kind, bulletins.c.year)
 

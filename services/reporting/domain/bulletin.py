@@ -21,6 +21,7 @@ class BulletinKind(StrEnum):
 
 class BulletinStatus(StrEnum):
     draft = "draft"
+    submitted = "submitted"  # in its approval process (workflows/bulletin_approval.bpmn)
     published = "published"
 
 

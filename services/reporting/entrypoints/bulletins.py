@@ -81,10 +81,12 @@ def bulletins_router(service: BulletinService) -> APIRouter:
         return await service.adjust(bulletin_id, listed=body.list, action=body.action, unit=body.unit,
                                     reason=body.reason, principal=principal)
 
-    @router.post("/bulletins/{bulletin_id}/publish", responses=errors(403, 422, described=described))
-    async def publish(bulletin_id: uuid.UUID, principal: Office) -> dict[str, Any]:
-        """Publish a draft: its figures are frozen and units can read it."""
-        return await service.publish(bulletin_id, principal)
+    @router.post("/bulletins/{bulletin_id}/submit", responses=errors(403, 422, described=described))
+    async def submit(bulletin_id: uuid.UUID, principal: Office) -> dict[str, Any]:
+        """Send a draft to its approval (通报审批: the office's 按语 and the leader's decision, tasks in
+        the workflow service's ``GET /tasks``). Approved, it is published: its figures frozen, units
+        told, each criticised unit's head asked for causes and measures. Returned, it is a draft again."""
+        return await service.submit(bulletin_id, principal)
 
     @router.post("/findings", status_code=201, responses=errors(403, 422))
     async def finding(body: NewFinding, principal: Office) -> dict[str, Any]:
