@@ -120,7 +120,8 @@ class BulletinService:
             await self.outbox.stage(connection, ApproveBulletin(
                 occurred_at=self.clock.now(), actor=principal.username, bulletin_id=bulletin_id,
                 bulletin_kind=CONTRACT_KINDS[kind], number=row["number"], title=self._title(row),
-                period_start=row["period_from"], period_end=row["period_to"], leader=self.settings.bulletin_approver))
+                period_start=row["period_from"], period_end=row["period_to"], leader=self.settings.bulletin_approver,
+                returned_comment=row.get("leader_comment") or ""))
             view = await self._view(connection, {**row, "status": b.BulletinStatus.submitted.value})
         self.wake()
         return view

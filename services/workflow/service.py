@@ -246,7 +246,8 @@ class WorkflowService:
             await tx.start("bulletin_approval", {
                 "bulletin_id": str(command.bulletin_id), "bulletin_kind": command.bulletin_kind.value,
                 "number": command.number, "title": command.title, "period_start": command.period_start.isoformat(),
-                "period_end": command.period_end.isoformat(), "leader": command.leader}, item_id=None)
+                "period_end": command.period_end.isoformat(), "leader": command.leader,
+                "returned_comment": command.returned_comment or None}, item_id=None)
         return True
 
     # -- reads ----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 from shared.contracts import subjects
 from shared.contracts.base import (
     Command,
+    Comment,
     Text,
     Title,
     UnitId,
@@ -42,7 +43,8 @@ class OpenAccountability(Command):
 
 class ApproveBulletin(Command):
     """Ask the workflow service to run a bulletin draft through its approval process (the office
-    writes its remarks, the leader approves or returns it); once per command."""
+    writes its remarks, the leader approves or returns it); once per command. A returned draft
+    is submitted again with a new command."""
 
     subject = subjects.CMD_APPROVE_BULLETIN
     producers = frozenset({"reporting"})
@@ -54,6 +56,7 @@ class ApproveBulletin(Command):
     period_start: dt.date
     period_end: dt.date
     leader: Username | None = None  # who approves it; None: any leader
+    returned_comment: Comment = ""  # the leader's comment when an earlier submission came back
 
     @model_validator(mode="after")
     def _check(self) -> ApproveBulletin:

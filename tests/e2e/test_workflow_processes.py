@@ -200,16 +200,20 @@ async def test_a_command_for_an_unknown_unit_is_dead_lettered(app: Any, nats_url
 
 
 async def test_a_bulletin_draft_is_approved_after_a_return(app: Any, nats_url: str, topology: Topology) -> None:
-    command = ApproveBulletin(occurred_at=NOW, actor="office", bulletin_id=uuid.uuid4(),
-                              bulletin_kind=BulletinKind.BULLETIN, number="鞍政督通〔2026〕3号", title="2026年11月督查通报", period_start=dt.date(2026, 11, 1),
-                              period_end=dt.date(2026, 11, 30), leader="leader")
+    def submitted(**more: Any) -> ApproveBulletin:
+        return ApproveBulletin(occurred_at=NOW, actor="office", bulletin_id=bulletin_id,
+                               bulletin_kind=BulletinKind.BULLETIN, number="鞍政督通〔2026〕3号", title="2026年11月督查通报",
+                               period_start=dt.date(2026, 11, 1), period_end=dt.date(2026, 11, 30), leader="leader",
+                               **more)
 
     def bulletin_events(messages: list[tuple[str, bytes]]) -> list[tuple[str, dict[str, Any]]]:
         return [(kind, json.loads(data)) for kind, data in messages if kind.startswith("bulletin.")]
 
+    bulletin_id = uuid.uuid4()
+    first = submitted()
     async with serving(app) as client:
-        await publish(nats_url, topology, command, msg_id=command.msg_id)
-        await publish(nats_url, topology, command, msg_id=None)  # a redelivery: still one approval
+        await publish(nats_url, topology, first, msg_id=first.msg_id)
+        await publish(nats_url, topology, first, msg_id=None)  # a redelivery: still one approval
         tasks = await eventually(lambda: client.get("/tasks", headers=auth("office")),
                                  lambda answer: answer.json()["total"] >= 1)
         [remarks] = tasks.json()["items"]
@@ -222,15 +226,19 @@ async def test_a_bulletin_draft_is_approved_after_a_return(app: Any, nats_url: s
         refused = await complete(client, "leader", approve, {"decision": "return"})
         assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["data", "comment"]
         await do(client, "leader", "approve_bulletin", {"decision": "return", "comment": "按语再精炼"})
-        again = await the_task(client, "office", "bulletin_remarks")
-        assert again["context"]["returned_comment"] == "按语再精炼"
+        assert (await client.get("/tasks", headers=auth("office"))).json()["total"] == 0  # back to the draft
+
+        again = submitted(returned_comment="按语再精炼")  # the office submits it again
+        await publish(nats_url, topology, again, msg_id=again.msg_id)
+        tasks = await eventually(lambda: client.get("/tasks", headers=auth("office")),
+                                 lambda answer: answer.json()["total"] == 1)
+        assert tasks.json()["items"][0]["context"]["returned_comment"] == "按语再精炼"
         await do(client, "office", "bulletin_remarks", {"remarks": "请各单位对照问题整改"})
         await do(client, "leader", "approve_bulletin", {"decision": "approve", "comment": "同意印发"})
 
         found = await eventually(lambda: stream_messages(nats_url, topology),
                                  lambda got: len(bulletin_events(got)) == 2)
-        bulletin = str(command.bulletin_id)
         assert [(kind, e["bulletin_id"], e.get("remarks"), e["comment"]) for kind, e in bulletin_events(found)] == [
-            ("bulletin.returned", bulletin, None, "按语再精炼"),
-            ("bulletin.approved", bulletin, "请各单位对照问题整改", "同意印发")]
+            ("bulletin.returned", str(bulletin_id), None, "按语再精炼"),
+            ("bulletin.approved", str(bulletin_id), "请各单位对照问题整改", "同意印发")]
         assert (await client.get("/tasks", headers=auth("office"))).json()["total"] == 0

@@ -24,17 +24,10 @@ def task_context(task: UserTask) -> dict[str, Any] | None:
         return context
     if task.process == "bulletin_approval":
         return {key: data.get(key) for key in ("bulletin_id", "bulletin_kind", "number", "title", "period_start",
-                                               "period_end")} | {"returned_comment": _returned(data)}
+                                               "period_end", "returned_comment")}
     if task.kind == "extension_decision" and isinstance(data.get("extension"), dict):
         asked = data["extension"]
         return {"requested_due_date": asked.get("requested_due_date"), "reason": asked.get("reason"),
                 "current_due_date": data.get("due_date")}
     return None
 
-
-def _returned(data: dict[str, Any]) -> str | None:
-    """The leader's comment when the draft came back (the office's remarks task shows it)."""
-    decision = data.get("approve_bulletin")
-    if isinstance(decision, dict) and decision.get("decision") == "return":
-        return decision.get("comment") or None
-    return None
