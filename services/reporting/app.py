@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+import logging
+
 from fastapi import FastAPI
 
 from services.reporting.adapters import tables
@@ -19,7 +23,10 @@ from services.reporting.public_service import PublicBoard, board_effect, flood_l
 from shared.runtime import Runtime, build_runtime
 from shared.storage.outbox import Outbox, OutboxRelay
 from shared.unit_stats import BadPeriod
+from shared.waiting import first_of
 from shared.web import service_app
+
+log = logging.getLogger("duban.reporting")
 
 
 def create_app(settings: ReportingSettings | None = None, deps: Runtime | None = None) -> FastAPI:
@@ -43,6 +50,23 @@ def create_app(settings: ReportingSettings | None = None, deps: Runtime | None =
         await fill_from_inbox(runtime.db)
 
     runtime.startup.append(fill)
+
+    def first_working_day(month: dt.date) -> dt.date:
+        return runtime.calendar.add_working_days(month - dt.timedelta(days=1), 1).date
+
+    async def monthly_drafts(stop: asyncio.Event) -> None:
+        """The month before's draft bulletin on each month's first working day (and when the clock jumps)."""
+        moved = runtime.clock.moves()
+        while not stop.is_set():
+            moved.clear()
+            try:
+                await bulletins.monthly_draft(first_working_day)
+            except Exception:
+                log.exception("the monthly draft bulletin failed; retrying")
+            await first_of(stop, moved, timeout=config.schedule_seconds)
+
+    if config.schedule:
+        runtime.background.append(monthly_drafts)
     app = service_app(
         runtime,
         title="Duban reporting service (督办通报服务)",

@@ -58,14 +58,33 @@ class BulletinService:
 
     async def create(self, kind: b.BulletinKind, start: dt.date, end: dt.date, principal: Principal) -> dict[str, Any]:
         period = Period.of(start, end, today=self.today())
-        now, year = self.clock.now(), self.today().year
         async with self.db.begin() as connection:
-            sequence = await store.next_sequence(connection, kind.value, year)
-            row = {"id": uuid.uuid4(), "kind": kind.value, "year": year, "sequence": sequence,
-                   "number": self._number(kind, year, sequence), "status": b.BulletinStatus.draft.value,
-                   "period_from": period.start, "period_to": period.end, "created_by": principal.username,
-                   "created_at": now, "published_at": None, "figures": None}
-            await store.add_bulletin(connection, row)
+            return await self._view(connection, await self._new_draft(connection, kind, period, principal.username))
+
+    async def _new_draft(self, connection: AsyncConnection, kind: b.BulletinKind, period: Period, actor: str,
+                         bulletin_id: uuid.UUID | None = None) -> dict[str, Any]:
+        year = self.today().year
+        sequence = await store.next_sequence(connection, kind.value, year)
+        row = {"id": bulletin_id or uuid.uuid4(), "kind": kind.value, "year": year, "sequence": sequence,
+               "number": self._number(kind, year, sequence), "status": b.BulletinStatus.draft.value,
+               "period_from": period.start, "period_to": period.end, "created_by": actor,
+               "created_at": self.clock.now(), "published_at": None, "figures": None}
+        await store.add_bulletin(connection, row)
+        return row
+
+    async def monthly_draft(self, first_working_day: Callable[[dt.date], dt.date]) -> dict[str, Any] | None:
+        """On a month's first working day (or later, after a pause), the month before's draft
+        bulletin, made once whatever restarts or replicas (定期通报); None when not due or done."""
+        today = self.today()
+        due = b.monthly_draft_due(today, first_working_day(today.replace(day=1)))
+        if due is None:
+            return None
+        kind, bulletin_id = b.BulletinKind.bulletin, uuid.uuid4()
+        async with self.db.begin() as connection:
+            if not await store.claim_scheduled(connection, kind.value, due[0], bulletin_id):
+                return None  # made already (by this or another replica)
+            row = await self._new_draft(connection, kind, Period(*due), "system", bulletin_id)
+            log.info("monthly draft bulletin made", extra={"number": row["number"], "period_from": str(due[0])})
             return await self._view(connection, row)
 
     async def listing(self, principal: Principal, *, kind: str | None, status: str | None,

@@ -26,6 +26,10 @@ class ReportingSettings(ServiceSettings):
     bulletin_number: str = Field("{prefix}〔{year}〕{sequence}号", pattern=r"\{sequence\}")
     brief_prefix: str = "督查工作简报"
     brief_number: str = Field("{prefix}〔{year}〕第{sequence}期", pattern=r"\{sequence\}")
+    # the monthly draft bulletin (first working day of a month, for the month before) is looked
+    # for this often and when the (simulated) clock jumps; False: not at all (tests)
+    schedule: bool = True
+    schedule_seconds: float = 600.0
     # the leader who approves bulletins (a username of the org directory); unset: any leader
     bulletin_approver: str | None = None
     # the praise and criticism rules the office edits (read at start)

@@ -21,6 +21,7 @@ from services.ledger.config import LedgerSettings
 from services.reporting.app import create_app as reporting_app
 from services.reporting.config import ReportingSettings
 from shared.bus.topology import Topology
+from shared.calendar import load_calendar
 from shared.clock import CHINA, SettableClock
 from shared.contracts import events as ev
 from shared.contracts.accountability_events import BulletinApproved, BulletinReturned
@@ -228,3 +229,25 @@ async def _on_stream(nats_url: str, topology: Topology, stream: str, suffix: str
     got = await eventually(found, lambda messages: len(messages) >= count)
     assert len(got) == count, got
     return got
+
+
+async def test_the_monthly_draft_is_made_once_on_the_first_working_day(nats_url: str, database_url: str,
+                                                                        topology: Topology, tmp_path: Path) -> None:
+    first = load_calendar(None).add_working_days(dt.date(2026, 9, 30), 1).date  # after the National Day holidays
+    clock = SettableClock(dt.datetime(2026, 10, 2, 9, 0, tzinfo=CHINA))
+    settings = settings_for(ReportingSettings, nats_url=nats_url, database_url=database_url, topology=topology,
+                            data_dir=tmp_path, schedule=True)
+    app = reporting_app(settings, deps=runtime_for(settings, clock))
+    async with serving(app) as reporting:
+        assert await app.state.bulletins.monthly_draft(lambda month: first) is None  # not yet
+        assert (await reporting.get("/bulletins", headers=auth("office"))).json()["bulletins"] == []
+        clock.set(dt.datetime.combine(first, dt.time(8), CHINA))  # the schedule acts on the jump
+        made = await eventually(lambda: reporting.get("/bulletins", headers=auth("office")),
+                                lambda answer: len(answer.json()["bulletins"]) == 1)
+        [draft] = made.json()["bulletins"]
+        assert (draft["period_from"], draft["period_to"], draft["status"]) == ("2026-09-01", "2026-09-30", "draft")
+    app = reporting_app(settings, deps=runtime_for(settings, clock))
+    async with serving(app) as reporting:  # a restart, or a second replica, makes it no second time
+        assert await app.state.bulletins.monthly_draft(lambda month: first) is None
+        assert [b["id"] for b in (await reporting.get("/bulletins", headers=auth("office"))).json()["bulletins"]] == [
+            draft["id"]]

@@ -70,3 +70,12 @@ async def adjustments_of(connection: AsyncConnection, bulletin_id: uuid.UUID) ->
     query = select(t.c.list, t.c.action, t.c.unit, t.c.reason, t.c.made_by, t.c.made_at).where(
         t.c.bulletin_id == bulletin_id).order_by(t.c.id)
     return [dict(r) for r in (await connection.execute(query)).mappings()]
+
+
+async def claim_scheduled(connection: AsyncConnection, kind: str, period_from: dt.date, bulletin_id: uuid.UUID) -> bool:
+    """Claim the scheduled draft of (kind, month) for ``bulletin_id``; False if it was made already."""
+    t = tables.scheduled_drafts
+    done = await connection.execute(upsert(connection, t).values(kind=kind, period_from=period_from,
+                                                                 bulletin_id=bulletin_id)
+                                    .on_conflict_do_nothing().returning(t.c.kind))
+    return done.first() is not None

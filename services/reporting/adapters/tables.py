@@ -83,6 +83,14 @@ bulletins = Table(
 )
 Index("ix_reporting_bulletins_kind_year", bulletins.c.kind, bulletins.c.year)
 
+scheduled_drafts = Table(  # the monthly drafts made on schedule: one per (kind, month) whatever restarts
+    "reporting_scheduled_drafts",
+    metadata,
+    Column("kind", String(20), primary_key=True),
+    Column("period_from", Date, primary_key=True),
+    Column("bulletin_id", Uuid, nullable=False),
+)
+
 findings = Table(
     "reporting_findings",
     metadata,

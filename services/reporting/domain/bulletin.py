@@ -96,3 +96,12 @@ def figures(period: Period, *, counts: Mapping[str, Mapping[str, int]], units: I
 
 def _iso(day: dt.date | str) -> str:
     return day if isinstance(day, str) else day.isoformat()
+
+
+def monthly_draft_due(today: dt.date, first_working_day: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The month before ``today``'s (first and last day) once its month's first working day has
+    come; None before it. A month's draft bulletin is made then, once (定期通报)."""
+    if today < first_working_day:
+        return None
+    last = today.replace(day=1) - dt.timedelta(days=1)
+    return last.replace(day=1), last
