@@ -16,7 +16,7 @@ from services.reporting.domain import bulletin as b
 from services.reporting.domain.bulletin_rules import parse_rules
 from services.reporting.domain.public_board import NotOnBoardYet, PublicItemNotFound
 from services.reporting.domain.public_feedback import FeedbackHidden, FeedbackNotFound, TooMuchFeedback
-from services.reporting.entrypoints.bulletins import bulletins_router
+from services.reporting.entrypoints.bulletins import bulletins_router, public_bulletins_router
 from services.reporting.entrypoints.public import office_router, public_router
 from services.reporting.entrypoints.subscribers import subscribe
 from services.reporting.public_service import PublicBoard, board_effect, flood_limit
@@ -72,7 +72,7 @@ def create_app(settings: ReportingSettings | None = None, deps: Runtime | None =
         title="Duban reporting service (督办通报服务)",
         description="Statistics, bulletins (督查通报), briefings (简报) and the public board (公开挂牌督办).",
         routers=[bulletins_router(bulletins), office_router(board)],
-        public_routers=[public_router(board)],
+        public_routers=[public_router(board), public_bulletins_router(bulletins)],
         error_status={b.BulletinNotFound: 404, b.BulletinNotDraft: 409, b.UnknownUnit: 422, b.NotListed: 422,
                       BadPeriod: 422, PublicItemNotFound: 404, NotOnBoardYet: 404, FeedbackNotFound: 404,
                       FeedbackHidden: 409, TooMuchFeedback: 429},

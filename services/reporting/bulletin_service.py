@@ -97,6 +97,13 @@ class BulletinService:
             rows = await store.bulletins(connection, kind=kind, status=status, year=year)
         return [_head(r) for r in rows]
 
+    async def published(self, *, year: int | None) -> list[dict[str, Any]]:
+        """The published bulletins as the public sees them."""
+        async with self.db.connect() as connection:
+            rows = await store.bulletins(connection, kind=None, status=b.BulletinStatus.published.value, year=year)
+        keys = ("id", "kind", "number", "title", "period_from", "period_to", "published_at")
+        return [{k: v for k, v in {**_head(r), "title": self._title(r)}.items() if k in keys} for r in rows]
+
     async def get(self, bulletin_id: uuid.UUID, principal: Principal) -> dict[str, Any]:
         async with self.db.begin() as connection:
             row = await store.bulletin(connection, bulletin_id)

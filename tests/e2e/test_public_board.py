@@ -156,7 +156,7 @@ async def test_only_the_office_changes_the_board_and_other_routes_need_a_token(
     client, app = reporting
     public, private, _ = await fed(nats_url, topology)
     open_to_all = {("get", "/public/items"), ("get", "/public/items/{item_id}"), ("get", "/healthz"),
-                   ("get", "/readyz"), ("post", "/public/items/{item_id}/feedback")}
+                   ("get", "/readyz"), ("post", "/public/items/{item_id}/feedback"), ("get", "/public/bulletins")}
     operations = [(m, path, op) for path, ops in app.openapi()["paths"].items() for m, op in ops.items()]
     assert {(m, path) for m, path, op in operations if not op.get("security")} == open_to_all
     for method, path in (("GET", "/me"), ("GET", "/feedback"), ("PUT", f"/public/items/{public.item_id}/progress"),

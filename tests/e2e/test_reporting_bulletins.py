@@ -171,6 +171,10 @@ async def test_praise_criticism_findings_adjustments_and_publication(services: A
     assert sorted(c["unit"] for c in cases) == ["tiexi", "zjj"]  # the criticised, once each
     assert all(c["bulletin_id"] == first["id"] and c["reason"].startswith("鞍政督通〔2026〕1号督查通报通报批评：")
                for c in cases)
+    public = await reporting.get("/public/bulletins")  # without a token
+    assert public.status_code == 200 and public.json()["bulletins"] == [{
+        "id": first["id"], "kind": "bulletin", "number": "鞍政督通〔2026〕1号", "title": "鞍政督通〔2026〕1号督查通报",
+        "period_from": "2026-03-01", "period_to": "2026-03-31", "published_at": published["published_at"]}]
     [told] = await stream_events(nats_url, topology, "bulletin.published", count=1)
     assert (sorted(told["criticised_units"]), told["praised_units"]) == (["tiexi", "zjj"], ["fgw", "tiedong"])
     again = await reporting.post(f"/bulletins/{first['id']}/adjustments", headers=auth("office"), json={

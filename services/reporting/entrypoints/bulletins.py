@@ -98,3 +98,30 @@ def bulletins_router(service: BulletinService) -> APIRouter:
                 "recorded_on": found["recorded_on"].isoformat(), "recorded_at": found["recorded_at"].isoformat()}
 
     return router
+
+
+class PublicBulletin(BaseModel):
+    """A published bulletin as anyone may see it (its figures are in its document)."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: uuid.UUID
+    kind: BulletinKind
+    number: str
+    title: str
+    period_from: str
+    period_to: str
+    published_at: str
+
+
+def public_bulletins_router(service: BulletinService) -> APIRouter:
+    """Published bulletins for anyone, without a token (督查通报 are public documents)."""
+    router = APIRouter(tags=["public"])
+
+    @router.get("/public/bulletins", response_model=dict[str, list[PublicBulletin]],
+                responses=errors(described={422: "参数不合法 (the year is invalid)"}))
+    async def published(year: Annotated[int | None, Query(ge=1900, le=9998)] = None) -> dict[str, Any]:
+        """The published bulletins and briefs, newest first."""
+        found = await service.published(year=year)
+        return {"bulletins": found}
+
+    return router
