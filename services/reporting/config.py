@@ -25,3 +25,5 @@ class ReportingSettings(ServiceSettings):
     brief_number: str = Field("{prefix}〔{year}〕第{sequence}期", pattern=r"\{sequence\}")
     # the praise and criticism rules the office edits (read at start)
     bulletin_rules_file: Path = Path("deploy/bulletin_rules.yaml")
+    # the bulletin document's .docx template (None: services/reporting/templates/bulletin.docx; read at start)
+    bulletin_template: Path | None = None
