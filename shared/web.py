@@ -6,6 +6,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -57,6 +58,12 @@ def service_app(runtime: Runtime, *, title: str, description: str, routers: list
     app.add_middleware(BodyLimit, limit=runtime.settings.max_body_bytes, overrides=body_limits)
     app.openapi = lambda: openapi_with_errors(app)  # type: ignore[method-assign]
     return app
+
+
+def content_disposition(name: str) -> str:
+    """``attachment`` with the name for every browser: an ASCII fallback and RFC 5987's UTF-8 form."""
+    fallback = "".join(c if 0x20 <= ord(c) < 0x7f and c not in '"\\' else "_" for c in name)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def install_error_handlers(app: FastAPI, statuses: ErrorStatus) -> None:

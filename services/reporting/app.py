@@ -12,10 +12,12 @@ from services.reporting.adapters import tables
 from services.reporting.adapters.read_model import fill_from_inbox, read_model_recorder
 from services.reporting.bulletin_service import BulletinService
 from services.reporting.config import ReportingSettings
+from services.reporting.documents import PdfUnavailable
 from services.reporting.domain import bulletin as b
 from services.reporting.domain.bulletin_rules import parse_rules
 from services.reporting.domain.public_board import NotOnBoardYet, PublicItemNotFound
 from services.reporting.domain.public_feedback import FeedbackHidden, FeedbackNotFound, TooMuchFeedback
+from services.reporting.entrypoints.bulletin_documents import bulletin_documents_router
 from services.reporting.entrypoints.bulletins import bulletins_router, public_bulletins_router
 from services.reporting.entrypoints.public import office_router, public_router
 from services.reporting.entrypoints.subscribers import subscribe
@@ -71,11 +73,12 @@ def create_app(settings: ReportingSettings | None = None, deps: Runtime | None =
         runtime,
         title="Duban reporting service (督办通报服务)",
         description="Statistics, bulletins (督查通报), briefings (简报) and the public board (公开挂牌督办).",
-        routers=[bulletins_router(bulletins), office_router(board)],
+        routers=[bulletins_router(bulletins), bulletin_documents_router(bulletins, config.bulletin_template),
+                 office_router(board)],
         public_routers=[public_router(board), public_bulletins_router(bulletins)],
         error_status={b.BulletinNotFound: 404, b.BulletinNotDraft: 409, b.UnknownUnit: 422, b.NotListed: 422,
                       BadPeriod: 422, PublicItemNotFound: 404, NotOnBoardYet: 404, FeedbackNotFound: 404,
-                      FeedbackHidden: 409, TooMuchFeedback: 429},
+                      FeedbackHidden: 409, TooMuchFeedback: 429, PdfUnavailable: 503},
     )
     app.state.bulletins, app.state.public_board = bulletins, board
     return app

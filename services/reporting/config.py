@@ -34,3 +34,5 @@ class ReportingSettings(ServiceSettings):
     bulletin_approver: str | None = None
     # the praise and criticism rules the office edits (read at start)
     bulletin_rules_file: Path = RULES_BESIDE_THE_CODE
+    # the bulletin document's .docx template (None: services/reporting/templates/bulletin.docx; read at start)
+    bulletin_template: Path | None = None

@@ -117,9 +117,10 @@ def _units(doc: Document, b: BulletinDoc, chart_font: str | None) -> None:
     _para(doc, f"本期共有{len(b.units)}个责任单位承办督办事项，各单位办理情况见表1、图1。", "Duban Body")
     _para(doc, "表1  各单位办理情况", "Duban Caption")
     rows = [
-        (str(r.rank), r.unit, str(r.assigned), str(r.closed), str(r.on_time), str(r.overdue), str(r.returned),
-         str(r.reopened), f"{r.on_time_rate * 100:.1f}%")
-        for r in sorted(b.units, key=lambda r: (r.rank, r.unit))
+        ("—" if r.rank is None else str(r.rank), r.unit, str(r.assigned), str(r.closed), str(r.on_time),
+         str(r.overdue), str(r.returned), str(r.reopened),
+         "—" if r.on_time_rate is None else f"{r.on_time_rate * 100:.1f}%")
+        for r in sorted(b.units, key=lambda r: (r.rank is None, r.rank or 0, r.unit))
     ]
     _table(doc, UNIT_HEADER, rows, UNIT_WIDTHS_MM)
     figure = _para(doc, "", "Duban Figure")

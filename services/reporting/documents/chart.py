@@ -44,7 +44,8 @@ def cjk_font(path: str | None = None) -> font_manager.FontProperties | None:
 
 def on_time_chart(rows: tuple[UnitRow, ...] | list[UnitRow], *, width_mm: float = 156, font_path: str | None = None) -> bytes:
     """A horizontal bar per unit, best on top, its rate printed at the bar's end; PNG at 200 dpi."""
-    ordered = sorted(rows, key=lambda r: (-r.on_time_rate, r.rank, r.unit))
+    rated = [r for r in rows if r.on_time_rate is not None]  # a unit that closed nothing has no bar
+    ordered = sorted(rated, key=lambda r: (-(r.on_time_rate or 0.0), r.rank or 0, r.unit))
     n = max(len(ordered), 1)
     height_mm = min(max(14 + 5.2 * n, 60), 185)  # leaves room for the caption on the page
     font = cjk_font(font_path)
@@ -52,7 +53,7 @@ def on_time_chart(rows: tuple[UnitRow, ...] | list[UnitRow], *, width_mm: float 
     fig = Figure(figsize=(width_mm / 25.4, height_mm / 25.4), dpi=200)
     ax = fig.add_subplot()
     positions = range(len(ordered))
-    rates = [r.on_time_rate * 100 for r in ordered]
+    rates = [(r.on_time_rate or 0.0) * 100 for r in ordered]
     ax.barh(list(positions), rates, color=_BAR, height=0.66)
     ax.set_yticks(list(positions), [r.unit for r in ordered], fontproperties=font, fontsize=label_size)
     ax.invert_yaxis()

@@ -15,6 +15,8 @@ Kind = Literal["通报", "简报"]
 
 # GB/T 9704-2012 7.2.4: 机关代字 + 年份 in 六角括号〔〕 + 序号 with no leading zero and no 第.
 NUMBER_FORMAT = re.compile(r"^\S+〔\d{4}〕[1-9]\d*号$")
+# a brief (简报) is numbered by issue: 督查工作简报〔2026〕第3期
+BRIEF_NUMBER_FORMAT = re.compile(r"^\S+〔\d{4}〕第[1-9]\d*期$")
 
 
 class InvalidDocumentNumber(ValueError):
@@ -28,7 +30,8 @@ def document_number(prefix: str, year: int, seq: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class UnitRow:
-    """One line of the units table; ``on_time_rate`` is a fraction (0.925 → 92.5%)."""
+    """One line of the units table; ``on_time_rate`` is a fraction (0.925 → 92.5%); a unit that
+    closed nothing has neither rate nor rank (None: "—" in the table, no bar in the chart)."""
 
     unit: str
     assigned: int
@@ -37,8 +40,8 @@ class UnitRow:
     overdue: int
     returned: int
     reopened: int
-    on_time_rate: float
-    rank: int
+    on_time_rate: float | None
+    rank: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +79,8 @@ class BulletinDoc:
     copy_to: tuple[str, ...] = ()  # 抄送
 
     def __post_init__(self) -> None:
-        if not NUMBER_FORMAT.match(self.number):
+        if not (NUMBER_FORMAT.match(self.number)
+                or (self.kind == "简报" and BRIEF_NUMBER_FORMAT.match(self.number))):
             raise InvalidDocumentNumber(f"document number {self.number!r} is not of the form 鞍政督通〔2026〕3号")
         if self.kind not in ("通报", "简报"):
             raise ValueError(f"kind must be 通报 or 简报, not {self.kind!r}")

@@ -16,6 +16,11 @@ from pathlib import Path
 class PdfUnavailable(RuntimeError):
     """The PDF cannot be made here: LibreOffice is missing, failed or timed out."""
 
+    @property
+    def detail(self) -> str:
+        """What the API answers with its 503, in Chinese and English."""
+        return f"暂无法生成 PDF（本机未安装或无法运行 LibreOffice），请下载 .docx 版本。PDF unavailable: {self}"
+
 
 def soffice_path() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")

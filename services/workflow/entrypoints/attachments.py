@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
@@ -15,16 +14,11 @@ from services.workflow.domain.file_types import MEDIA_TYPES
 from services.workflow.entrypoints.upload_stream import file_part
 from shared.errors import errors
 from shared.identity import PrincipalDep, Role, require_roles
+from shared.web import content_disposition
 
 UPLOAD_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file"],
     "properties": {"file": {"type": "string", "format": "binary", "description": "the file, with its name"}}}}}}
-
-
-def content_disposition(name: str) -> str:
-    """``attachment`` with the name for every browser: an ASCII fallback and RFC 5987's UTF-8 form."""
-    fallback = "".join(c if 0x20 <= ord(c) < 0x7f and c not in '"\\' else "_" for c in name)
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def attachments_router(attachments: Attachments) -> APIRouter:

@@ -1,0 +1,64 @@
+"""A bulletin's document over HTTP: the .docx (GB/T 9704) and, where LibreOffice is, the PDF.
+
+Same visibility as ``GET /bulletins/{id}`` (units see published ones only, 404 otherwise).
+Rendering is CPU-bound (seconds for a big bulletin, more for the PDF): it runs in a worker
+thread, the event loop keeps serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from services.reporting.bulletin_service import BulletinService
+from services.reporting.documents import DEFAULT_TEMPLATE, render_bulletin, to_pdf
+from services.reporting.documents.from_figures import bulletin_doc
+from shared.clock import CHINA
+from shared.errors import errors
+from shared.identity import PrincipalDep
+from shared.web import content_disposition
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF = "application/pdf"
+
+
+def bulletin_documents_router(service: BulletinService, template: Path | None = None) -> APIRouter:
+    router = APIRouter(tags=["bulletins"])
+    template = template or DEFAULT_TEMPLATE
+    if not template.is_file():
+        raise FileNotFoundError(f"the bulletin template {template} is not a file")
+    described = {404: "通报不存在或无权查看 (no such bulletin for the caller)", 422: "编号不是 UUID"}
+
+    async def docx_of(bulletin_id: uuid.UUID, principal: Any) -> tuple[dict[str, Any], bytes]:
+        bulletin = await service.get(bulletin_id, principal)
+        published = bulletin.get("published_at")
+        issued = dt.datetime.fromisoformat(published).astimezone(CHINA).date() if published else service.today()
+        document = bulletin_doc(bulletin, office=bulletin.get("office") or service.settings.office_name, issued=issued)
+        return bulletin, await asyncio.to_thread(render_bulletin, document, template)
+
+    def answer(content: bytes, media_type: str, name: str) -> Response:
+        return Response(content, media_type=media_type, headers={
+            "Content-Disposition": content_disposition(name), "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store"})
+
+    @router.get("/bulletins/{bulletin_id}/document.docx", response_class=Response, responses={
+        200: {"description": "通报文档 (.docx, GB/T 9704)", "content": {DOCX: {}}}, **errors(described=described)})
+    async def document_docx(bulletin_id: uuid.UUID, principal: PrincipalDep) -> Response:
+        """The bulletin as a Word document laid out per GB/T 9704-2012 (a draft's figures as they are now)."""
+        bulletin, docx = await docx_of(bulletin_id, principal)
+        return answer(docx, DOCX, f"{bulletin['number']}.docx")
+
+    @router.get("/bulletins/{bulletin_id}/document.pdf", response_class=Response, responses={
+        200: {"description": "通报文档 (PDF, converted by LibreOffice)", "content": {PDF: {}}},
+        **errors(described={**described, 503: "本机无法生成 PDF (LibreOffice missing or failed; the .docx is available)"})})
+    async def document_pdf(bulletin_id: uuid.UUID, principal: PrincipalDep) -> Response:
+        """The bulletin as PDF; 503 where LibreOffice is not installed or fails (the .docx still is)."""
+        bulletin, docx = await docx_of(bulletin_id, principal)
+        return answer(await asyncio.to_thread(to_pdf, docx), PDF, f"{bulletin['number']}.pdf")
+
+    return router
