@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from shared.clock import Clock
+
+log = logging.getLogger("duban.background")
 
 
 async def first_of(*events: asyncio.Event, timeout: float) -> None:
@@ -13,3 +19,24 @@ async def first_of(*events: asyncio.Event, timeout: float) -> None:
     finally:
         for waiter in waiters:
             waiter.cancel()
+
+
+def every(clock: Clock, seconds: float, step: Callable[[], Awaitable[bool]],
+          what: str) -> Callable[[asyncio.Event], Awaitable[None]]:
+    """A background loop running ``step`` every ``seconds``, again at once while it answers True
+    (more to do), and at once when the (simulated) clock jumps; a failing step is logged and
+    retried at the next turn."""
+
+    async def loop(stop: asyncio.Event) -> None:
+        moved = clock.moves()
+        while not stop.is_set():
+            moved.clear()
+            try:
+                more = await step()
+            except Exception:
+                log.exception(f"{what} failed; retrying")
+                more = False
+            if not more:
+                await first_of(stop, moved, timeout=seconds)
+
+    return loop

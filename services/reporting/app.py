@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import logging
 
 from fastapi import FastAPI
 
@@ -25,10 +23,8 @@ from services.reporting.public_service import PublicBoard, board_effect, flood_l
 from shared.runtime import Runtime, build_runtime
 from shared.storage.outbox import Outbox, OutboxRelay
 from shared.unit_stats import BadPeriod
-from shared.waiting import first_of
+from shared.waiting import every
 from shared.web import service_app
-
-log = logging.getLogger("duban.reporting")
 
 
 def create_app(settings: ReportingSettings | None = None, deps: Runtime | None = None) -> FastAPI:
@@ -56,16 +52,11 @@ def create_app(settings: ReportingSettings | None = None, deps: Runtime | None =
     def first_working_day(month: dt.date) -> dt.date:
         return runtime.calendar.add_working_days(month - dt.timedelta(days=1), 1).date
 
-    async def monthly_drafts(stop: asyncio.Event) -> None:
-        """The month before's draft bulletin on each month's first working day (and when the clock jumps)."""
-        moved = runtime.clock.moves()
-        while not stop.is_set():
-            moved.clear()
-            try:
-                await bulletins.monthly_draft(first_working_day)
-            except Exception:
-                log.exception("the monthly draft bulletin failed; retrying")
-            await first_of(stop, moved, timeout=config.schedule_seconds)
+    async def monthly_draft() -> bool:
+        await bulletins.monthly_draft(first_working_day)
+        return False
+
+    monthly_drafts = every(runtime.clock, config.schedule_seconds, monthly_draft, "the monthly draft bulletin")
 
     if config.schedule:
         runtime.background.append(monthly_drafts)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -28,9 +27,9 @@ from services.workflow.service import build_service
 from shared.contracts.base import Message
 from shared.contracts.commands import ApproveBulletin, OpenAccountability
 from shared.contracts.subjects import CMD_APPROVE_BULLETIN, CMD_OPEN_ACCOUNTABILITY
-from shared.runtime import BackgroundTask, Runtime, build_runtime
+from shared.runtime import Runtime, build_runtime
 from shared.storage.outbox import OutboxRelay, RelayThread
-from shared.waiting import first_of
+from shared.waiting import every
 from shared.web import service_app
 
 log = logging.getLogger("duban.workflow")
@@ -73,27 +72,13 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
         version = await service.versions.install(Definitions(documents), source="startup", actor="system")
         log.info("process definitions installed", extra={"version": version, "files": sorted(documents)})
 
-    def sweeping(batch: Callable[[int], Awaitable[int]], seconds: float, what: str) -> BackgroundTask:
-        """A background loop running ``batch(SWEEP_BATCH)`` every ``seconds``, at once again while
-        batches come back full, and at once when the (simulated) clock jumps."""
+    async def full(batch: Callable[[int], Awaitable[int]]) -> bool:
+        return await batch(SWEEP_BATCH) == SWEEP_BATCH  # more may be due at once only when the batch was full
 
-        async def sweep(stop: asyncio.Event) -> None:
-            moved = runtime.clock.moves()
-            while not stop.is_set():
-                moved.clear()
-                try:
-                    full_batch = await batch(SWEEP_BATCH) == SWEEP_BATCH
-                except Exception:
-                    log.exception(f"{what} failed; retrying")
-                    full_batch = False
-                if not full_batch:  # more may be due at once only when the batch was full
-                    await first_of(stop, moved, timeout=seconds)
-
-        return sweep
-
-    sweep_timers = sweeping(service.fire_due_timers, settings.timer_sweep_seconds, "timer sweep")
-    drop_unbound_attachments = sweeping(attachments.drop_unbound, UNBOUND_SWEEP_SECONDS,
-                                        "dropping unnamed attachments")
+    sweep_timers = every(runtime.clock, settings.timer_sweep_seconds, lambda: full(service.fire_due_timers),
+                         "timer sweep")
+    drop_unbound_attachments = every(runtime.clock, UNBOUND_SWEEP_SECONDS, lambda: full(attachments.drop_unbound),
+                                     "dropping unnamed attachments")
 
     async def open_accountability(message: Message) -> None:
         assert isinstance(message, OpenAccountability)
