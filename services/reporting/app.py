@@ -12,13 +12,16 @@ from services.reporting.bulletin_service import BulletinService
 from services.reporting.config import ReportingSettings
 from services.reporting.documents import PdfUnavailable
 from services.reporting.domain import bulletin as b
+from services.reporting.domain import plans as p
 from services.reporting.domain.bulletin_rules import parse_rules
 from services.reporting.domain.public_board import NotOnBoardYet, PublicItemNotFound
 from services.reporting.domain.public_feedback import FeedbackHidden, FeedbackNotFound, TooMuchFeedback
 from services.reporting.entrypoints.bulletin_documents import bulletin_documents_router
 from services.reporting.entrypoints.bulletins import bulletins_router, public_bulletins_router
+from services.reporting.entrypoints.plans import plans_router
 from services.reporting.entrypoints.public import office_router, public_router
 from services.reporting.entrypoints.subscribers import subscribe
+from services.reporting.plan_service import PlanService
 from services.reporting.public_service import PublicBoard, board_effect, flood_limit
 from shared.runtime import Runtime, build_runtime
 from shared.storage.outbox import Outbox, OutboxRelay
@@ -36,7 +39,9 @@ def create_app(settings: ReportingSettings | None = None, deps: Runtime | None =
     relay = OutboxRelay(runtime.db, outbox, runtime.publisher)
     runtime.background.append(relay.run)
     rules = parse_rules(config.bulletin_rules_file.read_text(encoding="utf-8"))
-    bulletins = BulletinService(runtime.db, runtime.clock, runtime.directory, config, rules, outbox, relay.wake)
+    plans = PlanService(runtime.db, runtime.clock, runtime.directory, config, outbox, relay.wake)
+    bulletins = BulletinService(runtime.db, runtime.clock, runtime.directory, config, rules, outbox, relay.wake,
+                                work_of=plans.work_of)  # a brief (简报) adds the month's supervision work
     board = PublicBoard(runtime.db, runtime.clock, runtime.directory,
                         flood_limit(config.feedback_limit, config.feedback_window_seconds))
     # each event recorded once in the inbox and, in the same transaction, applied to the
@@ -58,18 +63,28 @@ def create_app(settings: ReportingSettings | None = None, deps: Runtime | None =
 
     monthly_drafts = every(runtime.clock, config.schedule_seconds, monthly_draft, "the monthly draft bulletin")
 
+    async def on_site_reminder() -> bool:
+        await plans.remind_short_month()
+        return False
+
+    # the office reminded in the last week of a month short of on-site days, once per month
+    on_site_reminders = every(runtime.clock, config.schedule_seconds, on_site_reminder, "the on-site days reminder")
+
     if config.schedule:
-        runtime.background.append(monthly_drafts)
+        runtime.background.extend([monthly_drafts, on_site_reminders])
     app = service_app(
         runtime,
         title="Duban reporting service (督办通报服务)",
         description="Statistics, bulletins (督查通报), briefings (简报) and the public board (公开挂牌督办).",
         routers=[bulletins_router(bulletins), bulletin_documents_router(bulletins, config.bulletin_template),
-                 office_router(board)],
+                 office_router(board), plans_router(plans)],
         public_routers=[public_router(board), public_bulletins_router(bulletins)],
         error_status={b.BulletinNotFound: 404, b.BulletinNotDraft: 409, b.UnknownUnit: 422, b.NotListed: 422,
                       BadPeriod: 422, PublicItemNotFound: 404, NotOnBoardYet: 404, FeedbackNotFound: 404,
-                      FeedbackHidden: 409, TooMuchFeedback: 429, PdfUnavailable: 503},
+                      FeedbackHidden: 409, TooMuchFeedback: 429, PdfUnavailable: 503,
+                      p.BadMonth: 422, p.PlanNotFound: 404, p.PlanExists: 409, p.MonthOver: 422,
+                      p.TooFewPlannedDays: 422, p.TooManyPlannedDays: 422, p.VisitOutsideMonth: 422,
+                      p.VisitInFuture: 422, p.UnknownItems: 422},
     )
-    app.state.bulletins, app.state.public_board = bulletins, board
+    app.state.bulletins, app.state.public_board, app.state.plans = bulletins, board, plans
     return app

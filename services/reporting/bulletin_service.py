@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,7 @@ from shared.unit_stats import Period
 
 CONTRACT_KINDS = {b.BulletinKind.bulletin: BulletinKind.BULLETIN, b.BulletinKind.brief: BulletinKind.BRIEFING}
 log = logging.getLogger("duban.reporting")
+WorkOf = Callable[[AsyncConnection, Period], Awaitable[dict[str, Any]]]
 
 
 @dataclass
@@ -42,6 +43,7 @@ class BulletinService:
     rules: Rules
     outbox: Outbox
     wake: Callable[[], None] = lambda: None  # the relay's: staged messages leave at once
+    work_of: WorkOf | None = None  # a brief's ``work`` section (the month's plan, on-site days, visits)
 
     def today(self) -> dt.date:
         return today_in_china(self.clock)
@@ -200,12 +202,15 @@ class BulletinService:
         if row["figures"] is not None:
             return dict(row["figures"])
         period = Period(row["period_from"], row["period_to"])
-        return b.figures(period, counts=await figures_sql.unit_counts(connection, period),
-                         units=[u.id for u in self.directory.units], unit_name=self.unit_name,
-                         by=await figures_sql.totals_by(connection, period),
-                         overdue_items=await figures_sql.overdue_items(connection, period),
-                         findings=await figures_sql.findings_in(connection, period), rules=self.rules,
-                         adjustments=await store.adjustments_of(connection, row["id"]))
+        figures = b.figures(period, counts=await figures_sql.unit_counts(connection, period),
+                            units=[u.id for u in self.directory.units], unit_name=self.unit_name,
+                            by=await figures_sql.totals_by(connection, period),
+                            overdue_items=await figures_sql.overdue_items(connection, period),
+                            findings=await figures_sql.findings_in(connection, period), rules=self.rules,
+                            adjustments=await store.adjustments_of(connection, row["id"]))
+        if row["kind"] == b.BulletinKind.brief.value and self.work_of is not None:
+            figures["work"] = await self.work_of(connection, period)  # 简报: the period's supervision work
+        return figures
 
     async def _view(self, connection: AsyncConnection, row: dict[str, Any]) -> dict[str, Any]:
         adjustments = await store.adjustments_of(connection, row["id"])

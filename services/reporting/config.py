@@ -36,3 +36,9 @@ class ReportingSettings(ServiceSettings):
     bulletin_rules_file: Path = RULES_BESIDE_THE_CODE
     # the bulletin document's .docx template (None: services/reporting/templates/bulletin.docx; read at start)
     bulletin_template: Path | None = None
+    # monthly plans: at least this many on-site days a month (每月现场督查时间不少于15天); the office is
+    # reminded once in the last ``on_site_reminder_days`` days of a planned month short of them (on the
+    # same ``schedule``), with a link to the plan in the console
+    minimum_on_site_days: int = Field(15, ge=1, le=28)
+    on_site_reminder_days: int = Field(7, ge=1, le=28)
+    console_url: str = Field("http://127.0.0.1:8080", pattern=r"^https?://[^\s/]+")

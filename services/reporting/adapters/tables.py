@@ -175,3 +175,42 @@ feedback = Table(  # the public's ratings and words on an item; ``client`` (the 
 )
 Index("ix_reporting_feedback_item", feedback.c.item_id, feedback.c.created_at)
 Index("ix_reporting_feedback_client", feedback.c.client, feedback.c.created_at)
+
+# --- monthly supervision plans (月度督查工作计划) and on-site visits: migration 0005_plans ---------
+plans = Table(  # one plan per month ("2026-12")
+    "reporting_plans",
+    metadata,
+    Column("month", String(7), primary_key=True),
+    Column("focus", JSON, nullable=False),  # the month's focus, a list of lines
+    Column("planned_on_site_days", Integer, nullable=False),
+    Column("teams", JSON, nullable=False),  # [{name, members, joint_group: {lead, members} | null}]
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_by", String(64), nullable=True),
+    Column("updated_at", UtcDateTime, nullable=True),
+)
+
+visits = Table(  # an on-site supervision visit (现场督查) of a month's plan
+    "reporting_visits",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("month", String(7), nullable=False),
+    Column("visited_on", Date, nullable=False),
+    Column("place", String(200), nullable=False),
+    Column("items", JSON, nullable=False),  # the item ids (strings) looked at
+    Column("team", JSON, nullable=False),  # usernames or names
+    Column("joint_group", JSON, nullable=True),  # 联合督查组 {lead, members}
+    Column("findings", Text, nullable=False),
+    Column("recorded_by", String(64), nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+)
+Index("ix_reporting_visits_month", visits.c.month, visits.c.visited_on)
+Index("ix_reporting_visits_visited_on", visits.c.visited_on)
+
+plan_reminders = Table(  # the office reminded once per month short of on-site days, whatever restarts or replicas
+    "reporting_plan_reminders",
+    metadata,
+    Column("month", String(7), primary_key=True),
+    Column("command_id", Uuid, nullable=False),  # the SendNotification staged in the same transaction
+    Column("sent_at", UtcDateTime, nullable=False),
+)

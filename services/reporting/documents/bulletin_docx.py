@@ -21,7 +21,7 @@ from docx.shared import Emu, Mm, Pt
 
 from . import gbt9704
 from .chart import on_time_chart
-from .model import BulletinDoc, Remark, chinese_date, chinese_ordinal
+from .model import BulletinDoc, MonthWork, Remark, Visit, WorkDoc, chinese_date, chinese_ordinal
 
 DEFAULT_TEMPLATE = Path(str(files("services.reporting") / "templates" / "bulletin.docx"))
 
@@ -47,6 +47,8 @@ def render_bulletin(bulletin: BulletinDoc, template: Path | None = None, *, char
         ("表扬和批评", _remarks),
         ("逾期未办结事项", _overdue),
     )
+    if bulletin.work is not None:  # a brief (简报) opens with the period's supervision work
+        sections = ((bulletin.work.heading, lambda d, b: _work(d, b.work)), *sections)
     for n, (heading, write) in enumerate(sections, start=1):
         _para(doc, f"{chinese_ordinal(n)}、{heading}", "Duban Heading 1")
         write(doc, bulletin)
@@ -155,6 +157,42 @@ def _overdue(doc: Document, b: BulletinDoc) -> None:
         for i, item in enumerate(sorted(b.overdue, key=lambda o: (o.due, o.code)), start=1)
     ]
     _table(doc, OVERDUE_HEADER, rows, OVERDUE_WIDTHS_MM, left=(2,))
+
+
+def _work(doc: Document, work: WorkDoc) -> None:
+    """（一）督查计划: each month's focus, planned days, teams; （二）现场督查: the on-site days
+    against the minimum and each visit with its team, joint group, items and findings."""
+    _para(doc, "（一）督查计划", "Duban Heading 2")
+    for month in work.months:
+        _para(doc, _plan_words(month), "Duban Body")
+    _para(doc, "（二）现场督查", "Duban Heading 2")
+    for month in work.months:
+        verdict = "达到" if month.on_site_days >= month.minimum else "未达到"
+        _para(doc, f"{month.label}现场督查{month.on_site_days}天，{verdict}每月不少于{month.minimum}天的要求。",
+              "Duban Body")
+    if not work.visits:
+        _para(doc, "本期未开展现场督查。", "Duban Body")
+    for n, visit in enumerate(work.visits, start=1):
+        _para(doc, f"{n}．{_visit_words(visit)}", "Duban Body")
+
+
+def _plan_words(month: MonthWork) -> str:
+    if month.focus is None:
+        return f"{month.label}未制定督查计划。"
+    focus = "；".join(f"{n}．{f.rstrip('。；')}" for n, f in enumerate(month.focus, start=1))
+    teams = "；".join(f"{t.name}（成员：{'、'.join(t.members)}" + (f"；联合督查组，{t.joint}" if t.joint else "") + "）"
+                     for t in month.teams)
+    words = f"{month.label}督查重点：{focus}。计划现场督查{month.planned_days}天"
+    return words + (f"，组成督查组{len(month.teams)}个：{teams}。" if month.teams else "。")
+
+
+def _visit_words(visit: Visit) -> str:
+    words = f"{visit.day.month}月{visit.day.day}日，{visit.place}。督查人员：{'、'.join(visit.team)}"
+    if visit.joint:
+        words += f"；联合督查组：{visit.joint}"
+    if visit.items:
+        words += f"；督查事项：{'、'.join(visit.items)}"
+    return words + f"。督查发现：{visit.findings.rstrip('。')}。"
 
 
 def _signature(doc: Document, b: BulletinDoc) -> None:

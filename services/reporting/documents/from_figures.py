@@ -15,7 +15,7 @@ from typing import Any
 from shared.contracts.enums import ItemStatus, Source
 from shared.unit_stats import COUNTS
 
-from .model import BulletinDoc, Kind, OverdueItem, Remark, UnitRow
+from .model import BulletinDoc, Kind, MonthWork, OverdueItem, PlanTeam, Remark, UnitRow, Visit, WorkDoc
 
 KINDS: dict[str, Kind] = {"bulletin": "通报", "brief": "简报"}
 ADDRESSEE = "各县（市）区人民政府，市政府各部门，各直属机构："
@@ -45,7 +45,33 @@ def bulletin_doc(bulletin: Mapping[str, Any], *, office: str, issued: date, addr
         overdue=tuple(_overdue(i) for i in figures["overdue_items"] if _still_open(i, end)),
         addressee=addressee if kind == "通报" else "",
         copy_to=copy_to,
+        work=work_doc(figures["work"], whole_month=span.endswith("月份"))
+        if kind == "简报" and figures.get("work") else None,
     )
+
+
+def work_doc(work: Mapping[str, Any], *, whole_month: bool) -> WorkDoc:
+    """A brief's ``work`` figures → the section 本月督查工作 (本期督查工作 for other periods)."""
+    # TODO(integrator): work["evaluations"] (第三方评估 and research notes) is empty until the
+    # item.evaluated events are merged; map them here and render them in bulletin_docx._work.
+    months = tuple(MonthWork(
+        label=m["label"], focus=tuple(m["plan"]["focus"]) if m["plan"] else None,
+        planned_days=m["plan"]["planned_on_site_days"] if m["plan"] else None,
+        teams=tuple(PlanTeam(name=t["name"], members=tuple(t["member_names"]), joint=joint_words(t["joint_group"]))
+                    for t in (m["plan"]["teams"] if m["plan"] else ())),
+        on_site_days=m["on_site_days"], minimum=m["minimum_on_site_days"]) for m in work["months"])
+    visits = tuple(Visit(day=date.fromisoformat(v["date"]), place=v["place"], team=tuple(v["team_names"]),
+                         joint=joint_words(v["joint_group"]), findings=v["findings"],
+                         items=tuple(f"{i['code']}{i['title']}" or i["id"] for i in v["items"]))
+                   for v in work["visits"])
+    return WorkDoc(heading="本月督查工作" if whole_month else "本期督查工作", months=months, visits=visits)
+
+
+def joint_words(group: Mapping[str, Any] | None) -> str | None:
+    """联合督查组 → 牵头单位市发展改革委，协办单位市住建局、铁东区."""
+    if not group:
+        return None
+    return f"牵头单位{group['lead_name']}，协办单位{'、'.join(group['member_names'])}"
 
 
 def period_words(start: date, end: date, *, short: bool = False) -> str:

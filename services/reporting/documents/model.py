@@ -61,6 +61,48 @@ class Remark:
 
 
 @dataclass(frozen=True, slots=True)
+class PlanTeam:
+    """A supervision team of a month's plan; ``joint`` says its joint group (联合督查组) in words."""
+
+    name: str
+    members: tuple[str, ...]
+    joint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MonthWork:
+    """A month's plan (None: no plan made) and its on-site days against the minimum."""
+
+    label: str  # 2026年12月
+    focus: tuple[str, ...] | None
+    planned_days: int | None
+    teams: tuple[PlanTeam, ...]
+    on_site_days: int
+    minimum: int
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """An on-site visit (现场督查): its items as ``code title``, its joint group in words."""
+
+    day: date
+    place: str
+    team: tuple[str, ...]
+    joint: str | None
+    items: tuple[str, ...]
+    findings: str
+
+
+@dataclass(frozen=True, slots=True)
+class WorkDoc:
+    """A brief's (简报) supervision work: the section 本月督查工作 (本期 when not one whole month)."""
+
+    heading: str
+    months: tuple[MonthWork, ...]
+    visits: tuple[Visit, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class BulletinDoc:
     kind: Kind
     office: str  # 发文机关, e.g. 鞍山市人民政府督查室
@@ -77,6 +119,7 @@ class BulletinDoc:
     overdue: tuple[OverdueItem, ...] = ()
     addressee: str = ""  # 主送机关, e.g. 各县（市）区人民政府，市政府各部门：
     copy_to: tuple[str, ...] = ()  # 抄送
+    work: WorkDoc | None = None  # a brief's month of supervision work (plans, on-site days, visits)
 
     def __post_init__(self) -> None:
         if not (NUMBER_FORMAT.match(self.number)
