@@ -11,11 +11,14 @@ import datetime as dt
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import func, select
 
+from services.ledger.app import create_app as ledger_app
+from services.ledger.config import LedgerSettings
 from services.workflow.adapters import tables
 from services.workflow.adapters.round_rows import RoundKey
 from services.workflow.rounds import responsible_units
@@ -23,7 +26,7 @@ from shared.bus.topology import Topology
 from shared.clock import CHINA, SettableClock
 from shared.identity import load_directory
 from tests.support.eventually import eventually
-from tests.support.services import REPO, auth, serving
+from tests.support.services import REPO, auth, runtime_for, serving, settings_for
 from tests.support.workflow_client import ITEM, complete, do, stream_subjects
 
 WORKFLOWS = REPO / "workflows"
@@ -106,10 +109,13 @@ async def test_a_round_catches_up_after_downtime_but_not_long_after(
 
 
 async def test_the_self_check_goes_to_the_liaison_and_the_office_review_completes_the_check(
-        make_workflow_app: Callable[..., Any], clock: SettableClock, nats_url: str, topology: Topology) -> None:
+        make_workflow_app: Callable[..., Any], clock: SettableClock, nats_url: str, database_url: str,
+        topology: Topology, tmp_path: Path) -> None:
     clock.set(at(dt.date(2026, 6, 29)))
     app = make_workflow_app(WORKFLOWS)
-    async with serving(app) as client:
+    settings = settings_for(LedgerSettings, nats_url=nats_url, database_url=database_url, topology=topology,
+                            data_dir=tmp_path / "ledger")
+    async with serving(app) as client, serving(ledger_app(settings, deps=runtime_for(settings, clock))) as ledger:
         target = await register(client, TARGET)  # lead unit zjj, co-unit tiedong
         await do(client, "leader", "approve_item", {"decision": "approve"})
         await do(client, "zjj-liaison", "sign", {})
@@ -143,6 +149,19 @@ async def test_the_self_check_goes_to_the_liaison_and_the_office_review_complete
         events = await eventually(lambda: stream_subjects(nats_url, topology),
                                   lambda found: found["target_check.reviewed"] == 2)
         assert (events["target_check.started"], events["target_check.self_checked"]) == (1, 2)
+
+        def checked(answer: httpx.Response) -> bool:
+            return answer.status_code == 200 and sum(
+                e["kind"] == "target_check.reviewed" for e in answer.json()["timeline"]) == 2
+
+        row = (await eventually(lambda: ledger.get(f"/items/{target}", headers=auth("office")), checked)).json()
+        texts = [e["text"] for e in row["timeline"] if e["kind"].startswith("target_check.")]
+        assert texts[0] == "2026年年中检查启动：请市住建局于2026-07-14前报送自查报告"
+        assert texts[1].startswith("市住建局报送年中检查第1轮自查报告（序时推进）：已开工2100套")
+        assert texts[2] == "年中检查自查报告退回；意见：请补充开工项目清单；重新自查时限2026-07-07"
+        assert texts[-1] == "年中检查自查报告审核通过，检查完成"
+        assert "完成「提交自查报告」" in [e["text"] for e in row["timeline"]]
+        assert row["status"] == "in_progress"  # the check leaves the item's own progress alone
 
 
 async def test_two_replicas_claiming_the_same_round_open_it_once(
