@@ -183,3 +183,17 @@ async def test_two_replicas_claiming_the_same_round_open_it_once(
         assert sorted(started) == [False, True]
         assert await checks(first) == Counter({target: 1})
         assert sum((await quarterly_titles(first)).values()) == 1
+
+
+async def test_the_schedule_opens_the_round_when_the_clock_reaches_the_quarters_end(
+        make_workflow_app: Callable[..., Any], clock: SettableClock) -> None:
+    clock.set(at(dt.date(2026, 9, 29)))
+    app = make_workflow_app(WORKFLOWS, rounds_schedule=True, rounds_schedule_seconds=3600.0)
+    async with serving(app) as client:
+        assert sum((await quarterly_titles(app)).values()) == 0
+        clock.set(at(dt.date(2026, 9, 30)))  # the loop looks again at once when the clock moves
+        titles = await eventually(lambda: quarterly_titles(app), lambda found: sum(found.values()) == len(UNITS))
+        assert set(titles) == {(unit, "2026年第三季度工作进展") for unit in UNITS}
+        approvals = [t for t in await tasks(client, "secretary-general") if t["kind"] == "approve_item"]
+        assert len(approvals) == len(UNITS)  # the quarterly items run the normal assignment process
+        assert [t["kind"] for t in await tasks(client, "leader")] == []
