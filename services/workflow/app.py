@@ -23,6 +23,7 @@ from services.workflow.entrypoints.delegations import delegations_router
 from services.workflow.entrypoints.incidents import incidents_router
 from services.workflow.entrypoints.items import items_router
 from services.workflow.entrypoints.units import units_router
+from services.workflow.rounds import ScheduledRounds, round_leader
 from services.workflow.service import build_service
 from shared.contracts.base import Message
 from shared.contracts.commands import ApproveBulletin, OpenAccountability
@@ -77,6 +78,13 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
 
     sweep_timers = every(runtime.clock, settings.timer_sweep_seconds, lambda: full(service.fire_due_timers),
                          "timer sweep")
+    rounds = ScheduledRounds(service, runtime.directory, round_leader(runtime.directory, settings.rounds_leader))
+
+    async def open_rounds() -> bool:
+        await rounds.open_due()
+        return False
+
+    scheduled_rounds = every(runtime.clock, settings.rounds_schedule_seconds, open_rounds, "scheduled rounds")
     drop_unbound_attachments = every(runtime.clock, UNBOUND_SWEEP_SECONDS, lambda: full(attachments.drop_unbound),
                                      "dropping unnamed attachments")
 
@@ -94,6 +102,8 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
     runtime.consume("workflow-approve-bulletin", CMD_APPROVE_BULLETIN, approve_bulletin)
     runtime.startup += [attachments.blobs.ready, install_workflows]
     runtime.background += [relay.run, sweep_timers, drop_unbound_attachments] if settings.timer_sweep else [relay.run]
+    if settings.rounds_schedule:
+        runtime.background.append(scheduled_rounds)
     app = service_app(
         runtime,
         title="Duban workflow service (督办流程服务)",
@@ -107,5 +117,5 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
                      "/attachments": settings.attachment_max_bytes + MULTIPART_OVERHEAD},
     )
     app.state.outbox, app.state.relay, app.state.service = service.outbox, relay, service
-    app.state.attachments = attachments
+    app.state.attachments, app.state.rounds = attachments, rounds
     return app

@@ -14,6 +14,13 @@ class WorkflowSettings(ServiceSettings):
     workflows_dir: Path = Path("workflows")  # the BPMN files loaded (and versioned) at start
     timer_sweep_seconds: float = 1.0  # how often due timers are looked for (and at once when the clock jumps)
     timer_sweep: bool = True  # False: nothing sweeps in the background (tests that fire the timers themselves)
+    # scheduled rounds (rounds.py): quarterly progress items and the half-yearly target checks,
+    # looked for every rounds_schedule_seconds (and at once when the clock jumps); False: none
+    # (tests open them with ``app.state.rounds.open_due()``). The quarterly items are approved by
+    # rounds_leader, or by the secretary-general when it is empty
+    rounds_schedule: bool = True
+    rounds_schedule_seconds: float = Field(600.0, gt=0)
+    rounds_leader: str = ""
     # the outbox relay on a thread of its own, with its own event loop, two database connections and
     # NATS connection: a busy request loop no longer delays events (False: the relay runs on that loop)
     relay_thread: bool = True

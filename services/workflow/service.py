@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.workflow.adapters import attachment_rows, incidents, queries, tables
 from services.workflow.adapters.numbering import claim_key, next_number
+from services.workflow.adapters.round_rows import RoundKey, claim_round
 from services.workflow.adapters.store import ConcurrentUpdate, DefinitionStore, InstanceStore
 from services.workflow.domain.assignees import is_assignee
 from services.workflow.domain.attachment_refs import attachment_refs
@@ -103,17 +104,21 @@ class WorkflowService:
             if user is None or not user.has_role(Role.leader):
                 raise UnknownParty(f"leader {leader!r} is not a leader")
 
-    async def register_item(self, form: dict[str, Any], actor: str,
-                            idempotency_key: str | None = None) -> tuple[uuid.UUID, bool]:
+    async def register_item(self, form: dict[str, Any], actor: str, idempotency_key: str | None = None,
+                            round_key: RoundKey | None = None) -> tuple[uuid.UUID, bool]:
         """Register an item (``form`` as JSON values); the item's id, and whether it was
-        registered before under the same ``idempotency_key`` (then nothing new is stored)."""
+        registered before under the same ``idempotency_key`` or, for a scheduled round
+        (``rounds.py``), for the same ``round_key`` (then nothing new is stored)."""
         now, item_id = self.clock.now(), uuid.uuid4()
         self._check_parties(form)
         async with self.uow.begin("start", actor) as tx:
-            if idempotency_key is not None:
+            earlier = None
+            if round_key is not None:
+                earlier = await claim_round(tx.connection, round_key, item_id, now)
+            elif idempotency_key is not None:
                 earlier = await claim_key(tx.connection, actor, idempotency_key, form, item_id, now)
-                if earlier is not None:
-                    return earlier, True
+            if earlier is not None:
+                return earlier, True
             year = self.today().year
             number = await next_number(tx.connection, year)
             registered = registration(form, item_id=item_id, code=f"督办〔{year}〕{number}号", now=now, actor=actor)
@@ -248,6 +253,15 @@ class WorkflowService:
                 "number": command.number, "title": command.title, "period_start": command.period_start.isoformat(),
                 "period_end": command.period_end.isoformat(), "leader": command.leader,
                 "returned_comment": command.returned_comment or None}, item_id=None)
+        return True
+
+    async def start_target_check(self, item_id: uuid.UUID, variables: dict[str, Any], round_key: RoundKey) -> bool:
+        """Start an annual target's mid-year or year-end check (``target_check.bpmn``) beside
+        the item's own process; False when this round was opened before (nothing is started)."""
+        async with self.uow.begin("start", SYSTEM) as tx:
+            if await claim_round(tx.connection, round_key, item_id, self.clock.now()) is not None:
+                return False
+            await tx.start("target_check", variables, item_id=item_id)
         return True
 
     # -- reads ----------------------------------------------------------------------------------

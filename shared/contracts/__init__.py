@@ -12,6 +12,7 @@ from shared.contracts.enums import (
     AccountabilityTrigger,
     BulletinKind,
     Cadence,
+    CheckKind,
     DeadlineKind,
     Decision,
     ItemStatus,
@@ -19,6 +20,7 @@ from shared.contracts.enums import (
     ReportType,
     ReviewDecision,
     RevisitMethod,
+    SelfCheckProgress,
     Source,
     Urgency,
 )
@@ -46,6 +48,10 @@ from shared.contracts.events import (
     ReportReturned,
     ReportSubmitted,
     RevisitCompleted,
+    TargetCheckEvent,
+    TargetCheckReviewed,
+    TargetCheckSelfChecked,
+    TargetCheckStarted,
     TaskCompleted,
     TaskCreated,
     TaskEvent,
@@ -77,11 +83,11 @@ __all__ = [
     "DeadlineReminder", "DeadlineOverdue", "ExtensionRequested", "ExtensionDecided",
     "RevisitCompleted", "AccountabilityOpened", "AccountabilityMeasureDecided",
     "AccountabilityClosed", "TaskCreated", "TaskCompleted", "BulletinPublished", "BulletinApproved",
-    "BulletinReturned",
+    "BulletinReturned", "TargetCheckEvent", "TargetCheckStarted", "TargetCheckSelfChecked", "TargetCheckReviewed",
     # commands
     "OpenAccountability", "ApproveBulletin", "SendNotification", "GenerateBulletin",
     # enums
-    "AccountabilityTrigger", "BulletinKind", "Cadence", "DeadlineKind", "Decision",
-    "ItemStatus", "Measure", "ReportType", "ReviewDecision", "RevisitMethod", "Source",
-    "Urgency",
+    "AccountabilityTrigger", "BulletinKind", "Cadence", "CheckKind", "DeadlineKind", "Decision",
+    "ItemStatus", "Measure", "ReportType", "ReviewDecision", "RevisitMethod", "SelfCheckProgress",
+    "Source", "Urgency",
 ]

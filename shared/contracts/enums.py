@@ -113,6 +113,21 @@ class DeadlineKind(LabelledEnum):
     REVISIT = "revisit", "回访复核"
 
 
+class CheckKind(LabelledEnum):
+    """The checks of an annual target (年中、年末各督查1次), each opened by the unit's self-check (自查)."""
+
+    MID_YEAR = "mid_year", "年中检查"
+    YEAR_END = "year_end", "年终检查"
+
+
+class SelfCheckProgress(LabelledEnum):
+    """Where a target stands by the lead unit's self-check."""
+
+    DONE = "done", "已完成"
+    ON_TRACK = "on_track", "序时推进"
+    BEHIND = "behind", "进度滞后"
+
+
 class TaskKind(LabelledEnum):
     """The platform's own task kinds (the forms of workflows/forms that its BPMN files name),
     with the Chinese name a notice falls back on when a task event carries none. A designer's
@@ -130,6 +145,8 @@ class TaskKind(LabelledEnum):
     VERIFY_EXPLANATION = "verify_explanation", "审核原因和改进措施"
     BULLETIN_REMARKS = "bulletin_remarks", "编写通报按语"
     APPROVE_BULLETIN = "approve_bulletin", "审批通报"
+    SELF_CHECK = "self_check", "提交自查报告"
+    CHECK_REVIEW = "check_review", "审核自查报告"
 
 
 class ItemStatus(LabelledEnum):

@@ -12,6 +12,12 @@ from shared.contracts.accountability_events import (
     BulletinReturned,
 )
 from shared.contracts.base import Event, ItemEvent
+from shared.contracts.check_events import (
+    TargetCheckEvent,
+    TargetCheckReviewed,
+    TargetCheckSelfChecked,
+    TargetCheckStarted,
+)
 from shared.contracts.item_events import (
     ItemApproved,
     ItemAssigned,
@@ -59,6 +65,9 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     BulletinPublished,
     BulletinApproved,
     BulletinReturned,
+    TargetCheckStarted,
+    TargetCheckSelfChecked,
+    TargetCheckReviewed,
 )
 
 __all__ = [cls.__name__ for cls in ALL_EVENTS] + [
@@ -66,5 +75,6 @@ __all__ = [cls.__name__ for cls in ALL_EVENTS] + [
     "AccountabilityEvent",
     "Event",
     "ItemEvent",
+    "TargetCheckEvent",
     "TaskEvent",
 ]

@@ -43,6 +43,9 @@ TASK_COMPLETED: Final = "duban.events.task.completed"
 BULLETIN_PUBLISHED: Final = "duban.events.bulletin.published"
 BULLETIN_APPROVED: Final = "duban.events.bulletin.approved"
 BULLETIN_RETURNED: Final = "duban.events.bulletin.returned"
+TARGET_CHECK_STARTED: Final = "duban.events.target_check.started"
+TARGET_CHECK_SELF_CHECKED: Final = "duban.events.target_check.self_checked"
+TARGET_CHECK_REVIEWED: Final = "duban.events.target_check.reviewed"
 
 # --- commands ---------------------------------------------------------------------------
 CMD_OPEN_ACCOUNTABILITY: Final = "duban.cmd.workflow.open_accountability"

@@ -38,13 +38,14 @@ def settings_for(cls: type[ServiceSettings], *, nats_url: str, database_url: str
 
 def service_defaults(cls: type[ServiceSettings]) -> dict[str, object]:
     """The workflow's tests run the stand-in processes and fire the timers themselves
-    (``service.fire_due_timers``) after moving the clock: no background sweep races them; the
+    (``service.fire_due_timers``) and open the scheduled rounds (``app.state.rounds.open_due``)
+    after moving the clock: no background sweep races them; the
     reporting service's monthly drafts are made by the tests that want them."""
     if "schedule" in cls.model_fields:
         return {"schedule": False}
     if "workflows_dir" not in cls.model_fields:
         return {}
-    return {"workflows_dir": REPO / "tests" / "fixtures" / "flows", "timer_sweep": False}
+    return {"workflows_dir": REPO / "tests" / "fixtures" / "flows", "timer_sweep": False, "rounds_schedule": False}
 
 
 def runtime_for(settings: ServiceSettings, clock: SettableClock | None = None) -> Runtime:

@@ -104,7 +104,7 @@ def test_the_attachment_format_is_a_uuid() -> None:
 def test_the_forms_with_files() -> None:
     assert {name for name, form in forms.FORMS.items()
             if form.schema["properties"].get("attachments", {}).get("items", {}).get("format") == "attachment"} == {
-        "report", "revisit", "explain"}
+        "report", "revisit", "explain", "self_check"}
 
 
 def test_the_ids_a_form_names_are_found_at_any_depth() -> None:

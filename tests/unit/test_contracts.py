@@ -33,6 +33,7 @@ from shared.contracts import (
     BulletinPublished,
     BulletinReturned,
     Cadence,
+    CheckKind,
     Command,
     DeadlineKind,
     DeadlineOverdue,
@@ -60,8 +61,12 @@ from shared.contracts import (
     ReportType,
     RevisitCompleted,
     RevisitMethod,
+    SelfCheckProgress,
     SendNotification,
     Source,
+    TargetCheckReviewed,
+    TargetCheckSelfChecked,
+    TargetCheckStarted,
     TaskCompleted,
     TaskCreated,
     Urgency,
@@ -134,6 +139,12 @@ SAMPLES: dict[type[Message], Callable[[], dict[str, Any]]] = {
                                     praised_units=["fgw"], criticised_units=["zjj"]),
     BulletinApproved: lambda: dict(bulletin_id=BULLETIN, remarks="各单位要对照通报问题抓好整改", comment="同意印发"),
     BulletinReturned: lambda: dict(bulletin_id=BULLETIN, comment="按语再精炼"),
+    TargetCheckStarted: lambda: dict(item_id=ITEM, check=CheckKind.MID_YEAR, period="2026-H1", unit="zjj",
+                                     due_date=D1),
+    TargetCheckSelfChecked: lambda: dict(item_id=ITEM, check=CheckKind.YEAR_END, period="2026-H2", unit="zjj",
+                                         round=1, progress=SelfCheckProgress.ON_TRACK, content="已完成年度目标的80%"),
+    TargetCheckReviewed: lambda: dict(item_id=ITEM, check=CheckKind.YEAR_END, period="2026-H2", unit="zjj",
+                                      round=1, accepted=False, comment="数据不实", new_due_date=D2),
     OpenAccountability: lambda: dict(unit="zjj", item_id=ITEM, reason="通报批评：推诿扯皮",
                                      bulletin_id=BULLETIN),
     ApproveBulletin: lambda: dict(bulletin_id=BULLETIN, bulletin_kind=BulletinKind.BULLETIN, number="鞍政督通〔2026〕3号",
@@ -165,7 +176,7 @@ ALL = pytest.mark.parametrize("model", list(MESSAGES.values()), ids=lambda m: m.
 
 def test_every_registered_model_has_a_sample_and_vice_versa() -> None:
     assert set(SAMPLES) == set(MESSAGES.values())
-    assert len(MESSAGES) == len(EVENTS) + len(COMMANDS) == 28
+    assert len(MESSAGES) == len(EVENTS) + len(COMMANDS) == 31
 
 
 @ALL

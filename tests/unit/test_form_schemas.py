@@ -17,7 +17,7 @@ WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
 
 def test_every_kind_a_workflow_names_is_a_form_file_with_a_valid_schema() -> None:
     kinds = {m for p in WORKFLOWS.glob("*.bpmn") for m in re.findall(r'name="kind" value="(\w+)"', p.read_text())}
-    assert len(kinds) == 12 and kinds == set(forms.FORMS)
+    assert len(kinds) == 14 and kinds == set(forms.FORMS)
     for name, form in forms.FORMS.items():
         assert (WORKFLOWS / "forms" / f"{name}.schema.json").is_file()
         assert form.schema["type"] == "object" and form.schema["title"]  # the Chinese name users see

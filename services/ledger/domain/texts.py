@@ -79,6 +79,17 @@ def text_of(message: Message, unit_name: UnitName) -> str | None:
             return f"问责措施：{message.measure.label}{escalated}{_with(message.comment)}"
         case ev.AccountabilityClosed():
             return f"问责结案：{message.measure.label}"
+        case ev.TargetCheckStarted():
+            return (f"{message.period[:4]}年{message.check.label}启动：请{unit_name(message.unit)}"
+                    f"于{message.due_date.isoformat()}前报送自查报告")
+        case ev.TargetCheckSelfChecked():
+            return (f"{unit_name(message.unit)}报送{message.check.label}第{message.round}轮自查报告"
+                    f"（{message.progress.label}）：{excerpt(message.content)}")
+        case ev.TargetCheckReviewed():
+            if message.accepted:
+                return f"{message.check.label}自查报告审核通过，检查完成{_with(message.comment)}"
+            due = f"；重新自查时限{message.new_due_date.isoformat()}" if message.new_due_date else ""
+            return f"{message.check.label}自查报告退回{_with(message.comment)}{due}"
         case ev.TaskCompleted():  # every completed task, by the name the designer gave it
             on_behalf = f"（代{message.on_behalf_of}）" if message.on_behalf_of else ""
             return f"完成「{message.task_name or message.task_kind}」{on_behalf}"

@@ -206,3 +206,15 @@ attachments = Table(
     Column("task_id", Uuid, nullable=True),
     Column("bound_at", UtcDateTime, nullable=True),
 )
+
+# the scheduled rounds opened (quarterly progress items, target checks): one row per (kind,
+# period, unit or item), inserted with the registration or the start, so a restart, a second
+# replica or a replayed tick never opens a round twice
+rounds = Table(
+    "workflow_rounds", metadata,
+    Column("kind", String(30), primary_key=True),
+    Column("period", String(10), primary_key=True),
+    Column("subject", String(64), primary_key=True),  # the unit's id, or the checked item's id
+    Column("item_id", Uuid, nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+)

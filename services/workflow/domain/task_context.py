@@ -25,6 +25,9 @@ def task_context(task: UserTask) -> dict[str, Any] | None:
     if task.process == "bulletin_approval":
         return {key: data.get(key) for key in ("bulletin_id", "bulletin_kind", "number", "title", "period_start",
                                                "period_end", "returned_comment")}
+    if task.process == "target_check":
+        return {key: data.get(key) for key in ("code", "title", "check_kind", "check_label", "check_period",
+                                               "check_round", "check_returned_comment")}
     if task.kind == "extension_decision" and isinstance(data.get("extension"), dict):
         asked = data["extension"]
         return {"requested_due_date": asked.get("requested_due_date"), "reason": asked.get("reason"),
