@@ -14,6 +14,7 @@ from shared.contracts.enums import (
     Cadence,
     DeadlineKind,
     Decision,
+    EvaluationRating,
     ItemStatus,
     Measure,
     ReportType,
@@ -37,10 +38,12 @@ from shared.contracts.events import (
     ItemApproved,
     ItemAssigned,
     ItemClosed,
+    ItemEvaluated,
     ItemProgressed,
     ItemRegistered,
     ItemRejected,
     ItemReopened,
+    ItemResearched,
     ItemSigned,
     ReportAccepted,
     ReportReturned,
@@ -73,7 +76,8 @@ __all__ = [
     "canonical", "BadRoot", "subjects", "enums",
     # events
     "ItemRegistered", "ItemApproved", "ItemRejected", "ItemAssigned", "ItemSigned",
-    "ItemClosed", "ItemReopened", "ItemProgressed", "ReportSubmitted", "ReportReturned", "ReportAccepted",
+    "ItemClosed", "ItemReopened", "ItemProgressed", "ItemEvaluated", "ItemResearched",
+    "ReportSubmitted", "ReportReturned", "ReportAccepted",
     "DeadlineReminder", "DeadlineOverdue", "ExtensionRequested", "ExtensionDecided",
     "RevisitCompleted", "AccountabilityOpened", "AccountabilityMeasureDecided",
     "AccountabilityClosed", "TaskCreated", "TaskCompleted", "BulletinPublished", "BulletinApproved",
@@ -82,6 +86,6 @@ __all__ = [
     "OpenAccountability", "ApproveBulletin", "SendNotification", "GenerateBulletin",
     # enums
     "AccountabilityTrigger", "BulletinKind", "Cadence", "DeadlineKind", "Decision",
-    "ItemStatus", "Measure", "ReportType", "ReviewDecision", "RevisitMethod", "Source",
+    "EvaluationRating", "ItemStatus", "Measure", "ReportType", "ReviewDecision", "RevisitMethod", "Source",
     "Urgency",
 ]

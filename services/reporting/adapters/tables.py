@@ -175,3 +175,21 @@ feedback = Table(  # the public's ratings and words on an item; ``client`` (the 
 )
 Index("ix_reporting_feedback_item", feedback.c.item_id, feedback.c.created_at)
 Index("ix_reporting_feedback_client", feedback.c.client, feedback.c.created_at)
+
+# --- what the office records on items for the work brief (简报): migration 0005_evaluations ----------
+item_records = Table(  # third-party evaluations (第三方评估) and research notes (调研), from their events
+    "reporting_item_records",
+    metadata,
+    Column("event_id", Uuid, primary_key=True),
+    Column("item_id", Uuid, nullable=False),
+    Column("kind", String(20), nullable=False),  # evaluation | research
+    Column("day", Date, nullable=False),  # the day evaluated or researched
+    Column("author", String(200), nullable=True),  # the evaluator, or the researcher
+    Column("place", String(200), nullable=True),
+    Column("text", Text, nullable=False),  # the conclusion, or the findings
+    Column("rating", String(20), nullable=True),
+    Column("attachment_name", String(500), nullable=True),
+    Column("recorded_by", String(64), nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+)
+Index("ix_reporting_item_records_kind_day", item_records.c.kind, item_records.c.day)
