@@ -100,6 +100,7 @@ async def test_an_evaluation_with_its_file_and_a_research_note_reach_the_ledger_
     created = await register(s, joint_group=GROUP)
     assert created.status_code == 201, created.text
     item_id = created.json()["id"]
+    assert created.json()["joint_group"] == GROUP
     found = await s.ledger_item(item_id, "item.registered")
     assert found["joint_group"] == {"lead": "fgw", "lead_name": "市发展改革委", "members": ["sthj", "tiedong"],
                                     "member_names": ["市生态环境局", "铁东区"]}
