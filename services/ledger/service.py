@@ -15,7 +15,7 @@ from services.ledger.adapters.store import LedgerStore
 from services.ledger.domain import stats
 from services.ledger.domain.projection import Projection
 from services.ledger.domain.state import ItemState
-from services.ledger.domain.views import Namer, item_view, timeline_view
+from services.ledger.domain.views import Namer, item_view, records_view, timeline_view
 from shared.calendar import WorkingCalendar
 from shared.calendar.deadline_rules import reminder_day
 from shared.clock import Clock, today_in_china
@@ -69,7 +69,8 @@ class LedgerService:
         state, entries = await queries.item_with_timeline(self.db, item_id)
         if state is None or not queries.can_see(principal, state):
             raise ItemNotFound(item_id)
-        return {**self._view(state, self.today()), "timeline": [timeline_view(e, self.namer) for e in entries]}
+        return {**self._view(state, self.today()), **records_view(state, self.namer),
+                "timeline": [timeline_view(e, self.namer) for e in entries]}
 
     async def stats(self, period: stats.Period, principal: Principal) -> dict[str, Any]:
         counts = await stats_sql.unit_counts(self.db, period)

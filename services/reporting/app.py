@@ -7,6 +7,7 @@ import datetime as dt
 from fastapi import FastAPI
 
 from services.reporting.adapters import tables
+from services.reporting.adapters.item_records import record_item_records
 from services.reporting.adapters.read_model import fill_from_inbox, read_model_recorder
 from services.reporting.bulletin_service import BulletinService
 from services.reporting.config import ReportingSettings
@@ -45,9 +46,10 @@ def create_app(settings: ReportingSettings | None = None, deps: Runtime | None =
     board = PublicBoard(runtime.db, runtime.clock, runtime.directory,
                         flood_limit(config.feedback_limit, config.feedback_window_seconds))
     # each event recorded once in the inbox and, in the same transaction, applied to the
-    # bulletins' read model, the public board (公开挂牌督办) and the bulletins' approval
+    # bulletins' read model, the public board (公开挂牌督办), the bulletins' approval and the
+    # evaluations and research notes the work brief (简报) lists
     subscribe(runtime, read_model_recorder(runtime.db, runtime.clock, board_effect(runtime.calendar),
-                                           bulletins.on_events))
+                                           bulletins.on_events, record_item_records))
 
     async def fill() -> None:  # after the migrations, before the consumer runs
         await fill_from_inbox(runtime.db)

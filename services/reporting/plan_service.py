@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from services.reporting.adapters import item_records as records
 from services.reporting.adapters import plan_store as store
 from services.reporting.config import ReportingSettings
 from services.reporting.domain import plans as p
@@ -113,7 +114,8 @@ class PlanService:
         return command
 
     async def work_of(self, connection: AsyncConnection, period: Period) -> dict[str, Any]:
-        """A brief's ``work`` section: each month's plan and on-site days in the period, and its visits."""
+        """A brief's ``work`` section: each month's plan and on-site days in the period, its visits,
+        and the third-party evaluations (第三方评估) and research notes (调研) recorded on items."""
         months = p.months_spanning(period.start, period.end)
         plans = await store.plans_of(connection, [str(m) for m in months])
         visits = await store.visits_between(connection, period.start, period.end)
@@ -124,9 +126,9 @@ class PlanService:
             "on_site_days": len(set(dates)),
             "minimum_on_site_days": self.minimum,
             "visits": [self._visit(v, known) for v in visits],
-            # TODO(integrator): third-party evaluations (第三方评估, workflow event item.evaluated) and
-            # research notes (调查研究) recorded on items in the period go here, built by another branch
-            "evaluations": [],
+            "evaluations": [_recorded(r, "evaluator", "rating", "attachment_name")
+                            for r in await records.evaluations_in(connection, period)],
+            "research_notes": [_recorded(r, "author", "place") for r in await records.research_notes_in(connection, period)],
         }
 
     def _month_work(self, month: p.Month, plan: dict[str, Any] | None, dates: Sequence[dt.date]) -> dict[str, Any]:
@@ -193,3 +195,9 @@ class PlanService:
 
     def _link(self, month: p.Month) -> str:
         return f"{self.settings.console_url.rstrip('/')}/plans/{month}"
+
+
+def _recorded(row: dict[str, Any], *fields: str) -> dict[str, Any]:
+    """An evaluation or research note (adapters/item_records.py) as the figures' JSON keeps it."""
+    return {"item_id": str(row["item_id"]), "code": row["code"], "title": row["title"], "lead_unit": row["lead_unit"],
+            "date": row["date"].isoformat(), "text": row["text"], **{f: row[f] for f in fields}}

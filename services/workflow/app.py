@@ -21,8 +21,10 @@ from services.workflow.entrypoints.attachments import attachments_router
 from services.workflow.entrypoints.definitions import definitions_router
 from services.workflow.entrypoints.delegations import delegations_router
 from services.workflow.entrypoints.incidents import incidents_router
+from services.workflow.entrypoints.item_records import item_records_router
 from services.workflow.entrypoints.items import items_router
 from services.workflow.entrypoints.units import units_router
+from services.workflow.item_records import ItemRecords
 from services.workflow.rounds import ScheduledRounds, round_leader
 from services.workflow.service import build_service
 from shared.contracts.base import Message
@@ -109,6 +111,7 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
         title="Duban workflow service (督办流程服务)",
         description="Runs the supervision processes (BPMN) and serves the org directory.",
         routers=[units_router(runtime.directory), items_router(service, delegations),
+                 item_records_router(ItemRecords(service.uow)),
                  definitions_router(service), incidents_router(service),
                  delegations_router(delegations), attachments_router(attachments)],
         error_status=ERROR_STATUS,

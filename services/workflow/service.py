@@ -67,10 +67,12 @@ def registration(form: dict[str, Any], *, item_id: uuid.UUID, code: str, now: dt
 def process_variables(registered: ItemRegistered, form: dict[str, Any], today: dt.date) -> dict[str, Any]:
     """What a new item's ``assignment`` instance starts with (workflows/README.md)."""
     variables = {**registered.model_dump(mode="json", exclude={"event_id", "occurred_at", "actor",
-                                                                 "schema_version"}),
+                                                                 "schema_version", "joint_group"}),
                  "registered_on": today.isoformat(), "lookback_months": form.get("lookback_months", 3)}
     if form.get("plan_start"):
         variables["plan_start"] = str(form["plan_start"])
+    if registered.joint_group is not None:
+        variables["joint_group"] = registered.joint_group.model_dump(mode="json")
     return variables
 
 
@@ -95,7 +97,9 @@ class WorkflowService:
 
     def _check_parties(self, form: dict[str, Any]) -> None:
         """The units and the leader a registration names are the org directory's."""
-        for unit in [form.get("lead_unit"), *(form.get("co_units") or [])]:
+        group = form.get("joint_group") if isinstance(form.get("joint_group"), dict) else {}
+        for unit in [form.get("lead_unit"), *(form.get("co_units") or []), group.get("lead"),
+                     *(group.get("members") or [])]:
             if isinstance(unit, str) and self.directory.unit(unit) is None:
                 raise UnknownParty(f"unknown unit {unit!r}")
         leader = form.get("leader")

@@ -162,3 +162,12 @@ class ItemStatus(LabelledEnum):
 class BulletinKind(LabelledEnum):
     BULLETIN = "bulletin", "督查通报"
     BRIEFING = "briefing", "督查工作简报"
+
+
+class EvaluationRating(LabelledEnum):
+    """The grade a third-party evaluation (第三方评估) gives an item, where it gives one."""
+
+    EXCELLENT = "excellent", "优秀"
+    GOOD = "good", "良好"
+    PASS = "pass", "合格"
+    FAIL = "fail", "不合格"

@@ -28,6 +28,7 @@ from shared.contracts.item_events import (
     ItemReopened,
     ItemSigned,
 )
+from shared.contracts.record_events import ItemEvaluated, ItemResearched
 from shared.contracts.report_events import (
     DeadlineOverdue,
     DeadlineReminder,
@@ -57,6 +58,8 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     ItemClosed,
     ItemReopened,
     ItemProgressed,
+    ItemEvaluated,
+    ItemResearched,
     AccountabilityOpened,
     AccountabilityMeasureDecided,
     AccountabilityClosed,

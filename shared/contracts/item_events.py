@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.contracts import subjects
 from shared.contracts.base import (
@@ -17,8 +17,29 @@ from shared.contracts.base import (
     UnitId,
     Username,
     check_units,
+    require_distinct,
 )
 from shared.contracts.enums import Cadence, DeadlineKind, ItemStatus, Source, Urgency
+
+
+class JointGroup(BaseModel):
+    """A joint supervision group (联合督查组): the lead unit (牵头单位) and its member units (协办单位)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    lead: UnitId
+    members: list[UnitId] = Field(min_length=1, max_length=50)
+
+    @model_validator(mode="after")
+    def _check(self) -> JointGroup:
+        require_distinct("members", self.members)
+        if self.lead in self.members:
+            raise ValueError(f"members must not contain the lead unit {self.lead!r}")
+        return self
+
+    @property
+    def units(self) -> list[str]:
+        return [self.lead, *self.members]
 
 
 class ItemRegistered(ItemEvent):
@@ -45,6 +66,8 @@ class ItemRegistered(ItemEvent):
     public: bool
     livelihood: bool
     cadence: Cadence
+    joint_group: JointGroup | None = None
+    """The joint supervision group (联合督查组) that supervises the item, if one does."""
 
     @model_validator(mode="after")
     def _check(self) -> ItemRegistered:

@@ -23,6 +23,8 @@ from shared.bus.topology import Topology
 from shared.clock import CHINA, SettableClock
 from shared.contracts.accountability_events import BulletinApproved
 from shared.contracts.base import Message
+from shared.contracts.enums import EvaluationRating
+from shared.contracts.record_events import ItemEvaluated, ItemResearched
 from tests.e2e.test_ledger_api import consumed, publish_all
 from tests.e2e.test_reporting_bulletins import commands
 from tests.support.item_story import ItemStory
@@ -212,6 +214,13 @@ async def test_a_brief_adds_the_months_work_in_its_figures_and_its_document(
     await add_visit(client, visit("2026-12-01", items=[str(first.item_id)], findings="整改台账不完整",
                                   joint_group={"lead": "fgw", "members": ["zjj", "tiedong"]}))
     await add_visit(client, visit("2026-12-02", place="铁西区", findings="供暖管网改造滞后"))
+    recorded = {"occurred_at": at(2), "actor": "office", "item_id": first.item_id}
+    await fed(nats_url, topology, [
+        ItemEvaluated(**recorded, evaluator="辽宁省社会科学院", evaluated_on=dt.date(2026, 12, 2),
+                      conclusion="改造进度符合计划", rating=EvaluationRating.GOOD),
+        ItemEvaluated(**recorded, evaluator="往月的评估", evaluated_on=dt.date(2026, 11, 20), conclusion="不在本期"),
+        ItemResearched(**recorded, researched_on=dt.date(2026, 12, 1), author="督查一组", place="园林街道",
+                       text="居民反映施工噪音")])
     period = {"period_from": "2026-12-01", "period_to": "2026-12-31"}
     made = await client.post("/bulletins", json={"kind": "brief", **period}, headers=auth("office"))
     assert made.status_code == 201, made.text
@@ -225,7 +234,9 @@ async def test_a_brief_adds_the_months_work_in_its_figures_and_its_document(
                                                                    ("2026-12-02", "供暖管网改造滞后")]
     assert work["visits"][0]["joint_group"]["member_names"] == ["市住建局", "铁东区"]
     assert work["visits"][0]["items"][0]["code"] == "督办〔2026〕31号"
-    assert work["evaluations"] == []
+    assert [(e["evaluator"], e["date"], e["rating"], e["code"]) for e in work["evaluations"]] == [
+        ("辽宁省社会科学院", "2026-12-02", "good", "督办〔2026〕31号")]  # November's is not in December's brief
+    assert [(n["author"], n["place"], n["text"]) for n in work["research_notes"]] == [("督查一组", "园林街道", "居民反映施工噪音")]
     bulletin = await client.post("/bulletins", json={"kind": "bulletin", **period}, headers=auth("office"))
     assert "work" not in bulletin.json()["figures"]  # a 通报 has no work section
 
@@ -241,6 +252,11 @@ async def test_a_brief_adds_the_months_work_in_its_figures_and_its_document(
     assert "1．12月1日，铁东区园林街道。督查人员：王丽；联合督查组：牵头单位市发展改革委，协办单位市住建局、铁东区；" \
            "督查事项：督办〔2026〕31号推进老旧小区改造。督查发现：整改台账不完整。" in text
     assert "2．12月2日，铁西区。督查人员：王丽。督查发现：供暖管网改造滞后。" in text
+    assert "（三）第三方评估和调查研究" in text
+    assert "1．12月2日，辽宁省社会科学院对督办〔2026〕31号推进老旧小区改造开展第三方评估，评估等次为良好。" \
+           "评估结论：改造进度符合计划。" in text
+    assert "2．12月1日，督查一组赴园林街道就督办〔2026〕31号推进老旧小区改造开展调研。调研情况：居民反映施工噪音。" in text
+    assert "不在本期" not in text
 
     # published, the brief's work is frozen with its figures: a later visit does not change it
     assert (await client.post(f"/bulletins/{brief['id']}/submit", headers=auth("office"))).status_code == 200

@@ -6,11 +6,15 @@ from __future__ import annotations
 from sqlalchemy import event, func, select
 
 from services.reporting.adapters import tables
+from services.reporting.adapters.item_records import evaluations_in, record_item_records, research_notes_in
 from services.reporting.adapters.read_model import fill_from_inbox, read_model_recorder
 from shared.clock import SettableClock
+from shared.contracts.enums import EvaluationRating
+from shared.contracts.record_events import ItemEvaluated, ItemResearched
 from shared.storage.database import create_engine
 from shared.storage.inbox import InboxRecorder
 from shared.storage.migrations import upgrade
+from shared.unit_stats import Period
 from tests.support.item_story import ItemStory, day
 from tests.support.samples import T0, item_registered
 
@@ -71,3 +75,33 @@ async def test_events_recorded_before_the_read_model_existed_fill_it_once(databa
         facts = (await connection.execute(select(func.count()).select_from(tables.facts))).scalar_one()
     await db.dispose()
     assert (item["status"], item["closed_on"], item["returned_count"], facts) == ("closed", day("2026-03-12"), 1, 3)
+
+
+async def test_evaluations_and_research_notes_are_kept_once_for_the_brief(database_url: str) -> None:
+    upgrade(database_url, "reporting")
+    db = create_engine(database_url)
+    recorder = read_model_recorder(db, SettableClock(T0), record_item_records)
+    story, unregistered = ItemStory(), ItemStory()
+    base = {"item_id": story.item_id, "actor": "office", "occurred_at": T0}
+    evaluated = ItemEvaluated(**base, evaluator="省社科院", evaluated_on=day("2026-03-31"), conclusion="总体良好",
+                              rating=EvaluationRating.EXCELLENT, attachment_name="评估报告.pdf")
+    before = ItemEvaluated(**base, evaluator="第三方机构", evaluated_on=day("2026-02-28"), conclusion="二月评估")
+    noted = ItemResearched(**base, researched_on=day("2026-03-01"), place="铁西区", text="建议增设排水管网")
+    orphan = ItemResearched(item_id=unregistered.item_id, actor="office", occurred_at=T0,
+                            researched_on=day("2026-03-05"), text="事项尚未登记到本服务")
+    await recorder.batch([story.registered(), evaluated, before])
+    await recorder.batch([evaluated, noted, orphan])  # a redelivery beside new ones
+    await recorder(noted)
+
+    march = Period(day("2026-03-01"), day("2026-03-31"))
+    async with db.connect() as connection:
+        evaluations = await evaluations_in(connection, march)
+        notes = await research_notes_in(connection, march)
+        february = await evaluations_in(connection, Period(day("2026-02-01"), day("2026-02-28")))
+    await db.dispose()
+    assert [(e["code"], e["title"], e["lead_unit"], e["evaluator"], e["date"], e["text"], e["rating"],
+             e["attachment_name"]) for e in evaluations] == [
+        (story.code, story.title, "zjj", "省社科院", day("2026-03-31"), "总体良好", "excellent", "评估报告.pdf")]
+    assert [e["evaluator"] for e in february] == ["第三方机构"]
+    assert [(n["code"], n["author"], n["place"], n["text"]) for n in notes] == [
+        (story.code, None, "铁西区", "建议增设排水管网"), ("", None, None, "事项尚未登记到本服务")]

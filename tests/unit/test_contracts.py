@@ -45,10 +45,12 @@ from shared.contracts import (
     ItemApproved,
     ItemAssigned,
     ItemClosed,
+    ItemEvaluated,
     ItemProgressed,
     ItemRegistered,
     ItemRejected,
     ItemReopened,
+    ItemResearched,
     ItemSigned,
     ItemStatus,
     MalformedMessage,
@@ -79,6 +81,7 @@ from shared.contracts import (
     subject_of,
     subjects,
 )
+from shared.contracts.item_events import JointGroup
 from shared.contracts.text import multi_line, one_line
 
 NOW = dt.datetime(2025, 3, 3, 1, 30, tzinfo=dt.UTC)
@@ -121,6 +124,11 @@ SAMPLES: dict[type[Message], Callable[[], dict[str, Any]]] = {
                                    satisfied=False, passed=False, note="群众反映仍有积水"),
     ItemClosed: lambda: dict(item_id=ITEM, closed_on=D1, on_time=True),
     ItemReopened: lambda: dict(item_id=ITEM, reason="回头看发现问题反弹", new_due_date=D2),
+    ItemEvaluated: lambda: dict(item_id=ITEM, evaluator="辽宁省社会科学院", evaluated_on=D1,
+                                conclusion="改造质量总体良好，群众满意度92%", rating=enums.EvaluationRating.GOOD,
+                                attachment=TASK, attachment_name="评估报告.pdf"),
+    ItemResearched: lambda: dict(item_id=ITEM, researched_on=D1, author="王调研员", place="铁东区胜利街道",
+                                 text="走访居民30户，建议增设排水管网"),
     AccountabilityOpened: lambda: dict(case_id=CASE, unit="zjj", item_id=ITEM,
                                        trigger=AccountabilityTrigger.OVERDUE, offence_count=2,
                                        bulletin_id=BULLETIN, reason="逾期未报"),
@@ -176,7 +184,7 @@ ALL = pytest.mark.parametrize("model", list(MESSAGES.values()), ids=lambda m: m.
 
 def test_every_registered_model_has_a_sample_and_vice_versa() -> None:
     assert set(SAMPLES) == set(MESSAGES.values())
-    assert len(MESSAGES) == len(EVENTS) + len(COMMANDS) == 31
+    assert len(MESSAGES) == len(EVENTS) + len(COMMANDS) == 33
 
 
 @ALL
@@ -394,6 +402,22 @@ def test_optional_references_may_be_absent() -> None:
     assert refused.new_due_date is None
     normal = build(ItemRegistered, urgency=Urgency.NORMAL, due_date=None)
     assert normal.due_date is None
+    assert normal.joint_group is None  # a registration from before joint groups still parses
+    plain = build(ItemEvaluated, rating=None, attachment=None, attachment_name=None)
+    assert parse_message(plain.subject, plain.to_json()) == plain
+
+
+def test_a_joint_group_travels_with_the_registration_and_keeps_its_rules() -> None:
+    group = JointGroup(lead="fgw", members=["czj", "zjj"])
+    registered = build(ItemRegistered, joint_group=group)
+    parsed = parse_message(registered.subject, registered.to_json())
+    assert isinstance(parsed, ItemRegistered) and parsed.joint_group == group
+    assert group.units == ["fgw", "czj", "zjj"]
+    wire = json.loads(registered.to_json())
+    for members, problem in ((["czj", "czj"], "twice"), (["fgw"], "lead unit"), ([], "at least 1")):
+        wire["joint_group"] = {"lead": "fgw", "members": members}
+        with pytest.raises(MalformedMessage, match=problem):
+            parse_message(registered.subject, json.dumps(wire))
 
 
 def test_messages_are_frozen_and_ids_unique() -> None:

@@ -14,7 +14,8 @@ from services.ledger.domain.state import ItemState, TimelineEntry
 from shared.clock import CHINA
 from shared.contracts import events as ev
 from shared.contracts.base import Message
-from shared.contracts.enums import DeadlineKind, ItemStatus
+from shared.contracts.enums import DeadlineKind, EvaluationRating, ItemStatus
+from shared.contracts.item_events import JointGroup
 from tests.support.item_story import CALENDAR, START, ItemStory, day, projection
 
 
@@ -174,3 +175,30 @@ def test_every_completed_task_is_in_the_timeline_by_its_bpmn_name_and_a_new_one_
     done = story.task_completed("read_and_comment", "领导阅示")
     _, entry = projection().apply(state, done)
     assert entry is not None and entry.text == "完成「领导阅示」" and entry.kind == "task.completed"
+
+
+def test_evaluations_are_kept_by_date_in_any_order_and_notes_are_timeline_entries_only() -> None:
+    story = ItemStory()
+    base = {"item_id": story.item_id, "actor": "office"}
+    registered = ev.ItemRegistered(**{**story.registered().model_dump(), "joint_group": JointGroup(
+        lead="fgw", members=["sthj"])})
+    later = ev.ItemEvaluated(**base, occurred_at=START + dt.timedelta(hours=1), evaluator="省社科院",
+                             evaluated_on=day("2026-03-02"), conclusion="总体良好")
+    earlier = ev.ItemEvaluated(**base, occurred_at=START + dt.timedelta(hours=2), evaluator="第三方机构",
+                               evaluated_on=day("2026-02-27"), conclusion="群众满意度低",
+                               rating=EvaluationRating.FAIL)
+    note = ev.ItemResearched(**base, occurred_at=START + dt.timedelta(hours=3), researched_on=day("2026-03-02"),
+                             text="走访居民" * 100)
+    in_order, entries = replay([registered, later, earlier, note])
+    assert replay([note, earlier, registered, later])[0] == in_order
+    assert in_order.joint_group == {"lead": "fgw", "members": ["sthj"]}
+    assert [(e["evaluator"], e["date"], e["rating"]) for e in in_order.evaluations] == [
+        ("第三方机构", "2026-02-27", "fail"), ("省社科院", "2026-03-02", None)]
+    assert in_order.last_event_at == note.occurred_at
+    texts = [e.text for e in entries]
+    assert texts[1:3] == ["第三方评估（省社科院，2026-03-02）：总体良好",
+                          "第三方评估（第三方机构，2026-02-27），评估等次：不合格：群众满意度低"]
+    assert texts[3].startswith("调研（2026-03-02）：走访居民") and texts[3].endswith("…") and len(texts[3]) < 220
+    assert [e.unit for e in entries[1:]] == ["zjj"] * 3  # the lead unit's entries
+    assert ItemState.from_row(in_order.as_row()) == in_order
+    assert replay([later, later])[0].evaluations == replay([later])[0].evaluations  # one id, one evaluation

@@ -46,6 +46,8 @@ items = Table(
     Column("returned_count", Integer, nullable=False),
     Column("reopened_count", Integer, nullable=False),
     Column("last_event_at", UtcDateTime, nullable=True),
+    Column("joint_group", JSON, nullable=True),  # migration 0004_evaluations
+    Column("evaluations", JSON, nullable=False),
 )
 Index("ix_ledger_items_lead_unit", items.c.lead_unit)
 Index("ix_ledger_items_due_date", items.c.due_date)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 from uuid import UUID
 
 from services.ledger.domain.state import ItemState, TimelineEntry
@@ -58,8 +59,11 @@ class Projection:
             case ev.ItemRegistered():
                 s = replace(s, placeholder=False, code=m.code, title=m.title, source=m.source.value,
                             urgency=m.urgency.value, leader=m.leader, major=m.major, public=m.public,
-                            livelihood=m.livelihood, registered_at=m.occurred_at)
+                            livelihood=m.livelihood, registered_at=m.occurred_at,
+                            joint_group=m.joint_group.model_dump(mode="json") if m.joint_group else None)
                 return _units(s, m.lead_unit, m.co_units, m.occurred_at)
+            case ev.ItemEvaluated():
+                return replace(s, evaluations=_with_evaluation(s.evaluations, m))
             case ev.ItemAssigned():
                 s = _units(s, m.lead_unit, m.co_units, m.occurred_at)
                 return replace(s, assigned_on=s.assigned_on or china_date(m.occurred_at))
@@ -93,6 +97,16 @@ def _units(s: ItemState, lead: str, co: list[str], at: dt.datetime) -> ItemState
     if s.units_at is not None and at < s.units_at:
         return s
     return replace(s, lead_unit=lead, co_units=tuple(co), units_at=at)
+
+
+def _with_evaluation(evaluations: tuple[dict[str, Any], ...], m: ev.ItemEvaluated) -> tuple[dict[str, Any], ...]:
+    """The item's evaluations with this one, by the day evaluated, then the time recorded."""
+    entry = {"id": str(m.event_id), "evaluator": m.evaluator, "date": m.evaluated_on.isoformat(),
+             "conclusion": m.conclusion, "rating": m.rating.value if m.rating else None,
+             "attachment": str(m.attachment) if m.attachment else None, "attachment_name": m.attachment_name,
+             "recorded_by": m.actor, "recorded_at": m.occurred_at.isoformat()}
+    kept = [e for e in evaluations if e["id"] != entry["id"]]
+    return tuple(sorted([*kept, entry], key=lambda e: (e["date"], e["recorded_at"])))
 
 
 def _later(current: dt.date | None, new: dt.date) -> dt.date:

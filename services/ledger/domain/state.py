@@ -57,16 +57,20 @@ class ItemState:
     returned_count: int = 0
     reopened_count: int = 0
     last_event_at: dt.datetime | None = None
+    joint_group: dict[str, Any] | None = None  # the joint supervision group: {"lead": unit, "members": [units]}
+    evaluations: tuple[dict[str, Any], ...] = ()  # third-party evaluations as JSON values, by date
 
     def as_row(self) -> dict[str, Any]:
         row = {f.name: getattr(self, f.name) for f in fields(self)}
         row["co_units"] = list(self.co_units)
+        row["evaluations"] = list(self.evaluations)
         return row
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> ItemState:
         values = {name: row[name] for name in FIELD_NAMES}
         values["co_units"] = tuple(values["co_units"] or ())
+        values["evaluations"] = tuple(values["evaluations"] or ())
         return cls(**values)
 
     @property

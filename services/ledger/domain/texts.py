@@ -90,6 +90,14 @@ def text_of(message: Message, unit_name: UnitName) -> str | None:
                 return f"{message.check.label}自查报告审核通过，检查完成{_with(message.comment)}"
             due = f"；重新自查时限{message.new_due_date.isoformat()}" if message.new_due_date else ""
             return f"{message.check.label}自查报告退回{_with(message.comment)}{due}"
+        case ev.ItemEvaluated():
+            rating = f"，评估等次：{message.rating.label}" if message.rating else ""
+            attached = f"（附件：{message.attachment_name}）" if message.attachment_name else ""
+            return (f"第三方评估（{message.evaluator}，{message.evaluated_on.isoformat()}）{rating}："
+                    f"{excerpt(message.conclusion)}{attached}")
+        case ev.ItemResearched():
+            where = "，".join(x for x in (message.author, message.place) if x)
+            return f"调研（{message.researched_on.isoformat()}{'，' + where if where else ''}）：{excerpt(message.text)}"
         case ev.TaskCompleted():  # every completed task, by the name the designer gave it
             on_behalf = f"（代{message.on_behalf_of}）" if message.on_behalf_of else ""
             return f"完成「{message.task_name or message.task_kind}」{on_behalf}"

@@ -10,7 +10,7 @@ from services.ledger.domain.light import Light, light_of, overdue_days
 from services.ledger.domain.state import ItemState
 from shared.calendar import WorkingCalendar
 from shared.calendar.deadline_rules import is_estimated
-from shared.contracts.enums import ItemStatus, Source, Urgency
+from shared.contracts.enums import EvaluationRating, ItemStatus, Source, Urgency
 from shared.identity import OrgDirectory
 
 
@@ -33,7 +33,7 @@ class Namer:
         return user.name if user else username
 
 
-def label(enum: type[Source] | type[Urgency] | type[ItemStatus], value: str | None) -> str:
+def label(enum: type[Source] | type[Urgency] | type[ItemStatus] | type[EvaluationRating], value: str | None) -> str:
     try:
         return enum(value).label if value else ""
     except ValueError:
@@ -66,3 +66,15 @@ def item_view(state: ItemState, today: dt.date, namer: Namer, calendar: WorkingC
 def timeline_view(row: dict[str, Any], namer: Namer) -> dict[str, Any]:
     return {"time": row["occurred_at"], "kind": row["kind"], "actor": row["actor"],
             "actor_name": namer.user(row["actor"]), "unit": row["unit"], "text": row["text"]}
+
+
+def records_view(state: ItemState, namer: Namer) -> dict[str, Any]:
+    """What the item's detail adds: its joint supervision group (联合督查组) with unit names, and
+    the third-party evaluations (第三方评估) recorded on it, by date."""
+    group = state.joint_group
+    joint = None if group is None else {
+        "lead": group["lead"], "lead_name": namer.unit(group["lead"]), "members": list(group["members"]),
+        "member_names": [namer.unit(u) for u in group["members"]]}
+    evaluations = [{**e, "rating_label": label(EvaluationRating, e["rating"]),
+                    "recorded_at": dt.datetime.fromisoformat(e["recorded_at"])} for e in state.evaluations]
+    return {"joint_group": joint, "evaluations": evaluations}

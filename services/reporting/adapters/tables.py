@@ -214,3 +214,21 @@ plan_reminders = Table(  # the office reminded once per month short of on-site d
     Column("command_id", Uuid, nullable=False),  # the SendNotification staged in the same transaction
     Column("sent_at", UtcDateTime, nullable=False),
 )
+
+# --- what the office records on items for the work brief (简报): migration 0006_evaluations ----------
+item_records = Table(  # third-party evaluations (第三方评估) and research notes (调研), from their events
+    "reporting_item_records",
+    metadata,
+    Column("event_id", Uuid, primary_key=True),
+    Column("item_id", Uuid, nullable=False),
+    Column("kind", String(20), nullable=False),  # evaluation | research
+    Column("day", Date, nullable=False),  # the day evaluated or researched
+    Column("author", String(200), nullable=True),  # the evaluator, or the researcher
+    Column("place", String(200), nullable=True),
+    Column("text", Text, nullable=False),  # the conclusion, or the findings
+    Column("rating", String(20), nullable=True),
+    Column("attachment_name", String(500), nullable=True),
+    Column("recorded_by", String(64), nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+)
+Index("ix_reporting_item_records_kind_day", item_records.c.kind, item_records.c.day)

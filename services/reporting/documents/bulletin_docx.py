@@ -161,7 +161,8 @@ def _overdue(doc: Document, b: BulletinDoc) -> None:
 
 def _work(doc: Document, work: WorkDoc) -> None:
     """（一）督查计划: each month's focus, planned days, teams; （二）现场督查: the on-site days
-    against the minimum and each visit with its team, joint group, items and findings."""
+    against the minimum and each visit with its team, joint group, items and findings; （三）
+    the third-party evaluations and research notes recorded on items, when there are any."""
     _para(doc, "（一）督查计划", "Duban Heading 2")
     for month in work.months:
         _para(doc, _plan_words(month), "Duban Body")
@@ -174,6 +175,17 @@ def _work(doc: Document, work: WorkDoc) -> None:
         _para(doc, "本期未开展现场督查。", "Duban Body")
     for n, visit in enumerate(work.visits, start=1):
         _para(doc, f"{n}．{_visit_words(visit)}", "Duban Body")
+    if work.evaluations or work.research_notes:
+        _para(doc, "（三）第三方评估和调查研究", "Duban Heading 2")
+    for n, record in enumerate(work.evaluations, start=1):
+        grade = f"，评估等次为{record.extra}" if record.extra else ""
+        _para(doc, f"{n}．{record.day.month}月{record.day.day}日，{record.by}对{record.item}开展第三方评估{grade}。"
+                   f"评估结论：{record.text.rstrip('。')}。", "Duban Body")
+    for n, record in enumerate(work.research_notes, start=len(work.evaluations) + 1):
+        where = f"赴{record.extra}" if record.extra else ""
+        by = record.by or "督查室"
+        _para(doc, f"{n}．{record.day.month}月{record.day.day}日，{by}{where}就{record.item}开展调研。"
+                   f"调研情况：{record.text.rstrip('。')}。", "Duban Body")
 
 
 def _plan_words(month: MonthWork) -> str:

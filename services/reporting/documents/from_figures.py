@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from shared.contracts.enums import ItemStatus, Source
+from shared.contracts.enums import EvaluationRating, ItemStatus, Source
 from shared.unit_stats import COUNTS
 
-from .model import BulletinDoc, Kind, MonthWork, OverdueItem, PlanTeam, Remark, UnitRow, Visit, WorkDoc
+from .model import BulletinDoc, ItemRecord, Kind, MonthWork, OverdueItem, PlanTeam, Remark, UnitRow, Visit, WorkDoc
 
 KINDS: dict[str, Kind] = {"bulletin": "通报", "brief": "简报"}
 ADDRESSEE = "各县（市）区人民政府，市政府各部门，各直属机构："
@@ -52,8 +52,6 @@ def bulletin_doc(bulletin: Mapping[str, Any], *, office: str, issued: date, addr
 
 def work_doc(work: Mapping[str, Any], *, whole_month: bool) -> WorkDoc:
     """A brief's ``work`` figures → the section 本月督查工作 (本期督查工作 for other periods)."""
-    # TODO(integrator): work["evaluations"] (第三方评估 and research notes) is empty until the
-    # item.evaluated events are merged; map them here and render them in bulletin_docx._work.
     months = tuple(MonthWork(
         label=m["label"], focus=tuple(m["plan"]["focus"]) if m["plan"] else None,
         planned_days=m["plan"]["planned_on_site_days"] if m["plan"] else None,
@@ -64,7 +62,14 @@ def work_doc(work: Mapping[str, Any], *, whole_month: bool) -> WorkDoc:
                          joint=joint_words(v["joint_group"]), findings=v["findings"],
                          items=tuple(f"{i['code']}{i['title']}" or i["id"] for i in v["items"]))
                    for v in work["visits"])
-    return WorkDoc(heading="本月督查工作" if whole_month else "本期督查工作", months=months, visits=visits)
+    grades = EvaluationRating.labels()
+    evaluations = tuple(ItemRecord(day=date.fromisoformat(r["date"]), item=f"{r['code']}{r['title']}",
+                                   by=r["evaluator"], text=r["text"], extra=grades.get(r["rating"] or ""))
+                        for r in work.get("evaluations", ()))
+    notes = tuple(ItemRecord(day=date.fromisoformat(r["date"]), item=f"{r['code']}{r['title']}", by=r["author"],
+                             text=r["text"], extra=r["place"]) for r in work.get("research_notes", ()))
+    return WorkDoc(heading="本月督查工作" if whole_month else "本期督查工作", months=months, visits=visits,
+                   evaluations=evaluations, research_notes=notes)
 
 
 def joint_words(group: Mapping[str, Any] | None) -> str | None:

@@ -94,12 +94,25 @@ class Visit:
 
 
 @dataclass(frozen=True, slots=True)
+class ItemRecord:
+    """A third-party evaluation (第三方评估) or research note (调研) recorded on an item."""
+
+    day: date
+    item: str  # code title
+    by: str | None  # the evaluator, or the researcher
+    text: str  # the conclusion, or the findings
+    extra: str | None = None  # the evaluation's grade, or the place researched
+
+
+@dataclass(frozen=True, slots=True)
 class WorkDoc:
     """A brief's (简报) supervision work: the section 本月督查工作 (本期 when not one whole month)."""
 
     heading: str
     months: tuple[MonthWork, ...]
     visits: tuple[Visit, ...] = ()
+    evaluations: tuple[ItemRecord, ...] = ()
+    research_notes: tuple[ItemRecord, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

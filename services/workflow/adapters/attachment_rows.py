@@ -69,3 +69,17 @@ async def bind(connection: AsyncConnection, refs: Sequence[tuple[Loc, uuid.UUID]
             problems.append({"loc": list(loc), "msg": f"{reason}: {attachment_id}"})
     if problems:
         raise InvalidForm(problems)
+
+
+async def bind_to_item(connection: AsyncConnection, attachment_id: uuid.UUID, *, principal: Principal,
+                       item_id: uuid.UUID, field: str, now: dt.datetime) -> str:
+    """Bind one attachment to the item outside any task (a record the office keeps on it: an
+    evaluation's file), or refuse it (422 on ``field``) like a form's; its file name. One bound
+    to the item already stays as it is."""
+    row = (await connection.execute(select(t).where(t.c.id == attachment_id).with_for_update())).first()
+    reason = binding_refused(principal, row, item_id)
+    if reason is not None:
+        raise InvalidForm([{"loc": [field], "msg": f"{reason}: {attachment_id}"}])
+    if row.bound_at is None:
+        await connection.execute(update(t).where(t.c.id == attachment_id).values(item_id=item_id, bound_at=now))
+    return str(row.name)

@@ -37,6 +37,7 @@ async def item(db: AsyncEngine, item_id: uuid.UUID, calendar: WorkingCalendar) -
         "due_date_estimated": found["due_date"] is not None and is_estimated(calendar, found["due_date"]),
         "overdue": found["overdue"], "overdue_deadline": found["overdue_deadline"],
         "registered_at": found["registered_at"], "open_tasks": sorted(kinds),
+        "joint_group": (found["details"] or {}).get("joint_group"),  # 联合督查组, as registered
     }
 
 

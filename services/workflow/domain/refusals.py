@@ -51,6 +51,10 @@ class DeadlineInPast(ValueError):
     after the deadline it replaces."""
 
 
+class DateInFuture(ValueError):
+    """A record (an evaluation, a research note) dated after today: it cannot have happened yet."""
+
+
 class BadDelegation(ValueError):
     """Not another leader, backwards, longer than a year or already over."""
 
@@ -121,7 +125,8 @@ ERROR_STATUS: dict[type[BaseException], int] = {
     NotFound: 404, UnknownTask: 404,
     TaskNotReady: 409, TaskClosed: 409, NotWaiting: 409, ConcurrentUpdate: 409, ExtensionRefused: 409,
     InvalidForm: 422, InvalidRegistration: 422, IdempotencyKeyReused: 422, RejectedDefinitions: 422, StepFailed: 422,
-    DeadlineInPast: 422, BadDelegation: 422, UnknownParty: 422, NotDeployed: 422, MigrationRefused: 422,
+    DeadlineInPast: 422, DateInFuture: 422, BadDelegation: 422, UnknownParty: 422, NotDeployed: 422,
+    MigrationRefused: 422,
     NoFilePart: 422, NotAssignee: 403, NotLeadUnit: 403,
     DeploymentTooLarge: 413, AttachmentTooLarge: 413, UnsupportedFileType: 415, UnreadableUpload: 400,
     NoDefinitions: 503,

@@ -12,6 +12,7 @@ from services.workflow.delegations import Delegations
 from services.workflow.service import WorkflowService
 from shared.contracts.base import Comment, OptionalText, Title, UnitId, Username, check_units
 from shared.contracts.enums import Cadence, Source, Urgency
+from shared.contracts.item_events import JointGroup
 from shared.errors import errors
 from shared.identity import Principal, PrincipalDep, Role, require_roles
 from shared.params import IsoDate, SmallId
@@ -37,6 +38,9 @@ class ItemForm(BaseModel):
     public: bool = False
     livelihood: bool = False
     cadence: Cadence = Cadence.NONE
+    joint_group: JointGroup | None = Field(None, description=(
+        "A joint supervision group (联合督查组): the lead unit (牵头单位) and the member units (协办单位) "
+        "that supervise the item together; units of the org directory (422 otherwise)."))
     plan_start: IsoDate | None = Field(None, description=(
         "Only for a special supervision (专项督查) that a department asks to run in the city government's "
         "name: the day it would start. The plan must be registered at least one month before it (else the "
