@@ -42,6 +42,7 @@ from shared.contracts.events import (
     ItemRejected,
     ItemReopened,
     ItemSigned,
+    PublicRatingChanged,
     ReportAccepted,
     ReportReturned,
     ReportSubmitted,
@@ -77,7 +78,7 @@ __all__ = [
     "DeadlineReminder", "DeadlineOverdue", "ExtensionRequested", "ExtensionDecided",
     "RevisitCompleted", "AccountabilityOpened", "AccountabilityMeasureDecided",
     "AccountabilityClosed", "TaskCreated", "TaskCompleted", "BulletinPublished", "BulletinApproved",
-    "BulletinReturned",
+    "BulletinReturned", "PublicRatingChanged",
     # commands
     "OpenAccountability", "ApproveBulletin", "SendNotification", "GenerateBulletin",
     # enums

@@ -22,6 +22,7 @@ from shared.contracts.item_events import (
     ItemReopened,
     ItemSigned,
 )
+from shared.contracts.public_events import PublicRatingChanged
 from shared.contracts.report_events import (
     DeadlineOverdue,
     DeadlineReminder,
@@ -59,6 +60,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     BulletinPublished,
     BulletinApproved,
     BulletinReturned,
+    PublicRatingChanged,
 )
 
 __all__ = [cls.__name__ for cls in ALL_EVENTS] + [

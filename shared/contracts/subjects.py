@@ -43,6 +43,7 @@ TASK_COMPLETED: Final = "duban.events.task.completed"
 BULLETIN_PUBLISHED: Final = "duban.events.bulletin.published"
 BULLETIN_APPROVED: Final = "duban.events.bulletin.approved"
 BULLETIN_RETURNED: Final = "duban.events.bulletin.returned"
+PUBLIC_RATING_CHANGED: Final = "duban.events.public.rating_changed"  # the reporting service's (public board)
 
 # --- commands ---------------------------------------------------------------------------
 CMD_OPEN_ACCOUNTABILITY: Final = "duban.cmd.workflow.open_accountability"

@@ -46,7 +46,7 @@ def render_bulletin(bulletin: BulletinDoc, template: Path | None = None, *, char
         ("各单位办理情况", lambda d, b: _units(d, b, chart_font)),
         ("表扬和批评", _remarks),
         ("逾期未办结事项", _overdue),
-    )
+    ) + ((("上期通报问题整改情况", _outcomes),) if bulletin.outcomes else ())
     for n, (heading, write) in enumerate(sections, start=1):
         _para(doc, f"{chinese_ordinal(n)}、{heading}", "Duban Heading 1")
         write(doc, bulletin)
@@ -155,6 +155,21 @@ def _overdue(doc: Document, b: BulletinDoc) -> None:
         for i, item in enumerate(sorted(b.overdue, key=lambda o: (o.due, o.code)), start=1)
     ]
     _table(doc, OVERDUE_HEADER, rows, OVERDUE_WIDTHS_MM, left=(2,))
+
+
+def _outcomes(doc: Document, b: BulletinDoc) -> None:
+    """The accountability cases earlier bulletins opened: the measure, the head's report, the status."""
+    closed = sum(o.status == "已整改结案" for o in b.outcomes)
+    _para(doc, f"对此前通报批评的单位，已按规定启动问责程序，共{len(b.outcomes)}个单位，其中已整改结案{closed}个。"
+               "具体情况如下：", "Duban Body")
+    for i, case in enumerate(b.outcomes, start=1):
+        parts = [f"问责措施：{case.measure}" if case.measure else "问责措施待定"]
+        if case.causes:
+            parts.append(f"报告原因：{case.causes.rstrip('。；')}")
+        if case.measures:
+            parts.append(f"改进措施：{case.measures.rstrip('。；')}")
+        parts.append(case.status)
+        _para(doc, f"{i}．{case.unit}（{case.bulletin_number}通报批评）：{'；'.join(parts)}。", "Duban Body")
 
 
 def _signature(doc: Document, b: BulletinDoc) -> None:
