@@ -116,13 +116,11 @@ class PublicBoard:
 
     async def _change(self, feedback_id: uuid.UUID, verb: Any, rating_by: str | None = None) -> dict[str, Any]:
         async with self.db.begin() as connection:
-            found = await store.feedback_of(connection, feedback_id)
+            found = await store.feedback_of(connection, feedback_id, lock=True)
             if found is None:
                 raise FeedbackNotFound(feedback_id)
-            if rating_by is not None:
+            if rating_by is not None:  # after the row's lock: no other order is taken, so no deadlock
                 await store.lock_item(connection, found.item_id)
-            found = await store.feedback_of(connection, feedback_id, lock=True)
-            assert found is not None  # feedback is never deleted
             changed: Feedback = verb(found)
             await store.save_feedback(connection, changed)
             if rating_by is not None:

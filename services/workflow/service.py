@@ -278,7 +278,8 @@ class WorkflowService:
         views = [queries.task_view(t, forms[t["version"]].get(t["kind"])) for t in tasks]
         revisits = {v["item_id"] for v in views if v["kind"] == "revisit" and v["item_id"] is not None}
         ratings = await public_ratings(self.db, revisits)
-        return [with_public_rating(v, ratings.get(v["item_id"])) if v["item_id"] in revisits else v for v in views]
+        return [with_public_rating(v, ratings.get(v["item_id"])) if v["kind"] == "revisit" and v["item_id"] else v
+                for v in views]
 
     async def item_state(self, item_id: uuid.UUID, principal: Principal) -> dict[str, Any]:
         """The item's instance as the console draws it: version, active and completed BPMN

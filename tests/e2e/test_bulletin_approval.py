@@ -27,7 +27,8 @@ async def test_an_approved_bulletin_asks_the_criticised_unit_once(
         make_workflow_app: Callable[..., Any], nats_url: str, database_url: str, topology: Topology,
         tmp_path: Path, clock: SettableClock) -> None:
     settings = settings_for(ReportingSettings, nats_url=nats_url, database_url=database_url, topology=topology,
-                            data_dir=tmp_path / "reporting", bulletin_approver="leader")
+                            data_dir=tmp_path / "reporting", bulletin_approver="leader",
+                            render_pdf=True)
     async with (serving(make_workflow_app(REPO / "workflows")) as workflow,
                 serving(reporting_app(settings, deps=runtime_for(settings, clock))) as reporting):
         office, today = auth("office"), today_in_china(clock)

@@ -27,7 +27,7 @@ RULES = REPO / "deploy" / "bulletin_rules.yaml"
 
 def reporting_settings(nats_url: str, database_url: str, topology: Topology, data_dir: Path) -> ReportingSettings:
     return settings_for(ReportingSettings, nats_url=nats_url, database_url=database_url, topology=topology,
-                        data_dir=data_dir, bulletin_rules_file=RULES, render_pdf=False)
+                        data_dir=data_dir, bulletin_rules_file=RULES)
 
 
 def closed_on_time(story: ItemStory) -> list[Any]:

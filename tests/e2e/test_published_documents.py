@@ -27,7 +27,7 @@ from tests.support.services import REPO, auth, runtime_for, serving, settings_fo
 def settings(nats_url: str, database_url: str, topology: Topology, tmp_path: Path) -> ReportingSettings:
     return settings_for(ReportingSettings, nats_url=nats_url, database_url=database_url, topology=topology,
                         data_dir=tmp_path, bulletin_rules_file=REPO / "deploy" / "bulletin_rules.yaml",
-                        render_pdf=False, document_sweep_seconds=3600)
+                        document_sweep_seconds=3600)  # render_pdf False: the tests' default
 
 
 async def stored(database_url: str, bulletin_id: str) -> list[Any]:
