@@ -81,9 +81,14 @@ class PublishedDocuments:
         self.woken.clear()
         async with self.bulletins.db.connect() as connection:
             waiting = await store.missing(connection, limit=PER_ROUND)
+        failed = 0
         for bulletin_id in waiting:
-            await self.render(bulletin_id)
-        return len(waiting) == PER_ROUND
+            try:
+                await self.render(bulletin_id)
+            except Exception:  # one bulletin's failure holds no other back; it is tried again next round
+                failed += 1
+                log.exception("rendering a published bulletin's document failed", extra={"bulletin": str(bulletin_id)})
+        return len(waiting) == PER_ROUND and failed < len(waiting)
 
     async def render(self, bulletin_id: uuid.UUID) -> bool:
         bulletin = await self.bulletins.published_view(bulletin_id)
