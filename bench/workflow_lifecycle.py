@@ -56,8 +56,8 @@ from services.workflow.engine.runner import Engine, Run  # noqa: E402
 from services.workflow.service import WorkflowService  # noqa: E402
 from shared.calendar import load_calendar  # noqa: E402
 from shared.clock import CHINA, SettableClock  # noqa: E402
-from shared.storage.database import create_engine  # noqa: E402
 from shared.serve import tune_garbage_collector  # noqa: E402
+from shared.storage.database import create_engine  # noqa: E402
 from shared.storage.migrations import upgrade  # noqa: E402
 from tests.support.fakes import RecordingPublisher  # noqa: E402
 from tests.support.infra import postgres_schema  # noqa: E402

@@ -22,13 +22,14 @@ async def first_of(*events: asyncio.Event, timeout: float) -> None:
 
 
 def every(clock: Clock, seconds: float, step: Callable[[], Awaitable[bool]],
-          what: str) -> Callable[[asyncio.Event], Awaitable[None]]:
+          what: str, wake: asyncio.Event | None = None) -> Callable[[asyncio.Event], Awaitable[None]]:
     """A background loop running ``step`` every ``seconds``, again at once while it answers True
-    (more to do), and at once when the (simulated) clock jumps; a failing step is logged and
-    retried at the next turn."""
+    (more to do), at once when the (simulated) clock jumps and when ``wake`` is set (the step
+    clears it); a failing step is logged and retried at the next turn."""
 
     async def loop(stop: asyncio.Event) -> None:
         moved = clock.moves()
+        woken = (wake,) if wake is not None else ()
         while not stop.is_set():
             moved.clear()
             try:
@@ -37,6 +38,6 @@ def every(clock: Clock, seconds: float, step: Callable[[], Awaitable[bool]],
                 log.exception(f"{what} failed; retrying")
                 more = False
             if not more:
-                await first_of(stop, moved, timeout=seconds)
+                await first_of(stop, moved, *woken, timeout=seconds)
 
     return loop

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.reporting.adapters import bulletin_store as store
-from services.reporting.adapters import figures_sql
+from services.reporting.adapters import case_store, figures_sql
 from services.reporting.config import ReportingSettings
 from services.reporting.domain import bulletin as b
 from services.reporting.domain.bulletin_rules import Rules
@@ -113,6 +113,14 @@ class BulletinService:
                 raise b.BulletinNotFound(bulletin_id)
             return await self._view(connection, row)
 
+    async def published_view(self, bulletin_id: uuid.UUID) -> dict[str, Any] | None:
+        """A published bulletin as ``get`` shows it (for its document); None if not published."""
+        async with self.db.connect() as connection:
+            row = await store.bulletin(connection, bulletin_id)
+            if row is None or row["status"] != b.BulletinStatus.published.value:
+                return None
+            return await self._view(connection, row)
+
     async def record_finding(self, *, unit: str, item_id: uuid.UUID | None, kind: str, reason: str,
                              principal: Principal) -> dict[str, Any]:
         if self.directory.unit(unit) is None:
@@ -176,6 +184,7 @@ class BulletinService:
         figures, now = await self._figures(connection, row), self.clock.now()
         await store.publish(connection, answer.bulletin_id, figures, now, remarks=answer.remarks,
                             comment=answer.comment)
+        await case_store.mark_reported(connection, answer.bulletin_id, figures["accountability_outcomes"])
         title = self._title(row)
         await self.outbox.stage(connection, BulletinPublished(
             occurred_at=now, actor=answer.actor, bulletin_id=answer.bulletin_id,
@@ -207,7 +216,9 @@ class BulletinService:
                             by=await figures_sql.totals_by(connection, period),
                             overdue_items=await figures_sql.overdue_items(connection, period),
                             findings=await figures_sql.findings_in(connection, period), rules=self.rules,
-                            adjustments=await store.adjustments_of(connection, row["id"]))
+                            adjustments=await store.adjustments_of(connection, row["id"]),
+                            satisfaction=await figures_sql.satisfaction(connection, period),
+                            outcomes=await case_store.outcomes_for(connection, row, period.bounds()[1]))
         if row["kind"] == b.BulletinKind.brief.value and self.work_of is not None:
             figures["work"] = await self.work_of(connection, period)  # 简报: the period's supervision work
         return figures

@@ -34,6 +34,10 @@ class ReportingSettings(ServiceSettings):
     bulletin_approver: str | None = None
     # the praise and criticism rules the office edits (read at start)
     bulletin_rules_file: Path = RULES_BESIDE_THE_CODE
+    # a published bulletin's document is rendered once after publication and stored; missing ones
+    # (a crash, a failure) are looked for at start and this often; render_pdf False: no PDF (503)
+    document_sweep_seconds: float = 300.0
+    render_pdf: bool = True
     # the bulletin document's .docx template (None: services/reporting/templates/bulletin.docx; read at start)
     bulletin_template: Path | None = None
     # monthly plans: at least this many on-site days a month (每月现场督查时间不少于15天); the office is

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.ledger.domain.projection import Projection
 from services.ledger.domain.state import ItemState
@@ -19,7 +19,9 @@ from services.reporting.domain.public_feedback import Feedback, FeedbackNotFound
 from shared.calendar import WorkingCalendar
 from shared.calendar.deadline_rules import reminder_day
 from shared.clock import Clock, today_in_china
+from shared.contracts.public_events import PublicRatingChanged
 from shared.identity import OrgDirectory
+from shared.storage.outbox import Outbox
 
 PUBLIC_FEEDBACK_SHOWN = 50
 """The newest visible feedback shown with an item."""
@@ -36,6 +38,8 @@ class PublicBoard:
     clock: Clock
     directory: OrgDirectory
     flood: FloodLimit
+    outbox: Outbox  # public.rating_changed, staged in the feedback's (or the hiding's) transaction
+    wake: Callable[[], None] = lambda: None  # the relay's: staged messages leave at once
 
     def _unit_name(self, unit_id: str | None) -> str:
         unit = self.directory.unit(unit_id) if unit_id else None
@@ -76,16 +80,25 @@ class PublicBoard:
 
     async def give_feedback(self, item_id: uuid.UUID, *, rating: int, text: str, contact: str | None,
                             client: str) -> dict[str, Any]:
-        now = self.clock.now()
         async with self.db.begin() as connection:
             if await store.board_item(connection, item_id) is None:
                 raise PublicItemNotFound(item_id)
             await store.lock_client(connection, client)
+            await store.lock_item(connection, item_id)
+            now = self.clock.now()
             self.flood.check(await store.recent_from(connection, client, now - self.flood.window), now)
             feedback = Feedback(id=uuid.uuid4(), item_id=item_id, rating=rating, text=text, contact=contact,
                                 client=client, created_at=now)
             await store.add_feedback(connection, feedback)
+            await self._rating_changed(connection, item_id, "public")
+        self.wake()
         return feedback.public_view()
+
+    async def _rating_changed(self, connection: AsyncConnection, item_id: uuid.UUID, actor: str) -> None:
+        """Tell the other services the item's visible average now (the revisit task shows it)."""
+        rating = (await store.ratings(connection, [item_id])).get(item_id, Rating())
+        await self.outbox.stage(connection, PublicRatingChanged(
+            occurred_at=self.clock.now(), actor=actor, item_id=item_id, average=rating.average, count=rating.count))
 
     async def feedback(self, *, item_id: uuid.UUID | None, hidden: bool | None, answered: bool | None,
                        offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
@@ -95,18 +108,25 @@ class PublicBoard:
         return [f.office_view() for f in found], total
 
     async def hide(self, feedback_id: uuid.UUID, reason: str, by: str) -> dict[str, Any]:
-        return await self._change(feedback_id, lambda f: f.hide(reason, by, self.clock.now()))
+        """Hidden feedback no longer counts: the item's new average is published with it."""
+        return await self._change(feedback_id, lambda f: f.hide(reason, by, self.clock.now()), rating_by=by)
 
     async def answer(self, feedback_id: uuid.UUID, text: str, by: str) -> dict[str, Any]:
         return await self._change(feedback_id, lambda f: f.answered(text, by, self.clock.now()))
 
-    async def _change(self, feedback_id: uuid.UUID, verb: Any) -> dict[str, Any]:
+    async def _change(self, feedback_id: uuid.UUID, verb: Any, rating_by: str | None = None) -> dict[str, Any]:
         async with self.db.begin() as connection:
             found = await store.feedback_of(connection, feedback_id, lock=True)
             if found is None:
                 raise FeedbackNotFound(feedback_id)
+            if rating_by is not None:  # after the row's lock: no other order is taken, so no deadlock
+                await store.lock_item(connection, found.item_id)
             changed: Feedback = verb(found)
             await store.save_feedback(connection, changed)
+            if rating_by is not None:
+                await self._rating_changed(connection, changed.item_id, rating_by)
+        if rating_by is not None:
+            self.wake()
         return changed.office_view()
 
 

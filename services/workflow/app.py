@@ -25,11 +25,13 @@ from services.workflow.entrypoints.item_records import item_records_router
 from services.workflow.entrypoints.items import items_router
 from services.workflow.entrypoints.units import units_router
 from services.workflow.item_records import ItemRecords
+from services.workflow.public_ratings import record_public_rating
 from services.workflow.rounds import ScheduledRounds, round_leader
 from services.workflow.service import build_service
 from shared.contracts.base import Message
 from shared.contracts.commands import ApproveBulletin, OpenAccountability
-from shared.contracts.subjects import CMD_APPROVE_BULLETIN, CMD_OPEN_ACCOUNTABILITY
+from shared.contracts.public_events import PublicRatingChanged
+from shared.contracts.subjects import CMD_APPROVE_BULLETIN, CMD_OPEN_ACCOUNTABILITY, PUBLIC_RATING_CHANGED
 from shared.runtime import Runtime, build_runtime
 from shared.storage.outbox import OutboxRelay, RelayThread
 from shared.waiting import every
@@ -100,8 +102,13 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
         assert isinstance(message, ApproveBulletin)
         await service.approve_bulletin(message)  # an unknown leader is retried, then dead-lettered
 
+    async def public_rating(message: Message) -> None:  # the reporting service's (the public board)
+        assert isinstance(message, PublicRatingChanged)
+        await record_public_rating(runtime.db, runtime.clock, message)
+
     runtime.consume("workflow-open-accountability", CMD_OPEN_ACCOUNTABILITY, open_accountability)
     runtime.consume("workflow-approve-bulletin", CMD_APPROVE_BULLETIN, approve_bulletin)
+    runtime.consume("workflow-public-rating", PUBLIC_RATING_CHANGED, public_rating)
     runtime.startup += [attachments.blobs.ready, install_workflows]
     runtime.background += [relay.run, sweep_timers, drop_unbound_attachments] if settings.timer_sweep else [relay.run]
     if settings.rounds_schedule:

@@ -34,8 +34,10 @@ from services.workflow.domain.refusals import (
     TaskClosed,
     UnknownParty,
 )
+from services.workflow.domain.task_context import with_public_rating
 from services.workflow.engine.runner import Engine, NotWaiting
 from services.workflow.item_migration import migrate_item
+from services.workflow.public_ratings import public_ratings
 from services.workflow.unit_of_work import UnitOfWork
 from services.workflow.versions import Versions
 from shared.calendar import WorkingCalendar
@@ -288,9 +290,14 @@ class WorkflowService:
         return (await self._views([task]))[0]
 
     async def _views(self, tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Open tasks as the API shows them, each with its version's form."""
+        """Open tasks as the API shows them, each with its version's form (a revisit's with the
+        public's rating of its item)."""
         forms = {v: await self.versions.forms(v) for v in {t["version"] for t in tasks}}
-        return [queries.task_view(t, forms[t["version"]].get(t["kind"])) for t in tasks]
+        views = [queries.task_view(t, forms[t["version"]].get(t["kind"])) for t in tasks]
+        revisits = {v["item_id"] for v in views if v["kind"] == "revisit" and v["item_id"] is not None}
+        ratings = await public_ratings(self.db, revisits)
+        return [with_public_rating(v, ratings.get(v["item_id"])) if v["kind"] == "revisit" and v["item_id"] else v
+                for v in views]
 
     async def item_state(self, item_id: uuid.UUID, principal: Principal) -> dict[str, Any]:
         """The item's instance as the console draws it: version, active and completed BPMN

@@ -54,7 +54,8 @@ class Durable:
 # The durable consumers of each service (grep `runtime.consume(`): a service may create,
 # read and pull from these only. Adding a consumer means adding it here.
 DURABLES: Mapping[str, tuple[Durable, ...]] = {
-    "workflow": (Durable("workflow-open-accountability", "commands"), Durable("workflow-approve-bulletin", "commands")),
+    "workflow": (Durable("workflow-open-accountability", "commands"), Durable("workflow-approve-bulletin", "commands"),
+                 Durable("workflow-public-rating", "events")),
     "ledger": (Durable("ledger", "events"),),
     "notification": (Durable("notification", "events"), Durable("notification-send", "commands")),
     "reporting": (Durable("reporting", "events"),),

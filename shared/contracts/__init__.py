@@ -47,6 +47,7 @@ from shared.contracts.events import (
     ItemReopened,
     ItemResearched,
     ItemSigned,
+    PublicRatingChanged,
     ReportAccepted,
     ReportReturned,
     ReportSubmitted,
@@ -88,6 +89,7 @@ __all__ = [
     "RevisitCompleted", "AccountabilityOpened", "AccountabilityMeasureDecided",
     "AccountabilityClosed", "TaskCreated", "TaskCompleted", "BulletinPublished", "BulletinApproved",
     "BulletinReturned", "TargetCheckEvent", "TargetCheckStarted", "TargetCheckSelfChecked", "TargetCheckReviewed",
+    "PublicRatingChanged",
     # commands
     "OpenAccountability", "ApproveBulletin", "SendNotification", "GenerateBulletin",
     # enums

@@ -28,6 +28,7 @@ from shared.contracts.item_events import (
     ItemReopened,
     ItemSigned,
 )
+from shared.contracts.public_events import PublicRatingChanged
 from shared.contracts.record_events import ItemEvaluated, ItemResearched
 from shared.contracts.report_events import (
     DeadlineOverdue,
@@ -71,6 +72,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     TargetCheckStarted,
     TargetCheckSelfChecked,
     TargetCheckReviewed,
+    PublicRatingChanged,
 )
 
 __all__ = [cls.__name__ for cls in ALL_EVENTS] + [

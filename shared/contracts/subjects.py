@@ -48,6 +48,7 @@ BULLETIN_RETURNED: Final = "duban.events.bulletin.returned"
 TARGET_CHECK_STARTED: Final = "duban.events.target_check.started"
 TARGET_CHECK_SELF_CHECKED: Final = "duban.events.target_check.self_checked"
 TARGET_CHECK_REVIEWED: Final = "duban.events.target_check.reviewed"
+PUBLIC_RATING_CHANGED: Final = "duban.events.public.rating_changed"  # the reporting service's (public board)
 
 # --- commands ---------------------------------------------------------------------------
 CMD_OPEN_ACCOUNTABILITY: Final = "duban.cmd.workflow.open_accountability"

@@ -26,6 +26,7 @@ from services.reporting.entrypoints.public import (
 from shared.bus.topology import Topology
 from shared.clock import CHINA, SettableClock
 from tests.e2e.test_ledger_api import consumed, publish_all
+from tests.e2e.test_reporting_bulletins import stream_events
 from tests.support.item_story import ItemStory
 from tests.support.services import auth, runtime_for, serving, settings_for
 
@@ -156,7 +157,9 @@ async def test_only_the_office_changes_the_board_and_other_routes_need_a_token(
     client, app = reporting
     public, private, _ = await fed(nats_url, topology)
     open_to_all = {("get", "/public/items"), ("get", "/public/items/{item_id}"), ("get", "/healthz"),
-                   ("get", "/readyz"), ("post", "/public/items/{item_id}/feedback"), ("get", "/public/bulletins")}
+                   ("get", "/readyz"), ("post", "/public/items/{item_id}/feedback"), ("get", "/public/bulletins"),
+                   ("get", "/public/bulletins/{bulletin_id}/document.docx"),
+                   ("get", "/public/bulletins/{bulletin_id}/document.pdf")}
     operations = [(m, path, op) for path, ops in app.openapi()["paths"].items() for m, op in ops.items()]
     assert {(m, path) for m, path, op in operations if not op.get("security")} == open_to_all
     for method, path in (("GET", "/me"), ("GET", "/feedback"), ("PUT", f"/public/items/{public.item_id}/progress"),
@@ -225,3 +228,8 @@ async def test_feedback_is_validated_limited_per_address_hidden_and_averaged(
     listed = (await client.get("/feedback", headers=auth("office"), params={"item_id": str(public.item_id)})).json()
     assert listed["total"] == 5
     assert (await client.get("/feedback", headers=auth("zjj-liaison"))).status_code == 403
+
+    # each change of the visible average went out once (public.rating_changed), the hiding's too; an answer's not
+    changes = await stream_events(nats_url, topology, "public.rating_changed", count=6)
+    assert [(c["item_id"], c["count"]) for c in changes] == [(str(public.item_id), n) for n in (1, 2, 3, 4, 5, 4)]
+    assert (changes[0]["average"], changes[-1]["average"], changes[-1]["actor"]) == (5.0, 3.5, "office")

@@ -39,10 +39,11 @@ def settings_for(cls: type[ServiceSettings], *, nats_url: str, database_url: str
 def service_defaults(cls: type[ServiceSettings]) -> dict[str, object]:
     """The workflow's tests run the stand-in processes and fire the timers themselves
     (``service.fire_due_timers``) and open the scheduled rounds (``app.state.rounds.open_due``)
-    after moving the clock: no background sweep races them; the
-    reporting service's monthly drafts are made by the tests that want them."""
+    after moving the clock: no background sweep races them; the reporting service's monthly
+    drafts are made, and its published documents' PDFs (LibreOffice, seconds each) rendered, by
+    the tests that want them."""
     if "schedule" in cls.model_fields:
-        return {"schedule": False}
+        return {"schedule": False, "render_pdf": False}
     if "workflows_dir" not in cls.model_fields:
         return {}
     return {"workflows_dir": REPO / "tests" / "fixtures" / "flows", "timer_sweep": False, "rounds_schedule": False}

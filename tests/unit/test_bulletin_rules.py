@@ -53,6 +53,23 @@ def test_anything_short_of_it_is_not_praised(counts: dict[str, Any]) -> None:
     assert praised == {}
 
 
+def test_public_satisfaction_decides_praise_and_a_unit_without_ratings_follows_the_file() -> None:
+    satisfied = row("fgw", closed=1, on_time=1, satisfaction=4.5, satisfaction_count=2)
+    just = row("tiexi", closed=1, on_time=1, satisfaction=4.0, satisfaction_count=1)
+    unhappy = row("zjj", closed=1, on_time=1, satisfaction=3.9, satisfaction_count=7)
+    unrated = row("tiedong", closed=1, on_time=1, satisfaction=None, satisfaction_count=0)
+    praised, _ = evaluate([satisfied, just, unhappy, unrated], [], Rules())
+    assert praised == {"fgw": ["本期办结1件，全部按期办结", "群众满意度4.5分（2条评价）"],
+                       "tiexi": ["本期办结1件，全部按期办结", "群众满意度4.0分（1条评价）"],
+                       "tiedong": ["本期办结1件，全部按期办结"]}  # no ratings: judged on the rest (the shipped file)
+    required = parse_rules("praise:\n  min_satisfaction: 4\n  satisfaction_required: true\n")
+    praised, _ = evaluate([satisfied, unhappy, unrated], [], required)
+    assert list(praised) == ["fgw"]
+    ignored = parse_rules("praise:\n  min_satisfaction: null\n")
+    praised, _ = evaluate([unhappy, unrated], [], ignored)
+    assert list(praised) == ["zjj", "tiedong"]
+
+
 def test_overdue_returned_twice_or_a_failed_revisit_is_criticised() -> None:
     _, criticised = evaluate([row("zjj", overdue=1, closed=1, on_time=1), row("tiedong", returned=2),
                               row("tiexi", returned=1), row("lishan", closed=1, on_time=1, revisits_failed=1)],

@@ -57,6 +57,7 @@ from shared.contracts import (
     Measure,
     Message,
     OpenAccountability,
+    PublicRatingChanged,
     ReportAccepted,
     ReportReturned,
     ReportSubmitted,
@@ -153,6 +154,7 @@ SAMPLES: dict[type[Message], Callable[[], dict[str, Any]]] = {
                                          round=1, progress=SelfCheckProgress.ON_TRACK, content="已完成年度目标的80%"),
     TargetCheckReviewed: lambda: dict(item_id=ITEM, check=CheckKind.YEAR_END, period="2026-H2", unit="zjj",
                                       round=1, accepted=False, comment="数据不实", new_due_date=D2),
+    PublicRatingChanged: lambda: dict(item_id=ITEM, average=4.5, count=2),
     OpenAccountability: lambda: dict(unit="zjj", item_id=ITEM, reason="通报批评：推诿扯皮",
                                      bulletin_id=BULLETIN),
     ApproveBulletin: lambda: dict(bulletin_id=BULLETIN, bulletin_kind=BulletinKind.BULLETIN, number="鞍政督通〔2026〕3号",
@@ -184,7 +186,7 @@ ALL = pytest.mark.parametrize("model", list(MESSAGES.values()), ids=lambda m: m.
 
 def test_every_registered_model_has_a_sample_and_vice_versa() -> None:
     assert set(SAMPLES) == set(MESSAGES.values())
-    assert len(MESSAGES) == len(EVENTS) + len(COMMANDS) == 33
+    assert len(MESSAGES) == len(EVENTS) + len(COMMANDS) == 34
 
 
 @ALL
@@ -215,7 +217,7 @@ def test_unknown_field_rejected(model: type[Message]) -> None:
 def _wrong(value: Any) -> Any:
     if isinstance(value, bool):
         return "yes"
-    if isinstance(value, int):
+    if isinstance(value, (int, float)):
         return str(value)
     if isinstance(value, list):
         return "a"
@@ -234,6 +236,13 @@ def test_a_wrong_type_is_rejected_in_every_field(model: type[Message]) -> None:
         except pytest.fail.Exception:
             accepted.append(name)
     assert accepted == []
+
+
+def test_a_public_rating_has_an_average_exactly_when_it_counts_feedback() -> None:
+    assert build(PublicRatingChanged, average=None, count=0).count == 0  # the last visible one was hidden
+    for bad in ({"average": None, "count": 2}, {"average": 4.0, "count": 0}, {"average": 5.5, "count": 1},
+                {"average": 0.5, "count": 1}, {"average": 4.0, "count": -1}):
+        reject(PublicRatingChanged, {**payload(PublicRatingChanged), **bad})
 
 
 def test_strict_rejects_numeric_strings_and_yes_for_bool() -> None:
@@ -472,13 +481,14 @@ SERVICES = {"workflow", "ledger", "notification", "reporting"}
 @ALL
 def test_every_model_names_the_services_that_produce_it(model: type[Message]) -> None:
     assert model.producers and model.producers <= SERVICES
-    if issubclass(model, Event) and model is not BulletinPublished:
+    if issubclass(model, Event) and model not in (BulletinPublished, PublicRatingChanged):
         assert model.producers == {"workflow"}
 
 
 def test_reporting_produces_bulletins_and_its_commands() -> None:
     assert BulletinPublished.producers == GenerateBulletin.producers == OpenAccountability.producers == {"reporting"}
     assert ApproveBulletin.producers == {"reporting"} and BulletinApproved.producers == {"workflow"}
+    assert PublicRatingChanged.producers == {"reporting"}  # the public board's ratings
     assert SendNotification.producers == {"workflow", "reporting"}
 
 

@@ -53,6 +53,18 @@ async def unit_counts(connection: AsyncConnection, period: Period) -> dict[str, 
     return dict(counts)
 
 
+async def satisfaction(connection: AsyncConnection, period: Period) -> dict[str, tuple[float, int]]:
+    """Per lead unit: the average rating (one decimal) and the count of the public's visible
+    feedback given in the period on its items (群众满意度; hidden feedback never counts)."""
+    t, f = tables.items, tables.feedback
+    low, high = period.bounds()
+    query = (select(t.c.lead_unit, func.avg(f.c.rating), func.count())
+             .join(t, t.c.item_id == f.c.item_id)
+             .where(f.c.hidden.is_(False), f.c.created_at >= low, f.c.created_at < high, t.c.lead_unit.is_not(None))
+             .group_by(t.c.lead_unit))
+    return {unit: (round(float(average), 1), n) for unit, average, n in (await connection.execute(query)).all()}
+
+
 async def totals_by(connection: AsyncConnection, period: Period) -> dict[str, dict[str, int]]:
     """The items assigned in the period, by source and by their status now."""
     t = tables.items

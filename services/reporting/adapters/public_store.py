@@ -137,3 +137,10 @@ async def lock_client(connection: AsyncConnection, client: str) -> None:
     """Serialise one client's feedback across replicas (PostgreSQL; SQLite writes one at a time)."""
     if connection.dialect.name == "postgresql":
         await connection.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"reporting-feedback:{client}"))))
+
+
+async def lock_item(connection: AsyncConnection, item_id: UUID) -> None:
+    """Serialise the changes of one item's ratings across replicas, so the average each publishes
+    counts every earlier change (PostgreSQL; SQLite writes one at a time)."""
+    if connection.dialect.name == "postgresql":
+        await connection.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"reporting-rating:{item_id}"))))

@@ -1,6 +1,6 @@
 """The reporting service's tables (it owns them; no other service reads them)."""
 
-from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, MetaData, String, Table, Text, Uuid
+from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, LargeBinary, MetaData, String, Table, Text, Uuid
 
 from shared.storage.inbox import inbox_table
 from shared.storage.outbox import outbox_table
@@ -232,3 +232,30 @@ item_records = Table(  # third-party evaluations (第三方评估) and research 
     Column("recorded_at", UtcDateTime, nullable=False),
 )
 Index("ix_reporting_item_records_kind_day", item_records.c.kind, item_records.c.day)
+
+# --- accountability outcomes and published documents: migration 0007_outcomes --------------
+cases = Table(  # the accountability cases a bulletin's criticism opened, as their events tell (问责)
+    "reporting_cases",
+    metadata,
+    Column("case_id", Uuid, primary_key=True),
+    Column("unit", String(64), nullable=False),
+    Column("bulletin_id", Uuid, nullable=False),  # the criticising bulletin
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("measure", String(20), nullable=True),
+    Column("measure_at", UtcDateTime, nullable=True),
+    Column("causes", Text, nullable=True),  # the head's report (报告原因和改进措施), the latest
+    Column("measures", Text, nullable=True),
+    Column("closed_at", UtcDateTime, nullable=True),
+    Column("reported_in", Uuid, nullable=True),  # the published bulletin that reported it closed
+)
+Index("ix_reporting_cases_bulletin", cases.c.bulletin_id)
+
+documents = Table(  # a published bulletin's document, rendered once after publication (served to the public)
+    "reporting_documents",
+    metadata,
+    Column("bulletin_id", Uuid, primary_key=True),
+    Column("docx", LargeBinary, nullable=False),
+    Column("pdf", LargeBinary, nullable=True),
+    Column("pdf_problem", Text, nullable=True),  # why there is no PDF (LibreOffice missing or failed)
+    Column("rendered_at", UtcDateTime, nullable=False),
+)

@@ -2,12 +2,13 @@
 
 from .bulletin_docx import DEFAULT_TEMPLATE, render_bulletin
 from .chart import on_time_chart
-from .model import BulletinDoc, InvalidDocumentNumber, OverdueItem, Remark, UnitRow, document_number
+from .model import BulletinDoc, CaseOutcome, InvalidDocumentNumber, OverdueItem, Remark, UnitRow, document_number
 from .pdf import PdfUnavailable, to_pdf
 
 __all__ = [
     "DEFAULT_TEMPLATE",
     "BulletinDoc",
+    "CaseOutcome",
     "InvalidDocumentNumber",
     "OverdueItem",
     "PdfUnavailable",

@@ -46,7 +46,7 @@ def render_bulletin(bulletin: BulletinDoc, template: Path | None = None, *, char
         ("各单位办理情况", lambda d, b: _units(d, b, chart_font)),
         ("表扬和批评", _remarks),
         ("逾期未办结事项", _overdue),
-    )
+    ) + ((("上期通报问题整改情况", _outcomes),) if bulletin.outcomes else ())
     if bulletin.work is not None:  # a brief (简报) opens with the period's supervision work
         sections = ((bulletin.work.heading, lambda d, b: _work(d, b.work)), *sections)
     for n, (heading, write) in enumerate(sections, start=1):
@@ -205,6 +205,21 @@ def _visit_words(visit: Visit) -> str:
     if visit.items:
         words += f"；督查事项：{'、'.join(visit.items)}"
     return words + f"。督查发现：{visit.findings.rstrip('。')}。"
+
+
+def _outcomes(doc: Document, b: BulletinDoc) -> None:
+    """The accountability cases earlier bulletins opened: the measure, the head's report, the status."""
+    closed = sum(o.status == "已整改结案" for o in b.outcomes)
+    _para(doc, f"对此前通报批评的单位，已按规定启动问责程序，共{len(b.outcomes)}个单位，其中已整改结案{closed}个。"
+               "具体情况如下：", "Duban Body")
+    for i, case in enumerate(b.outcomes, start=1):
+        parts = [f"问责措施：{case.measure}" if case.measure else "问责措施待定"]
+        if case.causes:
+            parts.append(f"报告原因：{case.causes.rstrip('。；')}")
+        if case.measures:
+            parts.append(f"改进措施：{case.measures.rstrip('。；')}")
+        parts.append(case.status)
+        _para(doc, f"{i}．{case.unit}（{case.bulletin_number}通报批评）：{'；'.join(parts)}。", "Duban Body")
 
 
 def _signature(doc: Document, b: BulletinDoc) -> None:

@@ -15,7 +15,19 @@ from typing import Any
 from shared.contracts.enums import EvaluationRating, ItemStatus, Source
 from shared.unit_stats import COUNTS
 
-from .model import BulletinDoc, ItemRecord, Kind, MonthWork, OverdueItem, PlanTeam, Remark, UnitRow, Visit, WorkDoc
+from .model import (
+    BulletinDoc,
+    CaseOutcome,
+    ItemRecord,
+    Kind,
+    MonthWork,
+    OverdueItem,
+    PlanTeam,
+    Remark,
+    UnitRow,
+    Visit,
+    WorkDoc,
+)
 
 KINDS: dict[str, Kind] = {"bulletin": "通报", "brief": "简报"}
 ADDRESSEE = "各县（市）区人民政府，市政府各部门，各直属机构："
@@ -43,6 +55,7 @@ def bulletin_doc(bulletin: Mapping[str, Any], *, office: str, issued: date, addr
         praised=tuple(_remark(r) for r in figures["praised"]),
         criticised=tuple(_remark(r) for r in figures["criticised"]),
         overdue=tuple(_overdue(i) for i in figures["overdue_items"] if _still_open(i, end)),
+        outcomes=tuple(_outcome(o) for o in figures.get("accountability_outcomes", ())),  # none before 0005
         addressee=addressee if kind == "通报" else "",
         copy_to=copy_to,
         work=work_doc(figures["work"], whole_month=span.endswith("月份"))
@@ -138,3 +151,9 @@ def _overdue(item: Mapping[str, Any]) -> OverdueItem:
     return OverdueItem(code=item["code"], title=item["title"],
                        unit=item.get("lead_unit_name") or item.get("lead_unit") or "—",
                        due=date.fromisoformat(item["due_date"]))
+
+
+def _outcome(case: Mapping[str, Any]) -> CaseOutcome:
+    return CaseOutcome(unit=case.get("unit_name") or case["unit"], bulletin_number=case["bulletin_number"],
+                       measure=case.get("measure_label") or "", causes=case.get("causes") or "",
+                       measures=case.get("measures") or "", status=case["status_label"])

@@ -116,6 +116,19 @@ class WorkDoc:
 
 
 @dataclass(frozen=True, slots=True)
+class CaseOutcome:
+    """An earlier bulletin's accountability case (上期通报问题整改情况): the unit, the criticising
+    bulletin's number, the measure decided (约谈, 诫勉谈话 … or ""), what the head reported, the status."""
+
+    unit: str
+    bulletin_number: str
+    measure: str
+    causes: str
+    measures: str
+    status: str  # 已整改结案 | 整改中
+
+
+@dataclass(frozen=True, slots=True)
 class BulletinDoc:
     kind: Kind
     office: str  # 发文机关, e.g. 鞍山市人民政府督查室
@@ -130,6 +143,7 @@ class BulletinDoc:
     praised: tuple[Remark, ...] = ()
     criticised: tuple[Remark, ...] = ()
     overdue: tuple[OverdueItem, ...] = ()
+    outcomes: tuple[CaseOutcome, ...] = ()
     addressee: str = ""  # 主送机关, e.g. 各县（市）区人民政府，市政府各部门：
     copy_to: tuple[str, ...] = ()  # 抄送
     work: WorkDoc | None = None  # a brief's month of supervision work (plans, on-site days, visits)

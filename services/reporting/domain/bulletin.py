@@ -68,12 +68,20 @@ def ranked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def figures(period: Period, *, counts: Mapping[str, Mapping[str, int]], units: Iterable[str], unit_name: UnitName,
             by: Mapping[str, Mapping[str, int]], overdue_items: list[dict[str, Any]],
-            findings: list[dict[str, Any]], rules: Rules, adjustments: list[dict[str, Any]]) -> dict[str, Any]:
-    """The figures of a bulletin for a period (the document is generated from this dict)."""
+            findings: list[dict[str, Any]], rules: Rules, adjustments: list[dict[str, Any]],
+            satisfaction: Mapping[str, tuple[float, int]] | None = None,
+            outcomes: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The figures of a bulletin for a period (the document is generated from this dict).
+    ``satisfaction``: per unit the public's average rating and count in the period (a unit
+    without any has ``satisfaction`` None); ``outcomes``: the earlier bulletins' accountability
+    cases this one reports on (上期通报问题整改情况)."""
     base = table({u: {name: c[name] for name in COUNTS} for u, c in counts.items()}, units)
     extra = ("revisits_passed", "revisits_failed", "accountability_opened")
+    rated = satisfaction or {}
     rows = ranked([{**row, "unit_name": unit_name(row["unit"]),
-                    **{name: counts.get(row["unit"], {}).get(name, 0) for name in extra}} for row in base])
+                    **{name: counts.get(row["unit"], {}).get(name, 0) for name in extra},
+                    "satisfaction": rated[row["unit"]][0] if row["unit"] in rated else None,
+                    "satisfaction_count": rated[row["unit"]][1] if row["unit"] in rated else 0} for row in base])
     praised, criticised = adjust(*evaluate(rows, findings, rules), adjustments)
 
     def listed(found: dict[str, list[str]]) -> list[dict[str, Any]]:
@@ -91,6 +99,7 @@ def figures(period: Period, *, counts: Mapping[str, Mapping[str, int]], units: I
         "findings": [{"unit": f["unit"], "unit_name": unit_name(f["unit"]), "kind": f["kind"],
                       "reason": f["reason"], "item_id": str(f["item_id"]) if f["item_id"] else None,
                       "recorded_on": _iso(f["recorded_on"])} for f in findings],
+        "accountability_outcomes": [{**o, "unit_name": unit_name(o["unit"])} for o in outcomes or []],
     }
 
 

@@ -23,7 +23,11 @@ class PraiseRules(BaseModel):
     all_on_time: bool = True
     no_overdue: bool = True
     revisits_all_passed: bool = True
+    # 群众满意度: the unit's average public rating in the period must be at least this (None: not judged)
     min_satisfaction: float | None = Field(4, ge=0, le=5)
+    # a unit the public rated nothing in the period: False: judged on the other rules alone;
+    # True: not praised (no satisfaction shown, no praise)
+    satisfaction_required: bool = False
 
 
 class CriticiseRules(BaseModel):
@@ -57,13 +61,16 @@ def praise_reasons(row: Mapping[str, Any], rules: PraiseRules) -> list[str]:
         return []
     if rules.revisits_all_passed and row.get("revisits_failed", 0):
         return []
-    if rules.min_satisfaction is not None and satisfaction is not None and satisfaction < rules.min_satisfaction:
-        return []
+    if rules.min_satisfaction is not None:
+        if satisfaction is None and rules.satisfaction_required:
+            return []
+        if satisfaction is not None and satisfaction < rules.min_satisfaction:
+            return []
     reasons = [f"本期办结{closed}件，全部按期办结" if row["on_time"] == closed else f"本期办结{closed}件"]
     if row.get("revisits_passed", 0) and not row.get("revisits_failed", 0):
         reasons.append(f"回访复核{row['revisits_passed']}次全部通过")
     if satisfaction is not None:
-        reasons.append(f"群众满意度{satisfaction}")
+        reasons.append(f"群众满意度{satisfaction}分（{row.get('satisfaction_count', 0)}条评价）")
     return reasons
 
 

@@ -4,6 +4,7 @@ and why the measure will be escalated)."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from services.workflow.engine.runner import UserTask
@@ -34,3 +35,21 @@ def task_context(task: UserTask) -> dict[str, Any] | None:
                 "current_due_date": data.get("due_date")}
     return None
 
+
+
+NO_RATING = {"average": None, "count": 0}
+
+
+def with_public_rating(view: dict[str, Any], rating: dict[str, Any] | None) -> dict[str, Any]:
+    """A revisit task's view with the public's rating of its item (公开督办的群众评价: the visible
+    feedback's average and count, ``public.rating_changed``) in its context and, as the evidence for
+    the 群众是否满意 finding, in the description of the form's ``satisfied`` field."""
+    rating = rating or NO_RATING
+    evidence = (f"群众评价：平均{rating['average']}分（共{rating['count']}条）" if rating["count"]
+                else "群众评价：暂无（事项未公开挂牌或尚无群众评价）")
+    form = view.get("form")
+    if isinstance(form, dict) and isinstance(form.get("properties", {}).get("satisfied"), dict):
+        form = copy.deepcopy(form)
+        field = form["properties"]["satisfied"]
+        field["description"] = f"{field['description']}。{evidence}" if field.get("description") else evidence
+    return {**view, "context": {**(view.get("context") or {}), "public_rating": dict(rating)}, "form": form}
