@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from services.reporting.domain.plans import Month
@@ -42,7 +42,9 @@ Person = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=N
 UnitId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\s\x00-\x1f\x7f-\x9f\ufeff]+$")]
 Findings = Annotated[str, StringConstraints(min_length=1, max_length=20_000, pattern=VISIBLE), _clean(multi_line)]
 People = Annotated[list[Person], Field(min_length=1, max_length=30), AfterValidator(_distinct)]
-MonthText = Annotated[str, Field(pattern=r"^\d{4}-\d{2}$", examples=["2026-12"])]
+MONTH_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"  # the years 2000..2099 (domain/plans.py)
+MonthText = Annotated[str, Field(pattern=MONTH_PATTERN, examples=["2026-12"])]
+MonthPath = Annotated[str, Path(pattern=MONTH_PATTERN, examples=["2026-12"], description="YYYY-MM")]
 
 
 class JointGroup(BaseModel):
@@ -117,21 +119,21 @@ def plans_router(service: PlanService) -> APIRouter:
                                     planned_days=fields["planned_on_site_days"], principal=principal)
 
     @router.put("/plans/{month}", responses=errors(403, described={**bad, **missing}))
-    async def replace(month: str, body: PlanBody, principal: Office) -> dict[str, Any]:
+    async def replace(month: MonthPath, body: PlanBody, principal: Office) -> dict[str, Any]:
         """Rewrite a month's plan before the month is over (its visits stay)."""
         fields = _fields(body)
         return await service.replace(month_of(month), focus=fields["focus"], teams=fields["teams"],
                                      planned_days=fields["planned_on_site_days"], principal=principal)
 
     @router.get("/plans/{month}", responses=errors(403, described={**missing, 422: "月份不合法 (YYYY-MM)"}))
-    async def one(month: str, principal: Reader) -> dict[str, Any]:
+    async def one(month: MonthPath, principal: Reader) -> dict[str, Any]:
         """The month's plan, its visits, its on-site days (distinct visit dates) against the minimum,
         and a ``warning`` when the month can no longer reach it or did not."""
         return await service.get(month_of(month))
 
     @router.post("/plans/{month}/visits", status_code=201, responses=errors(403, described={
         **missing, 422: "参数不合法 (a date outside the month or in the future, an unknown item or unit)"}))
-    async def visit(month: str, body: NewVisit, principal: Office) -> dict[str, Any]:
+    async def visit(month: MonthPath, body: NewVisit, principal: Office) -> dict[str, Any]:
         """An on-site visit (现场督查) of the month: date, place, items, team, joint group, findings."""
         return await service.add_visit(month_of(month), day=body.date, place=body.place, items=body.items,
                                        team=body.team, findings=body.findings, principal=principal,
