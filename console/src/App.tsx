@@ -1,4 +1,4 @@
-// Routes (the paths notification links name: /tasks/{id}, /items/{id}) and the signed-in layout.
+// Routes, each page loaded when first visited (the paths notification links name: /tasks/{id}, /items/{id}) and the signed-in layout.
 import { lazy, Suspense, type ReactNode } from "react";
 import { Navigate, Route, Routes, useLocation } from "react-router-dom";
 import { Loading } from "./components/Status";
@@ -6,22 +6,27 @@ import { useAuth } from "./auth";
 import { Shell } from "./components/Shell";
 import { SignInPage } from "./pages/SignInPage";
 import { TasksPage } from "./pages/TasksPage";
-import { TaskPage } from "./pages/TaskPage";
-import { ItemsPage } from "./pages/ItemsPage";
-import { ItemPage } from "./pages/ItemPage";
-import { RegisterItemPage } from "./pages/RegisterItemPage";
-import { InboxPage } from "./pages/InboxPage";
-import { PublicPage, PublicItemPage } from "./pages/PublicPage";
-import { BulletinsPage } from "./pages/BulletinsPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 
+const TaskPage = lazy(() => import("./pages/TaskPage").then((m) => ({ default: m.TaskPage })));
+const ItemsPage = lazy(() => import("./pages/ItemsPage").then((m) => ({ default: m.ItemsPage })));
+const ItemPage = lazy(() => import("./pages/ItemPage").then((m) => ({ default: m.ItemPage })));
+const RegisterItemPage = lazy(() => import("./pages/RegisterItemPage").then((m) => ({ default: m.RegisterItemPage })));
+const InboxPage = lazy(() => import("./pages/InboxPage").then((m) => ({ default: m.InboxPage })));
+const BulletinsPage = lazy(() => import("./pages/BulletinsPage").then((m) => ({ default: m.BulletinsPage })));
+const PublicPage = lazy(() => import("./pages/PublicPage").then((m) => ({ default: m.PublicPage })));
+const PublicItemPage = lazy(() => import("./pages/PublicPage").then((m) => ({ default: m.PublicItemPage })));
 const StatsPage = lazy(() => import("./pages/StatsPage"));
 
 function SignedIn({ children }: { children: ReactNode }) {
   const { user } = useAuth();
   const location = useLocation();
   if (!user) return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
-  return <Shell>{children}</Shell>;
+  return (
+    <Shell>
+      <Suspense fallback={<Loading />}>{children}</Suspense>
+    </Shell>
+  );
 }
 
 export function App() {

@@ -10,7 +10,7 @@ import { App } from "./App";
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
-    <ConfigProvider locale={zhCN} theme={{ token: { colorPrimary: "#b71c1c" } }}>
+    <ConfigProvider locale={zhCN} theme={{ token: { colorPrimary: "#b71c1c" } }} button={{ autoInsertSpace: false }}>
       <AntApp>
         <AuthProvider>
           <BrowserRouter>

@@ -33,6 +33,7 @@ def create_app(settings: ConsoleSettings, clock: Clock | None = None,
     app = FastAPI(title="Duban console", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
 
     @app.get("/healthz", include_in_schema=False)
+    @app.get("/readyz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 

@@ -31,8 +31,7 @@ function usePublic<T>(path: string): { data: T | null; error: ApiError | null; r
   const [state, setState] = useState<{ data: T | null; error: ApiError | null }>({ data: null, error: null });
   const [round, setRound] = useState(0);
   useEffect(() => {
-    setState({ data: null, error: null });
-    api<T>(path)
+    api<T>(path) // a reload keeps what is shown until the new answer is there
       .then((data) => setState({ data, error: null }))
       .catch((error) => setState({ data: null, error }));
   }, [api, path, round]);

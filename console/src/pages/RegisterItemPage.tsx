@@ -97,7 +97,7 @@ export function RegisterItemPage() {
           <Input.TextArea rows={3} />
         </Form.Item>
         <Form.Item name="source" label="来源" rules={[{ required: true, message: "请选择来源" }]}>
-          <Select options={options(SOURCES)} />
+          <Select showSearch optionFilterProp="label" options={options(SOURCES)} />
         </Form.Item>
         <Form.Item
           name="urgency"
@@ -105,7 +105,7 @@ export function RegisterItemPage() {
           rules={[{ required: true }]}
           extra="办理期限自领导批准交办之日起按工作日计算（节假日顺延），批准后显示"
         >
-          <Select options={options(URGENCIES)} />
+          <Select showSearch optionFilterProp="label" options={options(URGENCIES)} />
         </Form.Item>
         {urgency === "special" && (
           <Form.Item name="due_date" label="办理期限（领导确定）" rules={[{ required: true, message: "请选择期限" }]}>
@@ -119,7 +119,7 @@ export function RegisterItemPage() {
           <Select mode="multiple" showSearch optionFilterProp="label" options={units} />
         </Form.Item>
         <Form.Item name="leader" label="责任领导" rules={[{ required: true, message: "请选择责任领导" }]}>
-          {leaders.length ? <Select options={leaders} /> : <Input placeholder="领导的用户名" />}
+          {leaders.length ? <Select showSearch optionFilterProp="label" options={leaders} /> : <Input placeholder="领导的用户名" />}
         </Form.Item>
         <Form.Item name="flags" label="标记">
           <Checkbox.Group

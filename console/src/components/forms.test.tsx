@@ -1,0 +1,65 @@
+import { render, screen } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import { ApiError } from "../api";
+import { LightTag } from "./LightTag";
+import { menuFor } from "./Shell";
+import { ErrorView } from "./Status";
+import { validator, withAttachmentFields } from "./TaskForm";
+import { fileOf } from "./LiveDiagram";
+import { MemoryRouter } from "react-router-dom";
+
+const report = {
+  type: "object",
+  properties: {
+    content: { type: "string", minLength: 1 },
+    attachments: { type: "array", items: { type: "string", format: "attachment" } },
+  },
+  required: ["content"],
+} as const;
+
+describe("task forms", () => {
+  it("give arrays of attachment ids the upload field", () => {
+    expect(withAttachmentFields(report as never, { content: { "ui:widget": "textarea" } })).toEqual({
+      content: { "ui:widget": "textarea" },
+      attachments: { "ui:field": "attachments" },
+    });
+  });
+  it("validate 2020-12 schemas with the attachment format", () => {
+    expect(validator.isValid(report as never, { content: "已完成", attachments: ["a1"] }, report as never)).toBe(true);
+    expect(validator.isValid(report as never, { content: "" }, report as never)).toBe(false);
+  });
+});
+
+describe("the live diagram", () => {
+  it("finds the file that defines the item's process", () => {
+    const files = {
+      "forms/x.schema.json": "{}",
+      "revisit.bpmn": '<bpmn:definitions><bpmn:process id="revisit" isExecutable="true">',
+      "assignment.bpmn": '<bpmn:definitions><bpmn:process id="assignment" isExecutable="true">',
+    };
+    expect(fileOf({ version: 1, files }, "assignment")).toContain('id="assignment"');
+    expect(fileOf({ version: 1, files }, "missing")).toBeNull();
+  });
+});
+
+describe("components", () => {
+  it("show a light as a coloured tag", () => {
+    render(<LightTag light="red" label="红灯" />);
+    expect(screen.getByText("红灯").getAttribute("data-light")).toBe("red");
+  });
+  it("say what a 404 means", () => {
+    render(
+      <MemoryRouter>
+        <ErrorView error={new ApiError(404, "not found")} />
+      </MemoryRouter>,
+    );
+    expect(screen.getByText("该内容不存在，或您无权查看")).toBeTruthy();
+  });
+  it("offer the office the registration and a unit's liaison not", () => {
+    const office = menuFor({ username: "office", name: "王丽", roles: ["office"] }).map((m) => m.label);
+    const liaison = menuFor({ username: "zjj-liaison", name: "潘磊", roles: ["liaison"], unit: "zjj" }).map((m) => m.label);
+    expect(office).toContain("立项登记");
+    expect(liaison).not.toContain("立项登记");
+    expect(liaison).not.toContain("统计");
+  });
+});
