@@ -124,7 +124,8 @@ class Console:
         self.context.close()
 
 
-def test_an_item_from_registration_to_the_lead_units_task_in_the_browser(browser: object, console_url: str) -> None:
+def test_an_item_from_registration_to_acceptance_in_the_browser(browser: object, console_url: str,
+                                                                tmp_path: Path) -> None:
     office = Console(browser, console_url)
     office.sign_in("office", "/items/new")  # a link opened before signing in comes back after it
     page = office.page
@@ -214,6 +215,98 @@ def test_an_item_from_registration_to_the_lead_units_task_in_the_browser(browser
     page.locator(".ant-list-item", has_text="进展很快，点赞").wait_for()
     public.shot("09-public-item-feedback")
     public.close()
+
+    report_return_and_accept(Console(browser, console_url), item_path, tmp_path)
+
+
+def task_of(console: Console, name: str) -> None:
+    """Open the caller's task ``name`` of the test's item from 我的待办."""
+    page = console.page
+    page.get_by_role("menuitem", name="我的待办").click()
+    row = page.locator("tr", has_text=TITLE).filter(has_text=name)
+    row.get_by_role("link", name=name).click()
+    page.get_by_role("heading", name=name).wait_for()
+
+
+def report(console: Console, text: str, attachment: Path | None, shot: str) -> None:
+    page = console.page
+    task_of(console, "提交报告")
+    page.get_by_label("办结报告", exact=True).check()
+    page.get_by_label("办理情况", exact=True).fill(text)
+    if attachment is not None:
+        page.locator('input[type="file"]').set_input_files(str(attachment))
+        try:
+            page.get_by_test_id("attachments").get_by_text(attachment.name).wait_for()
+        except Exception:
+            console.shot("debug-upload")
+            raise
+    console.shot(shot)
+    page.get_by_role("button", name="提交").click()
+    page.get_by_role("heading", name="我的待办").wait_for()
+
+
+def in_ledger(console: Console, status: str, attempts: int = 20) -> None:
+    """The ledger page shows the item with ``status`` (asked again: the ledger follows the events)."""
+    page = console.page
+    page.get_by_role("menuitem", name="督办事项").click()
+    page.get_by_role("heading", name="督办事项").wait_for()
+    row = page.locator("tr", has_text=TITLE).filter(has_text=status)
+    for _ in range(attempts):
+        if row.count():
+            return
+        page.get_by_role("button", name="查询").click()
+        page.wait_for_timeout(500)  # the browser's own pace between asking again
+    raise AssertionError(f"{status!r} not in the ledger: {page.locator('tbody').inner_text()}")
+
+
+def report_return_and_accept(console: Console, item_path: str, tmp_path: Path) -> None:
+    """The lead unit's liaison signs and reports with an attachment; the office returns the
+    report (a return without its reason is refused on the field), the liaison reports again,
+    the office accepts; the ledger's status and the diagram's active element follow."""
+    page = console.page
+    attachment = tmp_path / "积水点改造情况.txt"
+    attachment.write_text("12处积水点已全部完成改造。\n", encoding="utf-8")
+    console.sign_in("zjj-liaison")
+    task_of(console, "签收")
+    page.get_by_label("签收意见").fill("已签收，马上落实")
+    page.get_by_role("button", name="提交").click()
+    page.get_by_role("heading", name="我的待办").wait_for()
+    report(console, "已完成全部积水点改造", attachment, "10-liaison-reports-with-attachment")
+    in_ledger(console, "已反馈")
+    console.sign_out()
+
+    console.sign_in("office", item_path)
+    page.get_by_test_id("active-tasks").filter(has_text="审核报告").wait_for()
+    page.locator(".duban-active").first.wait_for()
+    console.shot("11-office-diagram-review-active")
+    task_of(console, "审核报告")
+    page.get_by_label("退回", exact=True).check()
+    page.get_by_role("button", name="提交").click()
+    page.locator(".ant-form-item-explain-error, .ant-alert-error").first.wait_for()
+    assert "then" not in page.locator(".ant-form-item-explain-error").all_inner_texts()[0]
+    console.shot("12-office-return-needs-reason")
+    page.get_by_label("审核意见（退回时写明理由）").fill("请补充改造前后对比照片")
+    page.get_by_role("button", name="提交").click()
+    page.get_by_role("heading", name="我的待办").wait_for()
+    console.sign_out()
+
+    console.sign_in("zjj-liaison")
+    report(console, "已补充改造前后对比照片", None, "13-liaison-reports-again")
+    console.sign_out()
+
+    console.sign_in("office")
+    task_of(console, "审核报告")
+    page.get_by_label("通过", exact=True).check()
+    page.get_by_role("button", name="提交").click()
+    page.get_by_role("heading", name="我的待办").wait_for()
+    in_ledger(console, "复核中")  # accepted: the office's revisit comes next
+    console.shot("14-office-ledger-after-accept")
+    console.page.get_by_role("link", name=TITLE).click()
+    page.get_by_test_id("item-attachments").get_by_text("积水点改造情况.txt").wait_for()
+    page.get_by_test_id("active-tasks").wait_for()
+    assert "审核报告" not in page.get_by_test_id("active-tasks").inner_text()
+    console.shot("15-office-item-after-accept")
+    console.close()
 
 
 def test_the_console_server_answers_for_the_application_and_refuses_unknown_services(console_url: str) -> None:

@@ -1,16 +1,26 @@
 // A task's form, rendered from the JSON Schema and UI schema of its item's definition version
 // (react-jsonschema-form, Ant Design theme); the service's 422 shown on the field it names.
 import Form from "@rjsf/antd";
-import type { RJSFSchema, UiSchema, ErrorSchema, FieldProps } from "@rjsf/utils";
+import type { RJSFSchema, RJSFValidationError, UiSchema, ErrorSchema, FieldProps } from "@rjsf/utils";
 import { customizeValidator } from "@rjsf/validator-ajv8";
 import Ajv2020 from "ajv/dist/2020";
+import localizeChinese from "ajv-i18n/localize/zh";
 import { Button, Upload, message } from "antd";
 import { useState } from "react";
 import { useAuth } from "../auth";
 import { ApiError } from "../api";
 
 // the workflow's forms are JSON Schema 2020-12; "attachment" is an id from POST /attachments
-export const validator = customizeValidator({ AjvClass: Ajv2020, customFormats: { attachment: /^.+$/ } });
+// (messages in Chinese)
+export const validator = customizeValidator(
+  { AjvClass: Ajv2020, customFormats: { attachment: /^.+$/ } },
+  localizeChinese as never,
+);
+
+/** The field's own message, not the "if/then" wrapper's that repeats it. */
+export function transformErrors(errors: RJSFValidationError[]): RJSFValidationError[] {
+  return errors.filter((error) => error.name !== "if" && error.name !== "then" && error.name !== "else");
+}
 
 type Uploaded = { id: string; name: string; size: number };
 
@@ -33,7 +43,7 @@ function AttachmentsField(props: FieldProps) {
           try {
             const uploaded = await api<Uploaded>("/api/workflow/attachments", { method: "POST", body });
             setFiles((found) => [...found, uploaded]);
-            props.onChange([...ids, uploaded.id] as never, [] as never);
+            props.onChange([...ids, uploaded.id], props.fieldPathId.path);
           } catch (e) {
             message.error(`上传失败：${(e as ApiError).message}`);
           } finally {
@@ -63,7 +73,11 @@ export function withAttachmentFields(schema: RJSFSchema, ui: UiSchema): UiSchema
   for (const [name, property] of Object.entries(schema.properties ?? {})) {
     const items = typeof property === "object" ? (property as RJSFSchema).items : undefined;
     if (items && typeof items === "object" && !Array.isArray(items) && (items as RJSFSchema).format === "attachment") {
-      result[name] = { ...(ui[name] as object), "ui:field": "attachments" };
+      result[name] = {
+        "ui:description": "可上传PDF、图片、Office文档、OFD或文本文件",
+        ...(ui[name] as object),
+        "ui:field": "attachments",
+      };
     }
   }
   return result;
@@ -94,6 +108,7 @@ export function TaskForm({
         "ui:options": { label: false }, // the card says which task it is
       }}
       validator={validator}
+      transformErrors={transformErrors}
       formData={data}
       onChange={(event) => setData(event.formData)}
       onSubmit={(event) => onSubmit(event.formData)}

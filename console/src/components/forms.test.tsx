@@ -21,12 +21,14 @@ describe("task forms", () => {
   it("give arrays of attachment ids the upload field", () => {
     expect(withAttachmentFields(report as never, { content: { "ui:widget": "textarea" } })).toEqual({
       content: { "ui:widget": "textarea" },
-      attachments: { "ui:field": "attachments" },
+      attachments: { "ui:field": "attachments", "ui:description": "可上传PDF、图片、Office文档、OFD或文本文件" },
     });
   });
   it("validate 2020-12 schemas with the attachment format", () => {
     expect(validator.isValid(report as never, { content: "已完成", attachments: ["a1"] }, report as never)).toBe(true);
     expect(validator.isValid(report as never, { content: "" }, report as never)).toBe(false);
+    const { errors } = validator.validateFormData({ content: "" }, report as never);
+    expect(errors[0].message).toMatch(/[\u4e00-\u9fff]/); // in Chinese
   });
 });
 

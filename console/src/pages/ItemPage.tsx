@@ -5,6 +5,7 @@ import { useParams } from "react-router-dom";
 import { LightTag } from "../components/LightTag";
 import { Loaded, Loading } from "../components/Status";
 import { ItemTimeline } from "../components/Timeline";
+import { Attachments } from "../components/Attachments";
 import { formatDate, formatDateTime } from "../format";
 import type { LedgerItem } from "../types";
 import { useResource } from "../useResource";
@@ -52,6 +53,9 @@ export function ItemPage() {
             <Col xs={24} lg={14}>
               <Card size="small" title="办理过程">
                 <ItemTimeline entries={found.timeline} />
+              </Card>
+              <Card size="small" title="附件" style={{ marginTop: 16 }}>
+                <Attachments itemId={found.id} />
               </Card>
             </Col>
           </Row>
