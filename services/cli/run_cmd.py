@@ -92,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
             say(f"e-mail goes to a local SMTP server on port {env['DUBAN_NOTIFICATION_SMTP_PORT']}: "
                 f"Maildir {mail.mail_dir}")
         ports = {name: args.base_port + i for i, name in enumerate(SERVICES)}
+        if args.console_port:  # the notices' links open this console
+            env.setdefault("DUBAN_NOTIFICATION_CONSOLE_URL", f"http://{args.host}:{args.console_port}")
         for name in SERVICES:
             child_env = {**env, **credentials[name], f"DUBAN_{name.upper()}_PORT": str(ports[name]),
                          f"DUBAN_{name.upper()}_HOST": args.host}

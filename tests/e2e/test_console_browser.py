@@ -164,6 +164,7 @@ def test_an_item_from_registration_to_acceptance_in_the_browser(browser: object,
     liaison = leader
     liaison.sign_in("zjj-liaison")
     page.get_by_role("link", name="签收").wait_for()
+    page.get_by_test_id("unread").filter(has_text="1").wait_for()  # the notice of the assignment
     row = page.locator("tr", has_text="签收")
     row.get_by_text(TITLE).wait_for()
     liaison.shot("04-liaison-tasks")
@@ -177,6 +178,11 @@ def test_an_item_from_registration_to_acceptance_in_the_browser(browser: object,
     page.get_by_text("交办市住建局牵头办理").wait_for()
     page.get_by_text("流程定义仅督察室、领导和管理员可查看").wait_for()
     liaison.shot("06-liaison-item")
+    page.get_by_role("menuitem", name="消息").click()
+    notice = page.locator(".ant-list-item", has_text="【督办交办】")
+    assert console_url + item_path in notice.inner_text()  # the link opens this console
+    notice.get_by_role("button", name="查看").click()
+    page.wait_for_url(console_url + item_path)
     liaison.sign_out()
 
     office.sign_in("office", item_path)  # the diagram: signing is now the active task
