@@ -4,6 +4,7 @@ import { Navigate, Route, Routes, useLocation } from "react-router-dom";
 import { Loading } from "./components/Status";
 import { useAuth } from "./auth";
 import { Shell } from "./components/Shell";
+import { PageBoundary } from "./components/PageBoundary";
 import { SignInPage } from "./pages/SignInPage";
 import { TasksPage } from "./pages/TasksPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
@@ -24,7 +25,9 @@ function SignedIn({ children }: { children: ReactNode }) {
   if (!user) return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
   return (
     <Shell>
-      <Suspense fallback={<Loading />}>{children}</Suspense>
+      <PageBoundary page={location.pathname}>
+        <Suspense fallback={<Loading />}>{children}</Suspense>
+      </PageBoundary>
     </Shell>
   );
 }

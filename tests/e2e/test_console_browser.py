@@ -312,6 +312,14 @@ def report_return_and_accept(console: Console, item_path: str, tmp_path: Path) -
     page.get_by_test_id("active-tasks").wait_for()
     assert "审核报告" not in page.get_by_test_id("active-tasks").inner_text()
     console.shot("15-office-item-after-accept")
+    page.get_by_role("menuitem", name="统计").click()
+    page.get_by_test_id("stats-chart").locator("canvas").wait_for()
+    assert page.locator("tr", has_text="市住建局").locator("td").nth(1).inner_text() == "1"  # assigned
+    console.shot("16-office-stats")
+    page.get_by_role("menuitem", name="通报").click()
+    page.get_by_role("heading", name="通报").wait_for()
+    page.locator(".ant-table, .ant-empty").first.wait_for()
+    console.shot("17-office-bulletins")
     console.close()
 
 

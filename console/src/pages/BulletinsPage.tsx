@@ -22,7 +22,7 @@ const STATES: Record<string, string> = { draft: "草稿", submitted: "审批中"
 export function BulletinsPage() {
   const { api } = useAuth();
   const { message } = App.useApp();
-  const bulletins = useResource<{ items: Bulletin[] }>("/api/reporting/bulletins");
+  const bulletins = useResource<{ bulletins: Bulletin[] }>("/api/reporting/bulletins");
 
   async function download(bulletin: Bulletin, kind: "docx" | "pdf") {
     try {
@@ -42,12 +42,12 @@ export function BulletinsPage() {
       <Typography.Title level={3}>通报</Typography.Title>
       <Loaded resource={bulletins}>
         {(found) =>
-          found.items.length === 0 ? (
+          found.bulletins.length === 0 ? (
             <Nothing text="暂无通报" />
           ) : (
             <Table<Bulletin>
               rowKey="id"
-              dataSource={found.items}
+              dataSource={found.bulletins}
               scroll={{ x: 720 }}
               columns={[
                 { title: "文号", dataIndex: "number", render: (n: string | null) => n ?? "（未编号）" },

@@ -31,8 +31,8 @@ function Chart({ units }: { units: UnitStats[] }) {
     const chart = echarts.init(element.current);
     chart.setOption({
       tooltip: { trigger: "axis" },
-      legend: { data: ["交办", "按时办结", "逾期"] },
-      grid: { left: 40, right: 16, bottom: 80 },
+      legend: { data: ["交办", "按时办结", "逾期"], top: 0 },
+      grid: { left: 40, right: 16, top: 40, bottom: 90 },
       xAxis: { type: "category", data: units.map((u) => u.unit_name), axisLabel: { rotate: 40 } },
       yAxis: { type: "value", minInterval: 1 },
       series: [
