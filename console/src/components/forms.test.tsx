@@ -7,6 +7,7 @@ import { ErrorView } from "./Status";
 import { validator, withAttachmentFields } from "./TaskForm";
 import { fileOf } from "./LiveDiagram";
 import { MemoryRouter } from "react-router-dom";
+import { contextRows } from "./TaskContext";
 
 const report = {
   type: "object",
@@ -63,5 +64,19 @@ describe("components", () => {
     expect(office).toContain("立项登记");
     expect(liaison).not.toContain("立项登记");
     expect(liaison).not.toContain("统计");
+  });
+});
+
+describe("a decision's context", () => {
+  it("reads in Chinese", () => {
+    const rows = contextRows({ unit: "zjj", trigger: "overdue", prior_offences: 1, escalated: true,
+      escalation_reason: "本年度第2次被问责", requested_due_date: "2026-12-30" });
+    expect(rows).toEqual([
+      { label: "被问责单位", value: "zjj" },
+      { label: "问责原因类别", value: "逾期未报" },
+      { label: "本年度此前被问责次数", value: "1" },
+      { label: "措施升档", value: "是" },
+      { label: "申请延期至", value: "2026年12月30日" },
+    ]);
   });
 });

@@ -8,19 +8,11 @@ import { useAuth } from "../auth";
 import { LightTag } from "../components/LightTag";
 import { ErrorBanner, Loaded, Nothing } from "../components/Status";
 import { TaskForm } from "../components/TaskForm";
+import { TaskContext } from "../components/TaskContext";
 import { ItemTimeline } from "../components/Timeline";
 import { formatDate } from "../format";
 import type { LedgerItem, Task } from "../types";
 import { useResource } from "../useResource";
-
-function ContextView({ context }: { context: Record<string, unknown> | null }) {
-  if (!context || Object.keys(context).length === 0) return null;
-  return (
-    <Card size="small" title="决策依据" style={{ marginBottom: 16 }}>
-      <pre style={{ whiteSpace: "pre-wrap", margin: 0 }}>{JSON.stringify(context, null, 2)}</pre>
-    </Card>
-  );
-}
 
 function ItemContext({ itemId }: { itemId: string }) {
   const item = useResource<LedgerItem>(`/api/ledger/items/${itemId}`);
@@ -85,7 +77,7 @@ export function TaskPage() {
           <Typography.Title level={3}>{found.name}</Typography.Title>
           <Row gutter={24}>
             <Col xs={24} lg={12}>
-              <ContextView context={found.context} />
+              <TaskContext context={found.context} />
               <ItemContext itemId={found.item_id} />
             </Col>
             <Col xs={24} lg={12}>
