@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 
-.PHONY: run test fuzz install bench lock clean
+.PHONY: run test fuzz install bench lock clean console
 
 install: $(STAMP)
 
@@ -15,9 +15,27 @@ $(STAMP): pyproject.toml requirements.lock
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-## run: install, start embedded NATS + SQLite + the four services on 8001-8004
+## run: install, build the console (Node.js >= 20), start embedded NATS + SQLite + the four
+## services on 8001-8004 and the console on 8080
 run: install
+	@$(MAKE) --no-print-directory console || true
 	$(BIN)/duban run
+
+## console: build the web application into console/dist (npm ci && npm run build); without
+## Node.js 20 or later it says how to get it and fails (`make run` goes on without the console)
+console: console/dist/index.html
+
+CONSOLE_SOURCES = console/package.json console/package-lock.json console/index.html console/vite.config.ts \
+                  console/tsconfig.json $(shell find console/src -type f 2>/dev/null)
+
+console/dist/index.html: $(CONSOLE_SOURCES)
+	@if ! command -v node >/dev/null 2>&1 || [ "$$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then \
+	  echo "console: Node.js 20 (20.19+) or later is needed to build the console (found: $$(node --version 2>/dev/null || echo none))."; \
+	  echo "console: get it from https://nodejs.org/ (or apt-get install nodejs npm on Debian 13 / Ubuntu 24.04), then make run again."; \
+	  echo "console: the services still run; the API is on 8001-8004."; \
+	  exit 1; \
+	fi
+	cd console && npm ci --no-audit --no-fund && npm run build
 
 ## test: install and run the whole suite (uses NATS_URL / DATABASE_URL when set)
 test: install

@@ -45,6 +45,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--base-port", type=int, default=8001,
                         help="workflow gets this port, ledger the next, then notification and reporting")
+    parser.add_argument("--console-port", type=int, default=8080, metavar="PORT",
+                        help="the console (web application and /api proxy) on this port, when console/dist "
+                             "is built (0: no console)")
     parser.add_argument("--simulated-clock", action="store_true",
                         help="run every service on one shared simulated clock, moved by `duban clock` "
                              "(DUBAN_CLOCK=simulated; refused in production)")
@@ -89,12 +92,18 @@ def run(args: argparse.Namespace) -> int:
             say(f"e-mail goes to a local SMTP server on port {env['DUBAN_NOTIFICATION_SMTP_PORT']}: "
                 f"Maildir {mail.mail_dir}")
         ports = {name: args.base_port + i for i, name in enumerate(SERVICES)}
+        if args.console_port:  # the notices' links open this console
+            env.setdefault("DUBAN_NOTIFICATION_CONSOLE_URL", f"http://{args.host}:{args.console_port}")
         for name in SERVICES:
             child_env = {**env, **credentials[name], f"DUBAN_{name.upper()}_PORT": str(ports[name]),
                          f"DUBAN_{name.upper()}_HOST": args.host}
             children[name] = ServiceProcess(name, [sys.executable, "-m", f"services.{name}"], child_env)
             say(f"{name} started ({children[name].start()})")
         urls = {name: f"http://{args.host}:{port}" for name, port in ports.items()}
+        if (console := console_process(args, env, urls)) is not None:
+            children["console"] = console
+            say(f"console started ({console.start()})")
+            urls["console"] = f"http://{args.host}:{args.console_port}"
         if not wait_until_healthy(urls, children):
             return 1
         if simulated:
@@ -109,6 +118,21 @@ def run(args: argparse.Namespace) -> int:
         if mail:
             mail.stop()
         say("stopped")
+
+
+def console_process(args: argparse.Namespace, env: dict[str, str], urls: dict[str, str]) -> ServiceProcess | None:
+    """The console server in front of the services, when its web application is built."""
+    if args.console_port == 0:
+        return None
+    dist = Path(env.get("DUBAN_CONSOLE_DIST_DIR", "console/dist"))
+    if not (dist / "index.html").is_file():
+        say(f"console: not built ({dist}/index.html missing), so nothing answers on port {args.console_port}. "
+            "Build it with Node.js 20 or later: cd console && npm ci && npm run build (or `make run`); "
+            "Node.js: https://nodejs.org/ or your system's package (apt-get install nodejs npm)")
+        return None
+    console_env = {**env, "DUBAN_CONSOLE_PORT": str(args.console_port), "DUBAN_CONSOLE_HOST": args.host,
+                   **{f"DUBAN_CONSOLE_{name.upper()}_URL": url for name, url in urls.items()}}
+    return ServiceProcess("console", [sys.executable, "-m", "services.console"], console_env)
 
 
 def simulated_clock_problem(args: argparse.Namespace, env: str) -> str | None:
@@ -179,7 +203,9 @@ def wait_until_healthy(urls: dict[str, str], children: dict[str, ServiceProcess]
 
 def print_banner(urls: dict[str, str], env: str = "development") -> None:
     lines = ["", f"Duban is running ({env} mode):"]
-    lines += [f"  {name:<13} {url}   (API docs: {url}/docs)" for name, url in urls.items()]
+    lines += [f"  {name:<13} {url}   (API docs: {url}/docs)" for name, url in urls.items() if name != "console"]
+    if "console" in urls:
+        lines += ["", f"  console       {urls['console']}   (web application; sign in as a demo user)"]
     lines += [
         "",
         "Get a token and call an API:",

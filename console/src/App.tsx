@@ -1,0 +1,56 @@
+// Routes, each page loaded when first visited (the paths notification links name: /tasks/{id}, /items/{id}) and the signed-in layout.
+import { lazy, Suspense, type ReactNode } from "react";
+import { Navigate, Route, Routes, useLocation } from "react-router-dom";
+import { Loading } from "./components/Status";
+import { useAuth } from "./auth";
+import { Shell } from "./components/Shell";
+import { PageBoundary } from "./components/PageBoundary";
+import { SignInPage } from "./pages/SignInPage";
+import { TasksPage } from "./pages/TasksPage";
+import { NotFoundPage } from "./pages/NotFoundPage";
+
+const TaskPage = lazy(() => import("./pages/TaskPage").then((m) => ({ default: m.TaskPage })));
+const ItemsPage = lazy(() => import("./pages/ItemsPage").then((m) => ({ default: m.ItemsPage })));
+const ItemPage = lazy(() => import("./pages/ItemPage").then((m) => ({ default: m.ItemPage })));
+const RegisterItemPage = lazy(() => import("./pages/RegisterItemPage").then((m) => ({ default: m.RegisterItemPage })));
+const InboxPage = lazy(() => import("./pages/InboxPage").then((m) => ({ default: m.InboxPage })));
+const BulletinsPage = lazy(() => import("./pages/BulletinsPage").then((m) => ({ default: m.BulletinsPage })));
+const PublicPage = lazy(() => import("./pages/PublicPage").then((m) => ({ default: m.PublicPage })));
+const PublicItemPage = lazy(() => import("./pages/PublicPage").then((m) => ({ default: m.PublicItemPage })));
+const StatsPage = lazy(() => import("./pages/StatsPage"));
+
+function SignedIn({ children }: { children: ReactNode }) {
+  const { user } = useAuth();
+  const location = useLocation();
+  if (!user) return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
+  return (
+    <Shell>
+      <PageBoundary page={location.pathname}>
+        <Suspense fallback={<Loading />}>{children}</Suspense>
+      </PageBoundary>
+    </Shell>
+  );
+}
+
+export function App() {
+  const page = (element: ReactNode) => <SignedIn>{element}</SignedIn>;
+  return (
+    <Suspense fallback={<Loading />}>
+      <Routes>
+        <Route path="/login" element={<SignInPage />} />
+        <Route path="/public" element={<PublicPage />} />
+        <Route path="/public/items/:id" element={<PublicItemPage />} />
+        <Route path="/" element={<Navigate to="/tasks" replace />} />
+        <Route path="/tasks" element={page(<TasksPage />)} />
+        <Route path="/tasks/:id" element={page(<TaskPage />)} />
+        <Route path="/items" element={page(<ItemsPage />)} />
+        <Route path="/items/new" element={page(<RegisterItemPage />)} />
+        <Route path="/items/:id" element={page(<ItemPage />)} />
+        <Route path="/inbox" element={page(<InboxPage />)} />
+        <Route path="/stats" element={page(<StatsPage />)} />
+        <Route path="/bulletins" element={page(<BulletinsPage />)} />
+        <Route path="*" element={page(<NotFoundPage />)} />
+      </Routes>
+    </Suspense>
+  );
+}

@@ -1,0 +1,60 @@
+// Who is signed in: the token lives in memory only (React state), never in localStorage or
+// sessionStorage; reloading the page asks to sign in again.
+import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
+import { makeApi, type Api } from "./api";
+
+export type User = {
+  username: string;
+  name: string;
+  title?: string | null;
+  roles: string[];
+  role_labels?: string[];
+  unit?: string | null;
+  unit_name?: string | null;
+};
+
+type Auth = {
+  user: User | null;
+  token: string | null;
+  api: Api;
+  signIn: (token: string, user: User) => void;
+  signOut: () => void;
+  expired: boolean;
+};
+
+const AuthContext = createContext<Auth | null>(null);
+
+export function AuthProvider({ children }: { children: ReactNode }) {
+  const [session, setSession] = useState<{ token: string; user: User } | null>(null);
+  const [expired, setExpired] = useState(false);
+  const signOut = useCallback(() => setSession(null), []);
+  const onUnauthorized = useCallback(() => {
+    setExpired(true);
+    setSession(null);
+  }, []);
+  const value = useMemo<Auth>(
+    () => ({
+      user: session?.user ?? null,
+      token: session?.token ?? null,
+      api: makeApi(session?.token ?? null, onUnauthorized),
+      signIn: (token, user) => {
+        setExpired(false);
+        setSession({ token, user });
+      },
+      signOut,
+      expired,
+    }),
+    [session, onUnauthorized, signOut, expired],
+  );
+  return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
+}
+
+export function useAuth(): Auth {
+  const auth = useContext(AuthContext);
+  if (!auth) throw new Error("useAuth outside AuthProvider");
+  return auth;
+}
+
+export function hasRole(user: User | null, ...roles: string[]): boolean {
+  return !!user && user.roles.some((role) => roles.includes(role));
+}

@@ -1,0 +1,82 @@
+import { render, screen } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import { ApiError } from "../api";
+import { LightTag } from "./LightTag";
+import { menuFor } from "./Shell";
+import { ErrorView } from "./Status";
+import { validator, withAttachmentFields } from "./TaskForm";
+import { fileOf } from "./LiveDiagram";
+import { MemoryRouter } from "react-router-dom";
+import { contextRows } from "./TaskContext";
+
+const report = {
+  type: "object",
+  properties: {
+    content: { type: "string", minLength: 1 },
+    attachments: { type: "array", items: { type: "string", format: "attachment" } },
+  },
+  required: ["content"],
+} as const;
+
+describe("task forms", () => {
+  it("give arrays of attachment ids the upload field", () => {
+    expect(withAttachmentFields(report as never, { content: { "ui:widget": "textarea" } })).toEqual({
+      content: { "ui:widget": "textarea" },
+      attachments: { "ui:field": "attachments", "ui:description": "可上传PDF、图片、Office文档、OFD或文本文件" },
+    });
+  });
+  it("validate 2020-12 schemas with the attachment format", () => {
+    expect(validator.isValid(report as never, { content: "已完成", attachments: ["a1"] }, report as never)).toBe(true);
+    expect(validator.isValid(report as never, { content: "" }, report as never)).toBe(false);
+    const { errors } = validator.validateFormData({ content: "" }, report as never);
+    expect(errors[0].message).toMatch(/[\u4e00-\u9fff]/); // in Chinese
+  });
+});
+
+describe("the live diagram", () => {
+  it("finds the file that defines the item's process", () => {
+    const files = {
+      "forms/x.schema.json": "{}",
+      "revisit.bpmn": '<bpmn:definitions><bpmn:process id="revisit" isExecutable="true">',
+      "assignment.bpmn": '<bpmn:definitions><bpmn:process id="assignment" isExecutable="true">',
+    };
+    expect(fileOf({ version: 1, files }, "assignment")).toContain('id="assignment"');
+    expect(fileOf({ version: 1, files }, "missing")).toBeNull();
+  });
+});
+
+describe("components", () => {
+  it("show a light as a coloured tag", () => {
+    render(<LightTag light="red" label="红灯" />);
+    expect(screen.getByText("红灯").getAttribute("data-light")).toBe("red");
+  });
+  it("say what a 404 means", () => {
+    render(
+      <MemoryRouter>
+        <ErrorView error={new ApiError(404, "not found")} />
+      </MemoryRouter>,
+    );
+    expect(screen.getByText("该内容不存在，或您无权查看")).toBeTruthy();
+  });
+  it("offer the office the registration and a unit's liaison not", () => {
+    const office = menuFor({ username: "office", name: "王丽", roles: ["office"] }).map((m) => m.label);
+    const liaison = menuFor({ username: "zjj-liaison", name: "潘磊", roles: ["liaison"], unit: "zjj" }).map((m) => m.label);
+    expect(office).toContain("立项登记");
+    expect(liaison).not.toContain("立项登记");
+    expect(liaison).not.toContain("统计");
+  });
+});
+
+describe("a decision's context", () => {
+  it("reads in Chinese", () => {
+    const rows = contextRows({ unit: "zjj", trigger: "overdue", prior_offences: 1, escalated: true,
+      escalation_reason: "本年度第2次被问责", requested_due_date: "2026-12-30" });
+    expect(rows).toEqual([
+      { label: "被问责单位", value: "zjj" },
+      { label: "问责原因类别", value: "逾期未报" },
+      { label: "本年度此前被问责次数", value: "1" },
+      { label: "措施升档", value: "是" },
+      { label: "申请延期至", value: "2026年12月30日" },
+    ]);
+  });
+});

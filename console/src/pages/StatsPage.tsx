@@ -1,0 +1,91 @@
+// 统计: per lead unit, items assigned, closed on time and overdue, and the on-time rate (ECharts).
+import * as echarts from "echarts/core";
+import { BarChart } from "echarts/charts";
+import { GridComponent, LegendComponent, TooltipComponent } from "echarts/components";
+import { CanvasRenderer } from "echarts/renderers";
+import { Table, Typography } from "antd";
+import { useEffect, useRef } from "react";
+import { Loaded } from "../components/Status";
+import { useResource } from "../useResource";
+import { formatDate } from "../format";
+
+echarts.use([BarChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
+
+type UnitStats = {
+  unit: string;
+  unit_name: string;
+  assigned: number;
+  closed: number;
+  on_time: number;
+  overdue: number;
+  returned: number;
+  reopened: number;
+  on_time_rate: number | null;
+};
+type Stats = { from: string; to: string; units: UnitStats[] };
+
+function Chart({ units }: { units: UnitStats[] }) {
+  const element = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!element.current) return;
+    const chart = echarts.init(element.current);
+    chart.setOption({
+      tooltip: { trigger: "axis" },
+      legend: { data: ["交办", "按时办结", "逾期"], top: 0 },
+      grid: { left: 40, right: 16, top: 40, bottom: 90 },
+      xAxis: { type: "category", data: units.map((u) => u.unit_name), axisLabel: { rotate: 40 } },
+      yAxis: { type: "value", minInterval: 1 },
+      series: [
+        { name: "交办", type: "bar", data: units.map((u) => u.assigned) },
+        { name: "按时办结", type: "bar", data: units.map((u) => u.on_time) },
+        { name: "逾期", type: "bar", data: units.map((u) => u.overdue), itemStyle: { color: "#cf1322" } },
+      ],
+    });
+    const resize = () => chart.resize();
+    window.addEventListener("resize", resize);
+    return () => {
+      window.removeEventListener("resize", resize);
+      chart.dispose();
+    };
+  }, [units]);
+  return <div ref={element} style={{ height: 360 }} data-testid="stats-chart" />;
+}
+
+export default function StatsPage() {
+  const stats = useResource<Stats>("/api/ledger/stats");
+  return (
+    <>
+      <Typography.Title level={3}>统计</Typography.Title>
+      <Loaded resource={stats}>
+        {(found) => (
+          <>
+            <p>
+              统计期间：{formatDate(found.from)}至{formatDate(found.to)}
+            </p>
+            <Chart units={found.units} />
+            <Table<UnitStats>
+              rowKey="unit"
+              size="small"
+              dataSource={found.units}
+              pagination={false}
+              scroll={{ x: 720 }}
+              columns={[
+                { title: "单位", dataIndex: "unit_name" },
+                { title: "交办", dataIndex: "assigned" },
+                { title: "办结", dataIndex: "closed" },
+                { title: "按时办结", dataIndex: "on_time" },
+                { title: "逾期", dataIndex: "overdue" },
+                { title: "退回", dataIndex: "returned" },
+                {
+                  title: "按时办结率",
+                  dataIndex: "on_time_rate",
+                  render: (rate: number | null) => (rate === null ? "—" : `${(rate * 100).toFixed(1)}%`),
+                },
+              ]}
+            />
+          </>
+        )}
+      </Loaded>
+    </>
+  );
+}

@@ -1,0 +1,85 @@
+// 我的待办: the caller's ready tasks with their deadline, light and item.
+import { Table, Typography } from "antd";
+import { useEffect, useState } from "react";
+import { Link } from "react-router-dom";
+import { useAuth } from "../auth";
+import { LightTag } from "../components/LightTag";
+import { Loaded, Nothing } from "../components/Status";
+import { formatDate, formatDateTime } from "../format";
+import type { LedgerItem, Page, Task, WorkflowItem } from "../types";
+import { useResource } from "../useResource";
+
+type ItemSummary = Pick<LedgerItem, "id" | "code" | "title"> & Partial<LedgerItem>;
+
+/** Each task's item, from the ledger (with its light), else from the workflow (not yet in the ledger). */
+function useItems(ids: string[]): Record<string, ItemSummary> {
+  const { api } = useAuth();
+  const [items, setItems] = useState<Record<string, ItemSummary>>({});
+  const key = [...new Set(ids)].sort().join(",");
+  useEffect(() => {
+    let alive = true;
+    for (const id of key ? key.split(",") : []) {
+      api<LedgerItem>(`/api/ledger/items/${id}`)
+        .catch(() => api<WorkflowItem>(`/api/workflow/items/${id}`))
+        .then((item) => alive && setItems((found) => ({ ...found, [id]: item as ItemSummary })))
+        .catch(() => {});
+    }
+    return () => {
+      alive = false;
+    };
+  }, [api, key]);
+  return items;
+}
+
+export function TasksPage() {
+  const tasks = useResource<Page<Task>>("/api/workflow/tasks");
+  const items = useItems((tasks.data?.items ?? []).map((task) => task.item_id));
+  return (
+    <>
+      <Typography.Title level={3}>我的待办</Typography.Title>
+      <Loaded resource={tasks}>
+        {(page) =>
+          page.items.length === 0 ? (
+            <Nothing text="暂无待办任务" />
+          ) : (
+            <Table<Task>
+              rowKey="id"
+              dataSource={page.items}
+              pagination={false}
+              scroll={{ x: 720 }}
+              columns={[
+                {
+                  title: "任务",
+                  dataIndex: "name",
+                  render: (name: string, task) => <Link to={`/tasks/${task.id}`}>{name}</Link>,
+                },
+                {
+                  title: "督办事项",
+                  dataIndex: "item_id",
+                  render: (id: string) => {
+                    const item = items[id];
+                    return item ? <Link to={`/items/${id}`}>{item.code} {item.title}</Link> : "…";
+                  },
+                },
+                {
+                  title: "办理期限",
+                  dataIndex: "due_date",
+                  render: (due: string | null) => (
+                    <span title="按工作日计算，节假日顺延">{formatDate(due)}</span>
+                  ),
+                },
+                {
+                  title: "灯",
+                  dataIndex: "item_id",
+                  key: "light",
+                  render: (id: string) => <LightTag light={items[id]?.light} label={items[id]?.light_label} />,
+                },
+                { title: "下达时间", dataIndex: "created_at", render: formatDateTime },
+              ]}
+            />
+          )
+        }
+      </Loaded>
+    </>
+  );
+}
