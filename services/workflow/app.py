@@ -18,6 +18,7 @@ from services.workflow.domain.refusals import ERROR_STATUS
 from services.workflow.engine.checks import check_documents
 from services.workflow.engine.definitions import Definitions
 from services.workflow.entrypoints.attachments import attachments_router
+from services.workflow.entrypoints.deadlines import deadlines_router
 from services.workflow.entrypoints.definitions import definitions_router
 from services.workflow.entrypoints.delegations import delegations_router
 from services.workflow.entrypoints.incidents import incidents_router
@@ -117,7 +118,8 @@ def create_app(settings: WorkflowSettings | None = None, deps: Runtime | None = 
         runtime,
         title="Duban workflow service (督办流程服务)",
         description="Runs the supervision processes (BPMN) and serves the org directory.",
-        routers=[units_router(runtime.directory), items_router(service, delegations),
+        routers=[units_router(runtime.directory), deadlines_router(runtime.calendar, runtime.clock),
+                 items_router(service, delegations),
                  item_records_router(ItemRecords(service.uow)),
                  definitions_router(service), incidents_router(service),
                  delegations_router(delegations), attachments_router(attachments)],

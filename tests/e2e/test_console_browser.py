@@ -133,6 +133,10 @@ def test_an_item_from_registration_to_acceptance_in_the_browser(browser: object,
     page.get_by_label("事项名称").fill(TITLE)
     page.get_by_label("事项内容").fill("雨季前完成城区12处积水点改造")
     office.choose("来源", "领导批示")
+    # the deadline the urgency gives, counted in working days by the workflow service, before saving
+    page.get_by_test_id("deadline-preview").filter(has_text="非急件：自交办之日起5个工作日内报告").wait_for()
+    office.choose("紧急程度", "急件")
+    page.get_by_test_id("deadline-preview").filter(has_text="急件：自交办之日起3个工作日内报告").wait_for()
     office.choose("牵头单位", "住房和城乡建设")
     office.choose("协办单位", "铁东区")
     page.keyboard.press("Escape")

@@ -4,7 +4,7 @@ import type { Dayjs } from "dayjs";
 import { useState } from "react";
 import { useNavigate } from "react-router-dom";
 import { ApiError, fieldErrors } from "../api";
-import { hasRole, useAuth, type User } from "../auth";
+import { hasRole, useAuth } from "../auth";
 import { ErrorBanner } from "../components/Status";
 import { SOURCES, URGENCIES } from "../format";
 import { useResource } from "../useResource";
@@ -21,6 +21,19 @@ type Values = {
   leader: string;
   flags?: string[];
 };
+
+interface Leader {
+  username: string;
+  name: string;
+  title: string | null;
+}
+
+interface DeadlinePreview {
+  due_date: string | null;
+  sign_due_date: string | null;
+  working_days: number | null;
+  explanation: string;
+}
 
 const FIELDS = new Set(["title", "description", "source", "urgency", "due_date", "lead_unit", "co_units", "leader", "flags"]);
 const FIELD_OF: Record<string, string> = { major: "flags", public: "flags", livelihood: "flags" };
@@ -51,12 +64,15 @@ export function RegisterItemPage() {
   const navigate = useNavigate();
   const [form] = Form.useForm<Values>();
   const units = useUnitOptions();
-  // leaders: the demo org's (development); elsewhere the leader's username is typed
-  const people = useResource<{ items: User[] }>("/dev/users");
-  const leaders = (people.data?.items ?? [])
-    .filter((person) => person.roles.includes("leader"))
-    .map((person) => ({ value: person.username, label: `${person.name}（${person.title ?? "领导"}）` }));
+  // the leaders an item may name, from the org directory (GET /leaders)
+  const people = useResource<{ items: Leader[] }>("/api/workflow/leaders");
+  const leaders = (people.data?.items ?? []).map((person) => ({
+    value: person.username,
+    label: `${person.name}（${person.title ?? "领导"}）`,
+  }));
   const urgency = Form.useWatch("urgency", form);
+  // the deadline this urgency gives if the item is assigned today (working days, holidays skipped)
+  const preview = useResource<DeadlinePreview>(urgency ? `/api/workflow/deadlines/preview?urgency=${urgency}` : null);
   const [failure, setFailure] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -103,7 +119,12 @@ export function RegisterItemPage() {
           name="urgency"
           label="紧急程度"
           rules={[{ required: true }]}
-          extra="办理期限自领导批准交办之日起按工作日计算（节假日顺延），批准后显示"
+          extra={
+            <span data-testid="deadline-preview">
+              {preview.data?.explanation ?? "办理期限自领导批准交办之日起按工作日计算（节假日顺延）"}
+              {preview.data?.due_date ? "（以实际交办日为准）" : ""}
+            </span>
+          }
         >
           <Select showSearch optionFilterProp="label" options={options(URGENCIES)} />
         </Form.Item>
