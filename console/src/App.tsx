@@ -18,6 +18,7 @@ const BulletinsPage = lazy(() => import("./pages/BulletinsPage").then((m) => ({ 
 const PublicPage = lazy(() => import("./pages/PublicPage").then((m) => ({ default: m.PublicPage })));
 const PublicItemPage = lazy(() => import("./pages/PublicPage").then((m) => ({ default: m.PublicItemPage })));
 const StatsPage = lazy(() => import("./pages/StatsPage"));
+const PlansPage = lazy(() => import("./pages/PlansPage").then((m) => ({ default: m.PlansPage })));
 
 function SignedIn({ children }: { children: ReactNode }) {
   const { user } = useAuth();
@@ -48,6 +49,8 @@ export function App() {
         <Route path="/items/:id" element={page(<ItemPage />)} />
         <Route path="/inbox" element={page(<InboxPage />)} />
         <Route path="/stats" element={page(<StatsPage />)} />
+        <Route path="/plans" element={page(<PlansPage />)} />
+        <Route path="/plans/:month" element={page(<PlansPage />)} />
         <Route path="/bulletins" element={page(<BulletinsPage />)} />
         <Route path="*" element={page(<NotFoundPage />)} />
       </Routes>
