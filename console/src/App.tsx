@@ -15,6 +15,7 @@ const ItemPage = lazy(() => import("./pages/ItemPage").then((m) => ({ default: m
 const RegisterItemPage = lazy(() => import("./pages/RegisterItemPage").then((m) => ({ default: m.RegisterItemPage })));
 const InboxPage = lazy(() => import("./pages/InboxPage").then((m) => ({ default: m.InboxPage })));
 const BulletinsPage = lazy(() => import("./pages/BulletinsPage").then((m) => ({ default: m.BulletinsPage })));
+const BulletinPage = lazy(() => import("./pages/BulletinPage").then((m) => ({ default: m.BulletinPage })));
 const PublicPage = lazy(() => import("./pages/PublicPage").then((m) => ({ default: m.PublicPage })));
 const PublicItemPage = lazy(() => import("./pages/PublicPage").then((m) => ({ default: m.PublicItemPage })));
 const StatsPage = lazy(() => import("./pages/StatsPage"));
@@ -52,6 +53,7 @@ export function App() {
         <Route path="/plans" element={page(<PlansPage />)} />
         <Route path="/plans/:month" element={page(<PlansPage />)} />
         <Route path="/bulletins" element={page(<BulletinsPage />)} />
+        <Route path="/bulletins/:id" element={page(<BulletinPage />)} />
         <Route path="*" element={page(<NotFoundPage />)} />
       </Routes>
     </Suspense>

@@ -1,10 +1,11 @@
 """督查计划 and a bulletin draft in the console, in a real browser (the fixtures of
 test_console_browser.py), on a simulated clock standing at 2026-12-20 so that the month can no
 longer reach the 15 on-site days: the office makes the month's plan, records a visit, sees on-site
-days 1 and the service's warning, makes a bulletin draft and opens its page."""
+days 1 and the service's warning, sees 统计's trend, makes a bulletin draft, adjusts its praised list\nand submits it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -55,4 +56,25 @@ def test_the_office_plans_a_month_records_a_visit_and_drafts_a_bulletin(browser:
     warning.wait_for()
     assert warning.inner_text().strip()
     office.shot("plans-03-visit-and-warning")
+
+    page.get_by_role("menuitem", name="统计").click()
+    page.get_by_test_id("trend-chart").locator("canvas").wait_for()
+    office.shot("plans-04-stats-trend")
+
+    page.get_by_role("menuitem", name="通报").click()
+    page.get_by_role("button", name="拟制草稿").click()  # the month before, by default
+    page.get_by_role("heading", name=re.compile("鞍政督通")).wait_for()
+    assert page.get_by_test_id("bulletin-status").inner_text() == "草稿"
+    page.get_by_role("heading", name="各单位办理情况").wait_for()
+    office.choose("单位", "住房和城乡建设")
+    page.get_by_label("理由").fill("积水点改造提前完成")
+    page.get_by_role("button", name="调整", exact=True).click()
+    page.get_by_text("市住建局：加入表扬名单，理由：积水点改造提前完成").wait_for()
+    page.get_by_text("通报表扬").locator("xpath=ancestor::div[contains(@class,'ant-card')]").get_by_text(
+        "积水点改造提前完成").wait_for()
+    office.shot("plans-05-bulletin-draft")
+    page.get_by_role("button", name="提交审批").click()
+    page.get_by_role("button", name="提交", exact=True).click()
+    page.get_by_test_id("bulletin-status").get_by_text("审批中").wait_for()
+    office.shot("plans-06-bulletin-submitted")
     office.close()
