@@ -15,9 +15,11 @@ const ItemPage = lazy(() => import("./pages/ItemPage").then((m) => ({ default: m
 const RegisterItemPage = lazy(() => import("./pages/RegisterItemPage").then((m) => ({ default: m.RegisterItemPage })));
 const InboxPage = lazy(() => import("./pages/InboxPage").then((m) => ({ default: m.InboxPage })));
 const BulletinsPage = lazy(() => import("./pages/BulletinsPage").then((m) => ({ default: m.BulletinsPage })));
+const BulletinPage = lazy(() => import("./pages/BulletinPage").then((m) => ({ default: m.BulletinPage })));
 const PublicPage = lazy(() => import("./pages/PublicPage").then((m) => ({ default: m.PublicPage })));
 const PublicItemPage = lazy(() => import("./pages/PublicPage").then((m) => ({ default: m.PublicItemPage })));
 const StatsPage = lazy(() => import("./pages/StatsPage"));
+const PlansPage = lazy(() => import("./pages/PlansPage").then((m) => ({ default: m.PlansPage })));
 
 function SignedIn({ children }: { children: ReactNode }) {
   const { user } = useAuth();
@@ -48,7 +50,10 @@ export function App() {
         <Route path="/items/:id" element={page(<ItemPage />)} />
         <Route path="/inbox" element={page(<InboxPage />)} />
         <Route path="/stats" element={page(<StatsPage />)} />
+        <Route path="/plans" element={page(<PlansPage />)} />
+        <Route path="/plans/:month" element={page(<PlansPage />)} />
         <Route path="/bulletins" element={page(<BulletinsPage />)} />
+        <Route path="/bulletins/:id" element={page(<BulletinPage />)} />
         <Route path="*" element={page(<NotFoundPage />)} />
       </Routes>
     </Suspense>

@@ -50,6 +50,11 @@ def built_console() -> Path:
 
 @pytest.fixture(scope="module")
 def console_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from run_console(tmp_path_factory)
+
+
+def run_console(tmp_path_factory: pytest.TempPathFactory, **settings: str) -> Iterator[str]:
+    """`duban run` with the console on free ports (``settings``: more DUBAN_ variables); yields its URL."""
     if not CHROMIUM.exists():
         pytest.skip("/usr/bin/chromium is absent (apt-get install chromium): the browser test needs it")
     dist = built_console()
@@ -59,6 +64,7 @@ def console_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env.update(DUBAN_DATA_DIR=str(tmp_path / "var"), DUBAN_CALENDAR_DIR=str(tmp_path / "var" / "calendar"),
                DUBAN_ORG_FILE=str(REPO / "deploy" / "org.example.yaml"), DUBAN_CONSOLE_DIST_DIR=str(dist),
                DUBAN_WORKFLOW_WORKFLOWS_DIR=str(REPO / "workflows"), PYTHONUNBUFFERED="1")
+    env.update(settings)
     base = free_port_block(5)
     output = tmp_path / "stdout.txt"
     with output.open("wb") as sink:

@@ -11,6 +11,7 @@ export function menuFor(user: User): { key: string; label: string }[] {
     { key: "/items", label: "督办事项" },
   ];
   if (hasRole(user, "office")) items.push({ key: "/items/new", label: "立项登记" });
+  if (hasRole(user, "office", "leader")) items.push({ key: "/plans", label: "督查计划" });
   if (hasRole(user, "office", "leader", "admin")) items.push({ key: "/stats", label: "统计" });
   items.push({ key: "/bulletins", label: "通报" });
   items.push({ key: "/inbox", label: "消息" });

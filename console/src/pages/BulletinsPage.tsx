@@ -1,8 +1,11 @@
-// 通报: the bulletins and briefs the caller may see, with their documents.
-import { App, Button, Space, Table, Typography } from "antd";
+// 通报: the bulletins and briefs the caller may see, with their documents; the office drafts one for a period.
+import { App, Button, Card, Form, Input, Select, Space, Table, Typography } from "antd";
+import { useState } from "react";
+import { Link, useNavigate } from "react-router-dom";
 import { ApiError } from "../api";
-import { useAuth } from "../auth";
-import { Loaded, Nothing } from "../components/Status";
+import { hasRole, useAuth } from "../auth";
+import { ErrorBanner, Loaded, Nothing } from "../components/Status";
+import { KINDS, STATES, downloadDocument, lastMonthPeriod } from "../bulletins";
 import { formatDate } from "../format";
 import { useResource } from "../useResource";
 
@@ -16,22 +19,58 @@ type Bulletin = {
   period_to: string;
 };
 
-const KINDS: Record<string, string> = { bulletin: "督查通报", brief: "督查工作简报", briefing: "督查工作简报" };
-const STATES: Record<string, string> = { draft: "草稿", submitted: "审批中", approved: "已批准", published: "已发布" };
+type DraftValues = { kind: string; period_from: string; period_to: string };
+
+function NewDraft() {
+  const { api } = useAuth();
+  const navigate = useNavigate();
+  const [failure, setFailure] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const period = lastMonthPeriod(new Date());
+
+  async function submit(values: DraftValues) {
+    setBusy(true);
+    setFailure(null);
+    try {
+      const made = await api<{ id: string }>("/api/reporting/bulletins", { method: "POST", json: values });
+      navigate(`/bulletins/${made.id}`);
+    } catch (e) {
+      setFailure(e as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Card size="small" title="拟制通报草稿" style={{ marginBottom: 16 }}>
+      <ErrorBanner error={failure} />
+      <Form<DraftValues> layout="inline" onFinish={submit}
+        initialValues={{ kind: "bulletin", period_from: period.from, period_to: period.to }}>
+        <Form.Item name="kind" label="类型">
+          <Select style={{ width: 160 }} options={[{ value: "bulletin", label: "督查通报" }, { value: "brief", label: "督查工作简报" }]} />
+        </Form.Item>
+        <Form.Item name="period_from" label="起始日期" rules={[{ required: true, message: "请填写" }]}>
+          <Input type="date" />
+        </Form.Item>
+        <Form.Item name="period_to" label="截止日期" rules={[{ required: true, message: "请填写" }]}>
+          <Input type="date" />
+        </Form.Item>
+        <Form.Item>
+          <Button type="primary" htmlType="submit" loading={busy}>拟制草稿</Button>
+        </Form.Item>
+      </Form>
+    </Card>
+  );
+}
 
 export function BulletinsPage() {
-  const { api } = useAuth();
+  const { api, user } = useAuth();
   const { message } = App.useApp();
   const bulletins = useResource<{ bulletins: Bulletin[] }>("/api/reporting/bulletins");
 
   async function download(bulletin: Bulletin, kind: "docx" | "pdf") {
     try {
-      const blob = await api.blob(`/api/reporting/bulletins/${bulletin.id}/document.${kind}`);
-      const link = document.createElement("a");
-      link.href = URL.createObjectURL(blob);
-      link.download = `${bulletin.number ?? "通报"}.${kind}`;
-      link.click();
-      URL.revokeObjectURL(link.href);
+      await downloadDocument(api, bulletin, kind);
     } catch (e) {
       message.error((e as ApiError).message);
     }
@@ -40,6 +79,7 @@ export function BulletinsPage() {
   return (
     <>
       <Typography.Title level={3}>通报</Typography.Title>
+      {hasRole(user, "office") && <NewDraft />}
       <Loaded resource={bulletins}>
         {(found) =>
           found.bulletins.length === 0 ? (
@@ -50,7 +90,11 @@ export function BulletinsPage() {
               dataSource={found.bulletins}
               scroll={{ x: 720 }}
               columns={[
-                { title: "文号", dataIndex: "number", render: (n: string | null) => n ?? "（未编号）" },
+                {
+                  title: "文号",
+                  dataIndex: "number",
+                  render: (n: string | null, b) => <Link to={`/bulletins/${b.id}`}>{n ?? "（未编号）"}</Link>,
+                },
                 { title: "类型", dataIndex: "kind", render: (kind: string) => KINDS[kind] ?? kind },
                 {
                   title: "期间",

@@ -1,15 +1,19 @@
 // 统计: per lead unit, items assigned, closed on time and overdue, and the on-time rate (ECharts).
 import * as echarts from "echarts/core";
-import { BarChart } from "echarts/charts";
+import { BarChart, LineChart } from "echarts/charts";
 import { GridComponent, LegendComponent, TooltipComponent } from "echarts/components";
 import { CanvasRenderer } from "echarts/renderers";
-import { Table, Typography } from "antd";
-import { useEffect, useRef } from "react";
+import { Alert, Table, Typography } from "antd";
+import { useEffect, useRef, useState } from "react";
+import { ApiError } from "../api";
+import { useAuth } from "../auth";
+import { Loading } from "../components/Status";
+import { lastMonths, trendSeries, type MonthPeriod, type Totals } from "../trend";
 import { Loaded } from "../components/Status";
 import { useResource } from "../useResource";
 import { formatDate } from "../format";
 
-echarts.use([BarChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
+echarts.use([BarChart, LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
 type UnitStats = {
   unit: string;
@@ -22,7 +26,7 @@ type UnitStats = {
   reopened: number;
   on_time_rate: number | null;
 };
-type Stats = { from: string; to: string; units: UnitStats[] };
+type Stats = { from: string; to: string; units: UnitStats[]; total: Totals };
 
 function Chart({ units }: { units: UnitStats[] }) {
   const element = useRef<HTMLDivElement>(null);
@@ -49,6 +53,72 @@ function Chart({ units }: { units: UnitStats[] }) {
     };
   }, [units]);
   return <div ref={element} style={{ height: 360 }} data-testid="stats-chart" />;
+}
+
+const TREND_MONTHS = 12;
+
+/** The last months' totals, one GET /stats a month. */
+function useTrend(): { months: MonthPeriod[]; totals: Totals[] | null; error: ApiError | null } {
+  const { api } = useAuth();
+  const [months] = useState(() => lastMonths(new Date(), TREND_MONTHS));
+  const [state, setState] = useState<{ totals: Totals[] | null; error: ApiError | null }>({ totals: null, error: null });
+  useEffect(() => {
+    const controller = new AbortController();
+    Promise.all(months.map((m) => api<Stats>(`/api/ledger/stats?from=${m.from}&to=${m.to}`, { signal: controller.signal })))
+      .then((answers) => setState({ totals: answers.map((a) => a.total), error: null }))
+      .catch((error) => {
+        if (error?.name !== "AbortError") setState({ totals: null, error: error instanceof ApiError ? error : new ApiError(0, null) });
+      });
+    return () => controller.abort();
+  }, [api, months]);
+  return { months, ...state };
+}
+
+function TrendChart({ months, totals }: { months: MonthPeriod[]; totals: Totals[] }) {
+  const element = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!element.current) return;
+    const chart = echarts.init(element.current);
+    const series = trendSeries(totals);
+    chart.setOption({
+      tooltip: { trigger: "axis" },
+      legend: { data: ["按时办结率（%）", "逾期", "交办"], top: 0 },
+      grid: { left: 48, right: 48, top: 40, bottom: 40 },
+      xAxis: { type: "category", data: months.map((m) => m.label) },
+      yAxis: [
+        { type: "value", name: "%", min: 0, max: 100 },
+        { type: "value", name: "件", minInterval: 1 },
+      ],
+      series: [
+        { name: "按时办结率（%）", type: "line", data: series.rate, connectNulls: true },
+        { name: "逾期", type: "line", yAxisIndex: 1, data: series.overdue, itemStyle: { color: "#cf1322" } },
+        { name: "交办", type: "line", yAxisIndex: 1, data: series.assigned },
+      ],
+    });
+    const resize = () => chart.resize();
+    window.addEventListener("resize", resize);
+    return () => {
+      window.removeEventListener("resize", resize);
+      chart.dispose();
+    };
+  }, [months, totals]);
+  return <div ref={element} style={{ height: 320 }} data-testid="trend-chart" />;
+}
+
+function Trend() {
+  const trend = useTrend();
+  return (
+    <>
+      <Typography.Title level={4}>近{TREND_MONTHS}个月趋势</Typography.Title>
+      {trend.error ? (
+        <Alert type="error" showIcon message={trend.error.message} />
+      ) : trend.totals ? (
+        <TrendChart months={trend.months} totals={trend.totals} />
+      ) : (
+        <Loading />
+      )}
+    </>
+  );
 }
 
 export default function StatsPage() {
@@ -83,6 +153,7 @@ export default function StatsPage() {
                 },
               ]}
             />
+            <Trend />
           </>
         )}
       </Loaded>

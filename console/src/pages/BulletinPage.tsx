@@ -1,0 +1,207 @@
+// 通报 one: its figures (units, praised and criticised with reasons, overdue items), the document; for a draft the
+// office's adjustments and submit to approval.
+import { Alert, App, Button, Card, Descriptions, Form, Input, Popconfirm, Select, Space, Table, Tag, Typography } from "antd";
+import { useState } from "react";
+import { Link, useParams } from "react-router-dom";
+import { ApiError } from "../api";
+import { hasRole, useAuth } from "../auth";
+import { Loaded } from "../components/Status";
+import { KINDS, STATES, adjustmentBody, adjustmentText, downloadDocument, type AdjustmentValues } from "../bulletins";
+import { formatDate, formatDateTime } from "../format";
+import { detailLines } from "../plans";
+import { useResource } from "../useResource";
+import { useUnitOptions } from "../useUnits";
+
+type Row = {
+  unit: string;
+  unit_name: string;
+  rank?: number | null;
+  assigned: number;
+  closed: number;
+  on_time: number;
+  overdue: number;
+  returned: number;
+  on_time_rate: number | null;
+};
+type Listed = { unit: string; unit_name: string; reasons: string[] };
+type Overdue = { item_id: string; code: string; title: string; lead_unit_name: string | null; due_date: string | null; status: string };
+type Adjustment = { list: string; action: string; unit: string; reason: string; made_by: string; made_at: string };
+type Bulletin = {
+  id: string;
+  kind: string;
+  number: string | null;
+  status: string;
+  title: string;
+  period_from: string;
+  period_to: string;
+  created_at: string;
+  published_at: string | null;
+  remarks: string | null;
+  leader_comment: string | null;
+  figures: { units: Row[]; praised: Listed[]; criticised: Listed[]; overdue_items: Overdue[] };
+  adjustments: Adjustment[];
+};
+
+function Refusal({ error }: { error: ApiError | null }) {
+  if (!error) return null;
+  const lines = Array.isArray(error.detail) ? detailLines(error.detail) : [];
+  return <Alert type="error" showIcon style={{ marginBottom: 16 }} message={error.message} data-testid="refusal"
+    description={lines.length ? lines.join("；") : undefined} />;
+}
+
+function ListedTable({ title, rows, color }: { title: string; rows: Listed[]; color: string }) {
+  return (
+    <Card size="small" title={title} style={{ flex: 1, minWidth: 300 }}>
+      {rows.length === 0 ? "无" : (
+        <ul style={{ margin: 0, paddingLeft: 20 }}>
+          {rows.map((r) => (
+            <li key={r.unit}><Tag color={color}>{r.unit_name}</Tag>{r.reasons.join("；")}</li>
+          ))}
+        </ul>
+      )}
+    </Card>
+  );
+}
+
+function Adjust({ bulletin, onDone }: { bulletin: Bulletin; onDone: () => void }) {
+  const { api } = useAuth();
+  const { message } = App.useApp();
+  const units = useUnitOptions();
+  const [form] = Form.useForm<AdjustmentValues>();
+  const [failure, setFailure] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(values: AdjustmentValues) {
+    setBusy(true);
+    setFailure(null);
+    try {
+      await api(`/api/reporting/bulletins/${bulletin.id}/adjustments`, { method: "POST", json: adjustmentBody(values) });
+      message.success("名单已调整");
+      form.resetFields();
+      onDone();
+    } catch (e) {
+      setFailure(e as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function send() {
+    setFailure(null);
+    try {
+      await api(`/api/reporting/bulletins/${bulletin.id}/submit`, { method: "POST" });
+      message.success("已提交审批");
+      onDone();
+    } catch (e) {
+      setFailure(e as ApiError);
+    }
+  }
+
+  return (
+    <Card title="调整名单并提交审批" style={{ marginTop: 16 }}>
+      <Refusal error={failure} />
+      <Form<AdjustmentValues> form={form} layout="vertical" onFinish={submit} initialValues={{ list: "praised", action: "add" }}
+        style={{ maxWidth: 760 }}>
+        <Space wrap align="start">
+          <Form.Item name="list" label="名单">
+            <Select style={{ width: 140 }} options={[{ value: "praised", label: "表扬" }, { value: "criticised", label: "批评" }]} />
+          </Form.Item>
+          <Form.Item name="action" label="操作">
+            <Select style={{ width: 120 }} options={[{ value: "add", label: "加入" }, { value: "remove", label: "移出" }]} />
+          </Form.Item>
+          <Form.Item name="unit" label="单位" rules={[{ required: true, message: "请选择单位" }]}>
+            <Select showSearch optionFilterProp="label" options={units} style={{ width: 280 }} />
+          </Form.Item>
+        </Space>
+        <Form.Item name="reason" label="理由" rules={[{ required: true, whitespace: true, message: "请填写理由" }]}>
+          <Input.TextArea rows={2} />
+        </Form.Item>
+        <Space>
+          <Button htmlType="submit" loading={busy}>调整</Button>
+          <Popconfirm title="提交后将进入通报审批，确定提交？" okText="提交" cancelText="取消" onConfirm={send}>
+            <Button type="primary">提交审批</Button>
+          </Popconfirm>
+        </Space>
+      </Form>
+    </Card>
+  );
+}
+
+export function BulletinPage() {
+  const { id } = useParams();
+  const { api, user } = useAuth();
+  const { message } = App.useApp();
+  const bulletin = useResource<Bulletin>(`/api/reporting/bulletins/${id}`);
+
+  async function download(b: Bulletin, kind: "docx" | "pdf") {
+    try {
+      await downloadDocument(api, b, kind);
+    } catch (e) {
+      message.error((e as ApiError).message);
+    }
+  }
+
+  return (
+    <Loaded resource={bulletin}>
+      {(b) => (
+        <>
+          <Typography.Title level={3}>{b.title ?? KINDS[b.kind]} {b.number ?? "（未编号）"}</Typography.Title>
+          <p><Link to="/bulletins">返回通报列表</Link></p>
+          <Descriptions bordered size="small" column={{ xs: 1, md: 2 }} style={{ marginBottom: 16 }}>
+            <Descriptions.Item label="类型">{KINDS[b.kind] ?? b.kind}</Descriptions.Item>
+            <Descriptions.Item label="状态"><Tag data-testid="bulletin-status">{STATES[b.status] ?? b.status}</Tag></Descriptions.Item>
+            <Descriptions.Item label="期间">{formatDate(b.period_from)}至{formatDate(b.period_to)}</Descriptions.Item>
+            <Descriptions.Item label="拟稿">{formatDateTime(b.created_at)}</Descriptions.Item>
+            {b.published_at && <Descriptions.Item label="发布">{formatDateTime(b.published_at)}</Descriptions.Item>}
+            {b.remarks && <Descriptions.Item label="按语">{b.remarks}</Descriptions.Item>}
+            {b.leader_comment && <Descriptions.Item label="领导意见">{b.leader_comment}</Descriptions.Item>}
+            <Descriptions.Item label="文档">
+              <Space>
+                <Button size="small" onClick={() => download(b, "docx")}>Word</Button>
+                <Button size="small" onClick={() => download(b, "pdf")}>PDF</Button>
+              </Space>
+            </Descriptions.Item>
+          </Descriptions>
+          <Space wrap align="start" style={{ width: "100%", marginBottom: 16 }}>
+            <ListedTable title="通报表扬" rows={b.figures.praised} color="green" />
+            <ListedTable title="通报批评" rows={b.figures.criticised} color="red" />
+          </Space>
+          <Typography.Title level={5}>各单位办理情况</Typography.Title>
+          <Table<Row> rowKey="unit" size="small" pagination={false} dataSource={b.figures.units} scroll={{ x: 720 }}
+            style={{ marginBottom: 16 }}
+            columns={[
+              { title: "排名", dataIndex: "rank", render: (r: number | null | undefined) => r ?? "—" },
+              { title: "单位", dataIndex: "unit_name" },
+              { title: "交办", dataIndex: "assigned" },
+              { title: "办结", dataIndex: "closed" },
+              { title: "按时办结", dataIndex: "on_time" },
+              { title: "逾期", dataIndex: "overdue" },
+              { title: "退回", dataIndex: "returned" },
+              { title: "按时办结率", dataIndex: "on_time_rate",
+                render: (rate: number | null) => (rate === null ? "—" : `${(rate * 100).toFixed(1)}%`) },
+            ]} />
+          <Typography.Title level={5}>逾期事项</Typography.Title>
+          <Table<Overdue> rowKey="item_id" size="small" pagination={false} dataSource={b.figures.overdue_items}
+            locale={{ emptyText: "本期无逾期事项" }} style={{ marginBottom: 16 }}
+            columns={[
+              { title: "编号", dataIndex: "code", render: (code: string, i) => <Link to={`/items/${i.item_id}`}>{code}</Link> },
+              { title: "事项", dataIndex: "title" },
+              { title: "牵头单位", dataIndex: "lead_unit_name", render: (n: string | null) => n ?? "—" },
+              { title: "办理时限", dataIndex: "due_date", render: (d: string | null) => formatDate(d) },
+            ]} />
+          {b.adjustments.length > 0 && (
+            <>
+              <Typography.Title level={5}>名单调整记录</Typography.Title>
+              <ul>
+                {b.adjustments.map((a, i) => (
+                  <li key={i}>{adjustmentText({ ...a, unit_name: b.figures.units.find((u) => u.unit === a.unit)?.unit_name })}，理由：{a.reason}（{a.made_by}，{formatDateTime(a.made_at)}）</li>
+                ))}
+              </ul>
+            </>
+          )}
+          {b.status === "draft" && hasRole(user, "office") && <Adjust bulletin={b} onDone={bulletin.reload} />}
+        </>
+      )}
+    </Loaded>
+  );
+}
