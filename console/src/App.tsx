@@ -18,6 +18,10 @@ const BulletinsPage = lazy(() => import("./pages/BulletinsPage").then((m) => ({ 
 const PublicPage = lazy(() => import("./pages/PublicPage").then((m) => ({ default: m.PublicPage })));
 const PublicItemPage = lazy(() => import("./pages/PublicPage").then((m) => ({ default: m.PublicItemPage })));
 const StatsPage = lazy(() => import("./pages/StatsPage"));
+const DefinitionsPage = lazy(() => import("./pages/DefinitionsPage").then((m) => ({ default: m.DefinitionsPage })));
+const DefinitionVersionPage = lazy(() =>
+  import("./pages/DefinitionsPage").then((m) => ({ default: m.DefinitionVersionPage })),
+);
 
 function SignedIn({ children }: { children: ReactNode }) {
   const { user } = useAuth();
@@ -49,6 +53,8 @@ export function App() {
         <Route path="/inbox" element={page(<InboxPage />)} />
         <Route path="/stats" element={page(<StatsPage />)} />
         <Route path="/bulletins" element={page(<BulletinsPage />)} />
+        <Route path="/definitions" element={page(<DefinitionsPage />)} />
+        <Route path="/definitions/:version" element={page(<DefinitionVersionPage />)} />
         <Route path="*" element={page(<NotFoundPage />)} />
       </Routes>
     </Suspense>

@@ -13,6 +13,7 @@ export function menuFor(user: User): { key: string; label: string }[] {
   if (hasRole(user, "office")) items.push({ key: "/items/new", label: "立项登记" });
   if (hasRole(user, "office", "leader", "admin")) items.push({ key: "/stats", label: "统计" });
   items.push({ key: "/bulletins", label: "通报" });
+  if (hasRole(user, "office", "leader", "admin")) items.push({ key: "/definitions", label: "流程" });
   items.push({ key: "/inbox", label: "消息" });
   items.push({ key: "/public", label: "公开" });
   return items;

@@ -64,6 +64,8 @@ describe("components", () => {
     expect(office).toContain("立项登记");
     expect(liaison).not.toContain("立项登记");
     expect(liaison).not.toContain("统计");
+    expect(office).toContain("流程");
+    expect(liaison).not.toContain("流程");
   });
 });
 
