@@ -35,7 +35,7 @@ type Version = {
 type Documents = { version: number; files: Record<string, string> };
 type Chosen = { name: string; content: string };
 
-const SOURCES: Record<string, string> = { api: "在线部署", files: "随系统安装", directory: "随系统安装" };
+const SOURCES: Record<string, string> = { api: "在线部署", startup: "随系统启动安装", files: "随系统安装", cli: "命令行部署" };
 
 function filesTags(files: string[]) {
   const bpmn = files.filter((f) => f.endsWith(".bpmn"));
@@ -305,7 +305,7 @@ function Chosen({ file, before, problems }: { file: Chosen; before: string | nul
 
   return (
     <Card type="inner" size="small" title={`${file.name}${before === null ? "（新文件）" : ""}`}>
-      {shown.here.length > 0 && <ProblemList problems={shown.here} />}
+      {shown.here.length > 0 && <div style={{ marginBottom: 12 }}><ProblemList problems={shown.here} /></div>}
       {diffError && <Alert type="warning" message={diffError} />}
       {summary && <DiffView summary={summary} />}
       <Space style={{ margin: "8px 0" }} wrap>
