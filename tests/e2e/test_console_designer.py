@@ -52,7 +52,7 @@ def test_the_designer_compares_deploys_and_sees_a_refusal_on_the_diagram(browser
     page.get_by_test_id("diff").get_by_text("修改（1）").wait_for()
     assert page.get_by_text("检查未通过").count() == 0
     page.get_by_role("button", name="部署").click()
-    page.get_by_text("已部署为").wait_for()
+    page.get_by_test_id("deploy").get_by_text("新立项的事项将使用该版本").wait_for()
     page.get_by_text("当前版本（第 2 版）的流程图").wait_for()
     admin.shot("designer-03-deployed")
     page.get_by_role("link", name="第 2 版").first.click()

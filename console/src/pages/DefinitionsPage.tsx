@@ -54,6 +54,8 @@ export function DefinitionsPage() {
   const { user } = useAuth();
   const versions = useResource<{ items: Version[]; total: number }>("/api/workflow/definitions");
   const admin = !!user && hasRole(user, "admin");
+  // kept here: the list reloads after a deployment, and the deploy card with it
+  const [deployed, setDeployed] = useState<Version | null>(null);
   return (
     <>
       <Typography.Title level={3}>流程</Typography.Title>
@@ -75,7 +77,7 @@ export function DefinitionsPage() {
                       title: "版本",
                       dataIndex: "version",
                       render: (v: number, row) => (
-                        <Space>
+                        <Space style={{ whiteSpace: "nowrap" }}>
                           <Link to={`/definitions/${v}`}>第 {v} 版</Link>
                           {row.active && <Tag color="green">当前版本</Tag>}
                         </Space>
@@ -89,7 +91,16 @@ export function DefinitionsPage() {
                 />
               )}
               {active && <VersionFiles version={active.version} title={`当前版本（第 ${active.version} 版）的流程图`} />}
-              {admin && <Deploy active={active} onDeployed={versions.reload} />}
+              {admin && (
+                <Deploy
+                  active={active}
+                  deployed={deployed}
+                  onDeployed={(version) => {
+                    setDeployed(version);
+                    if (version) versions.reload();
+                  }}
+                />
+              )}
             </Space>
           );
         }}
@@ -178,7 +189,15 @@ function FormsList({ files, names }: { files: Record<string, string>; names: str
 
 const readText = (file: File) => file.text();
 
-function Deploy({ active, onDeployed }: { active: Version | null; onDeployed: () => void }) {
+function Deploy({
+  active,
+  deployed,
+  onDeployed,
+}: {
+  active: Version | null;
+  deployed: Version | null;
+  onDeployed: (version: Version | null) => void;
+}) {
   const { api } = useAuth();
   const { message } = App.useApp();
   const [chosen, setChosen] = useState<Chosen[]>([]);
@@ -186,7 +205,6 @@ function Deploy({ active, onDeployed }: { active: Version | null; onDeployed: ()
   const [sending, setSending] = useState(false);
   const [problems, setProblems] = useState<DeployProblem[] | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
-  const [deployed, setDeployed] = useState<Version | null>(null);
   const current = useResource<Documents>(active ? `/api/workflow/definitions/${active.version}` : null);
 
   async function choose(file: File) {
@@ -196,7 +214,7 @@ function Deploy({ active, onDeployed }: { active: Version | null; onDeployed: ()
     setList((before) => [...before.filter((f) => f.name !== file.name), { uid: name, name: file.name, status: "done" }]);
     setProblems(null);
     setFailure(null);
-    setDeployed(null);
+    if (deployed) onDeployed(null);
     return false;
   }
 
@@ -209,11 +227,10 @@ function Deploy({ active, onDeployed }: { active: Version | null; onDeployed: ()
         method: "POST",
         json: { files: Object.fromEntries(chosen.map((c) => [c.name, c.content])) },
       });
-      setDeployed(version);
       setChosen([]);
       setList([]);
       message.success(`已部署为第 ${version.version} 版`);
-      onDeployed();
+      onDeployed(version);
     } catch (e) {
       const error = e as ApiError;
       if (error.status === 422) setProblems(deployProblems(error.detail));
