@@ -20,6 +20,10 @@ const PublicPage = lazy(() => import("./pages/PublicPage").then((m) => ({ defaul
 const PublicItemPage = lazy(() => import("./pages/PublicPage").then((m) => ({ default: m.PublicItemPage })));
 const StatsPage = lazy(() => import("./pages/StatsPage"));
 const PlansPage = lazy(() => import("./pages/PlansPage").then((m) => ({ default: m.PlansPage })));
+const DefinitionsPage = lazy(() => import("./pages/DefinitionsPage").then((m) => ({ default: m.DefinitionsPage })));
+const DefinitionVersionPage = lazy(() =>
+  import("./pages/DefinitionsPage").then((m) => ({ default: m.DefinitionVersionPage })),
+);
 
 function SignedIn({ children }: { children: ReactNode }) {
   const { user } = useAuth();
@@ -54,6 +58,8 @@ export function App() {
         <Route path="/plans/:month" element={page(<PlansPage />)} />
         <Route path="/bulletins" element={page(<BulletinsPage />)} />
         <Route path="/bulletins/:id" element={page(<BulletinPage />)} />
+        <Route path="/definitions" element={page(<DefinitionsPage />)} />
+        <Route path="/definitions/:version" element={page(<DefinitionVersionPage />)} />
         <Route path="*" element={page(<NotFoundPage />)} />
       </Routes>
     </Suspense>

@@ -20,7 +20,7 @@ def console_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield from run_console(tmp_path_factory, DUBAN_CLOCK="simulated", DUBAN_CLOCK_START="2026-12-20T10:00:00+08:00")
 
 
-def test_the_office_plans_a_month_records_a_visit_and_drafts_a_bulletin(browser: object, console_url: str) -> None:
+def test_the_office_plans_a_month_records_a_visit_and_drafts_a_bulletin(browser: object, console_url: str) -> None:  # noqa: F811
     office = Console(browser, console_url)
     office.sign_in("office", f"/plans/{MONTH}")  # the reminder's link
     page = office.page

@@ -14,6 +14,7 @@ export function menuFor(user: User): { key: string; label: string }[] {
   if (hasRole(user, "office", "leader")) items.push({ key: "/plans", label: "督查计划" });
   if (hasRole(user, "office", "leader", "admin")) items.push({ key: "/stats", label: "统计" });
   items.push({ key: "/bulletins", label: "通报" });
+  if (hasRole(user, "office", "leader", "admin")) items.push({ key: "/definitions", label: "流程" });
   items.push({ key: "/inbox", label: "消息" });
   items.push({ key: "/public", label: "公开" });
   return items;

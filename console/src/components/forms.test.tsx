@@ -66,6 +66,8 @@ describe("components", () => {
     expect(liaison).not.toContain("统计");
     expect(office).toContain("督查计划");
     expect(liaison).not.toContain("督查计划");
+    expect(office).toContain("流程");
+    expect(liaison).not.toContain("流程");
   });
 });
 

@@ -1,0 +1,69 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { compare } from "./diff";
+import { deployProblems, formFileName, hintOf, problemsFor, summarize } from "./model";
+
+const REFUSED = [
+  { file: "revisit.bpmn", element: "Task_revisit", msg: "user task names form 'no_such_form', which is not among the forms (forms/no_such_form.schema.json; there are: report)" },
+  { file: "revisit.bpmn", element: "Task_revisit", msg: "user task names no form: set its 'formJsonSchemaFilename' property (or 'kind')" },
+  { file: "revisit.bpmn", element: null, msg: "not well-formed XML: mismatched tag" },
+  { file: "forms/x.schema.json", element: null, msg: "not a JSON Schema" },
+];
+
+describe("a refused deployment's problems", () => {
+  it("reads the 422 detail, a sentence, and FastAPI's own [{loc, msg}]", () => {
+    expect(deployProblems(REFUSED)).toHaveLength(4);
+    expect(deployProblems("too large")).toEqual([{ file: "(部署)", element: null, msg: "too large" }]);
+    expect(deployProblems([{ loc: ["body", "files"], msg: "bad name" }])).toEqual([
+      { file: "body.files", element: null, msg: "bad name" },
+    ]);
+    expect(deployProblems(null)).toEqual([]);
+  });
+
+  it("maps the uploaded file's problems to its elements with their names; other files apart", () => {
+    const shown = problemsFor(deployProblems(REFUSED), "revisit.bpmn", (id) => (id === "Task_revisit" ? "回访复核" : null));
+    expect(shown.elements).toEqual(["Task_revisit"]);
+    expect(shown.here.map((p) => [p.element, p.name])).toEqual([
+      ["Task_revisit", "回访复核"],
+      ["Task_revisit", "回访复核"],
+      [null, null],
+    ]);
+    expect(shown.elsewhere.map((p) => p.file)).toEqual(["forms/x.schema.json"]);
+  });
+
+  it("gives Chinese hints for the check's messages it knows", () => {
+    expect(hintOf(REFUSED[0].msg)).toBe("用户任务引用的表单 no_such_form 不存在");
+    expect(hintOf(REFUSED[1].msg)).toBe("用户任务没有指定表单");
+    expect(hintOf("something new")).toBeNull();
+  });
+
+  it("names a chosen form file as the version does", () => {
+    expect(formFileName("C:\\fakepath\\report.schema.json")).toBe("forms/report.schema.json");
+  });
+});
+
+describe("the diff summary", () => {
+  it("sorts bpmn-js-differ's maps into added, removed, changed (with attributes) and only moved", () => {
+    const summary = summarize({
+      _added: { B: { $type: "bpmn:UserTask", name: "新任务" } },
+      _removed: { A: { $type: "bpmn:ScriptTask" } },
+      _changed: { C: { model: { $type: "bpmn:UserTask", name: "审批" }, attrs: { name: {}, documentation: {} } } as never },
+      _layoutChanged: { C: {}, D: { $type: "bpmn:EndEvent", name: "结束" }, B: {} },
+    });
+    expect(summary.added).toEqual([{ id: "B", name: "新任务", type: "UserTask", attrs: [] }]);
+    expect(summary.removed).toEqual([{ id: "A", name: null, type: "ScriptTask", attrs: [] }]);
+    expect(summary.changed).toEqual([{ id: "C", name: "审批", type: "UserTask", attrs: ["documentation", "name"] }]);
+    expect(summary.moved.map((e) => e.id)).toEqual(["D"]);
+  });
+
+  it("compares two real files with bpmn-moddle and bpmn-js-differ", async () => {
+    const before = readFileSync(resolve(process.cwd(), "../workflows/revisit.bpmn"), "utf-8");
+    const after = before.replace('id="Task_revisit" name="回访复核"', 'id="Task_revisit" name="回访复核（改）"');
+    const summary = await compare(before, after);
+    expect(summary.changed.map((e) => [e.id, e.attrs])).toEqual([["Task_revisit", ["name"]]]);
+    expect(summary.added).toEqual([]);
+    expect(summary.removed).toEqual([]);
+    expect((await compare(before, before)).changed).toEqual([]);
+  });
+});
