@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDate, lightOf, localPath } from "./format";
+import { formatDate, formatDateTime, lightOf, localPath } from "./format";
 
 describe("formatDate", () => {
   it("writes dates as Chinese officials do", () => {
@@ -20,5 +20,14 @@ describe("localPath", () => {
   it("turns a notification's link into a route of the console", () => {
     expect(localPath("http://127.0.0.1:8080/tasks/8f3a?x=1")).toBe("/tasks/8f3a?x=1");
     expect(localPath(null)).toBeNull();
+  });
+});
+
+describe("formatDateTime", () => {
+  it("writes a moment in Beijing time, whatever the browser's zone", () => {
+    expect(formatDateTime("2026-12-20T02:00:00+00:00")).toBe("2026年12月20日 10:00");
+    expect(formatDateTime("2026-12-31T20:30:00Z")).toBe("2027年1月1日 04:30");
+    expect(formatDate("2026-12-31T20:30:00Z")).toBe("2027年1月1日");
+    expect(formatDateTime(undefined)).toBe("—");
   });
 });

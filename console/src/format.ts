@@ -1,18 +1,26 @@
 // Dates as Chinese officials write them (2026年12月1日), lights as colours.
 import dayjs from "dayjs";
 import "dayjs/locale/zh-cn";
+import utc from "dayjs/plugin/utc";
 
 dayjs.locale("zh-cn");
+dayjs.extend(utc);
+
+// The platform's times are Beijing's (UTC+8, no summer time), whatever zone the browser is in;
+// a date without a time is that day.
+function beijing(value: string): dayjs.Dayjs {
+  return value.includes("T") ? dayjs(value).utcOffset(480) : dayjs(value);
+}
 
 export function formatDate(value: string | null | undefined): string {
   if (!value) return "—";
-  const day = dayjs(value);
+  const day = beijing(value);
   return day.isValid() ? `${day.year()}年${day.month() + 1}月${day.date()}日` : value;
 }
 
 export function formatDateTime(value: string | null | undefined): string {
   if (!value) return "—";
-  const day = dayjs(value);
+  const day = beijing(value);
   return day.isValid() ? `${formatDate(value)} ${day.format("HH:mm")}` : value;
 }
 
