@@ -66,6 +66,7 @@ export type ItemState = {
   next_timer_at: string | null;
   active: string[];
   completed_elements: string[];
+  timers?: { element_id: string; due_at: string }[];
   ready_tasks: { id: string; kind: string; bpmn_id: string; name: string }[];
   history: { task_id: string; kind: string; bpmn_id: string; actor: string; on_behalf_of: string | null; completed_at: string }[];
 };

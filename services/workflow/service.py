@@ -35,6 +35,7 @@ from services.workflow.domain.refusals import (
     UnknownParty,
 )
 from services.workflow.domain.task_context import with_public_rating
+from services.workflow.engine.drawing import drawings_of
 from services.workflow.engine.runner import Engine, NotWaiting
 from services.workflow.item_migration import migrate_item
 from services.workflow.public_ratings import public_ratings
@@ -299,9 +300,26 @@ class WorkflowService:
         return [with_public_rating(v, ratings.get(v["item_id"])) if v["kind"] == "revisit" and v["item_id"] else v
                 for v in views]
 
+    async def item_diagram(self, item_id: uuid.UUID, principal: Principal) -> dict[str, Any]:
+        """The diagrams of the item's process and the processes it calls (its definition
+        version's files, without the code), for anyone who may see the item."""
+        await self.item(item_id, principal)
+        t = tables.instances
+        async with reading(self.db) as connection:
+            row = (await connection.execute(select(t.c.process_id, t.c.version).where(
+                t.c.item_id == item_id, t.c.process_id == "assignment"))).first()
+        if row is None:
+            raise NotFound(f"item {item_id} not found")
+        drawings = drawings_of(await self.versions.documents(row.version) or {}, row.process_id)
+        if not drawings:
+            raise NotFound(f"version {row.version} has no diagram of {row.process_id}")
+        return {"item_id": item_id, "process_id": row.process_id, "version": row.version,
+                "diagrams": [{"process_id": d.process_id, "name": d.name, "bpmn": d.bpmn} for d in drawings]}
+
     async def item_state(self, item_id: uuid.UUID, principal: Principal) -> dict[str, Any]:
         """The item's instance as the console draws it: version, active and completed BPMN
-        element ids, the ready tasks and the history of completed tasks."""
+        element ids, the date timers it waits on (element and when), the ready tasks and the
+        history of completed tasks."""
         await self.item(item_id, principal)
         t, h = tables.instances, tables.task_history
         async with reading(self.db) as connection:
@@ -319,6 +337,7 @@ class WorkflowService:
             "item_id": item_id, "process_id": row.process_id, "version": row.version, "completed": row.completed,
             "next_timer_at": row.next_timer_at, "active": run.active_element_ids(),
             "completed_elements": run.completed_element_ids(),
+            "timers": [{"element_id": element, "due_at": due} for element, due in sorted(run.waiting_timers().items())],
             "ready_tasks": [{"id": task.id, "kind": task.kind, "bpmn_id": task.bpmn_id, "name": task.name}
                             for task in run.ready_tasks()],
             "history": [{"task_id": r.task_id, "kind": r.kind, "bpmn_id": r.bpmn_id, "actor": r.actor,

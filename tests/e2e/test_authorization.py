@@ -72,6 +72,7 @@ async def test_every_endpoint_for_every_role(app: Any) -> None:
         sees_item = expect(200, tiexi_liaison=404)
         assert await statuses(client, "GET", path) == sees_item
         assert await statuses(client, "GET", f"{path}/state") == sees_item
+        assert await statuses(client, "GET", f"{path}/diagram") == sees_item
         assert await statuses(client, "GET", "/units") == expect(200)
         assert await statuses(client, "GET", "/units/zjj") == expect(200)
         assert await statuses(client, "GET", "/me") == expect(200)

@@ -2,8 +2,8 @@
 on free ports, with the console server in front of the four services.
 
 The office registers an item; the leader approves it; the lead unit's liaison sees the task
-and the item (green) in the ledger; another unit's liaison sees none of it; the live diagram
-marks the signing task active; the public board shows the public item without private fields.
+and the item (green) in the ledger and on its diagram; another unit's liaison sees none of it;
+the live diagram marks the active element at each step and notes the next timer on its element; the public board shows the public item without private fields.
 Screenshots of each step go to ``var/console-screenshots`` (``DUBAN_SCREENSHOTS`` to change).
 
 Skipped only where ``/usr/bin/chromium`` is absent, or where console/dist is not built and
@@ -186,7 +186,10 @@ def test_an_item_from_registration_to_acceptance_in_the_browser(browser: object,
     liaison.shot("05-liaison-ledger")
     ledger_row.get_by_role("link", name=TITLE).click()
     page.get_by_text("交办市住建局牵头办理").wait_for()
-    page.get_by_text("流程定义仅督察室、领导和管理员可查看").wait_for()
+    # the unit sees where its item stands on the diagram too, each waiting timer noted on its element
+    page.locator('[data-element-id="Task_sign"].duban-active').wait_for()
+    page.get_by_test_id("timers").filter(has_text="签收当日催签").filter(has_text="签收逾期").wait_for()
+    page.locator('[data-timer-for="Event_sign_due"]').wait_for()  # the next one, on its element
     liaison.shot("06-liaison-item")
     page.get_by_role("menuitem", name="消息").click()
     notice = page.locator(".ant-list-item", has_text="【督办交办】")
@@ -293,7 +296,10 @@ def report_return_and_accept(console: Console, item_path: str, tmp_path: Path) -
 
     console.sign_in("office", item_path)
     page.get_by_test_id("active-tasks").filter(has_text="审核报告").wait_for()
-    page.locator(".duban-active").first.wait_for()
+    page.locator('[data-element-id="CallActivity_reporting"].duban-active').wait_for()
+    page.locator(".ant-segmented-item", has_text="限期报告 ●").click()  # the called process the item is at
+    page.locator('[data-element-id="Task_review"].duban-active').wait_for()
+    assert page.locator('[data-element-id="Task_report"].duban-completed').count() == 1
     console.shot("11-office-diagram-review-active")
     task_of(console, "审核报告")
     page.get_by_label("退回", exact=True).check()

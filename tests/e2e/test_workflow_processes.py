@@ -45,7 +45,23 @@ async def test_an_item_runs_from_registration_to_closing_and_every_event_reaches
         assert [(h["kind"], h["actor"]) for h in state["history"]] == [("approve_item", "leader"),
                                                                        ("sign", "zjj-liaison")]
         assert [t["kind"] for t in state["ready_tasks"]] == ["report"]
+        timers = {t["element_id"]: t["due_at"] for t in state["timers"]}  # noted on the diagram
+        assert set(timers) == {"Event_report_reminder", "Event_report_overdue"}
+        assert timers["Event_report_reminder"] < timers["Event_report_overdue"]
+        assert min(timers.values()) == state["next_timer_at"]
         assert (await client.get(f"{path}/state", headers=auth("tiexi-liaison"))).status_code == 404
+        # the unit draws it on the diagrams of its version, without the designers' code
+        diagram = (await client.get(f"{path}/diagram", headers=auth("zjj-liaison"))).json()
+        assert (diagram["version"], diagram["process_id"]) == (1, "assignment")
+        drawn = {d["process_id"]: d["bpmn"] for d in diagram["diagrams"]}
+        assert list(drawn)[0] == "assignment" and {"reporting", "revisit", "accountability"} <= set(drawn)
+        assert 'id="Task_report"' in drawn["reporting"] and "<bpmndi:BPMNShape" in drawn["assignment"]
+        source = (WORKFLOWS / "assignment.bpmn").read_text()
+        assert "<bpmn:script>" in source and "extensionElements" in source and "plan_start is not None" in source
+        for bpmn in drawn.values():
+            assert "<bpmn:script>" not in bpmn and "extensionElements" not in bpmn
+            assert "plan_start is not None" not in bpmn
+        assert (await client.get(f"{path}/diagram", headers=auth("tiexi-liaison"))).status_code == 404
 
         # 延期申请: one request per deadline; only the lead unit's liaison may ask
         request = {"new_due_date": "2026-03-13", "reason": "需协调供电部门"}

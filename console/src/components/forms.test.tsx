@@ -5,7 +5,7 @@ import { LightTag } from "./LightTag";
 import { menuFor } from "./Shell";
 import { ErrorView } from "./Status";
 import { validator, withAttachmentFields } from "./TaskForm";
-import { fileOf } from "./LiveDiagram";
+import { drawsAny, elementName } from "./LiveDiagram";
 import { MemoryRouter } from "react-router-dom";
 import { contextRows } from "./TaskContext";
 
@@ -34,14 +34,17 @@ describe("task forms", () => {
 });
 
 describe("the live diagram", () => {
-  it("finds the file that defines the item's process", () => {
-    const files = {
-      "forms/x.schema.json": "{}",
-      "revisit.bpmn": '<bpmn:definitions><bpmn:process id="revisit" isExecutable="true">',
-      "assignment.bpmn": '<bpmn:definitions><bpmn:process id="assignment" isExecutable="true">',
-    };
-    expect(fileOf({ version: 1, files }, "assignment")).toContain('id="assignment"');
-    expect(fileOf({ version: 1, files }, "missing")).toBeNull();
+  it("knows which diagrams draw the elements the item is at", () => {
+    const bpmn = '<bpmn:process id="reporting"><bpmn:userTask id="Task_report" name="提交报告"/>';
+    expect(drawsAny(bpmn, ["Task_sign", "Task_report"])).toBe(true);
+    expect(drawsAny(bpmn, ["Task_rep"])).toBe(false);
+    expect(drawsAny(bpmn, [])).toBe(false);
+  });
+  it("names the timers from the diagrams", () => {
+    const files = ['<bpmn:process id="a">', '<bpmn:boundaryEvent id="Event_sign_overdue" name="签收逾期" cancelActivity="false">'];
+    expect(elementName(files, "Event_sign_overdue")).toBe("签收逾期");
+    expect(elementName(files, "Event_unnamed")).toBe("Event_unnamed");
+    expect(elementName(files, "Event_sign")).toBe("Event_sign");
   });
 });
 

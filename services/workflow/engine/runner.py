@@ -155,11 +155,27 @@ class Run:
     def completed_element_ids(self) -> list[str]:
         return self._element_ids(TaskState.COMPLETED)
 
+    def waiting_timers(self) -> dict[str, dt.datetime]:
+        """The date timers the instance waits on, in it and its subprocesses: BPMN element id
+        to when it fires (to note on the diagram)."""
+        found: dict[str, dt.datetime] = {}
+        for task in self._tasks(TaskState.WAITING):
+            definition = getattr(task.task_spec, "event_definition", None)
+            if definition is None or not type(definition).__name__.endswith("TimeDateEventDefinition"):
+                continue
+            value = definition.details(task).value
+            if value and getattr(task.task_spec, "bpmn_id", None):
+                found[task.task_spec.bpmn_id] = TimerEventDefinition.get_datetime(value)
+        return found
+
     def _element_ids(self, state: int) -> list[str]:
+        return sorted({t.task_spec.bpmn_id for t in self._tasks(state) if getattr(t.task_spec, "bpmn_id", None)})
+
+    def _tasks(self, state: int) -> list[Any]:
         tasks = self.workflow.get_tasks(state=state)
         for sub in self.workflow.subprocesses.values():
             tasks += sub.get_tasks(state=state)
-        return sorted({t.task_spec.bpmn_id for t in tasks if getattr(t.task_spec, "bpmn_id", None)})
+        return tasks
 
     # -- internals ----------------------------------------------------------------------
     def _ready_task(self, task_id: UUID) -> Any:

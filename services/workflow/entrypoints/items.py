@@ -99,6 +99,14 @@ def items_router(service: WorkflowService, delegations: Delegations) -> APIRoute
         are active and completed (to draw on the diagram), and every completed task."""
         return await service.item_state(item_id, principal)
 
+    @router.get("/items/{item_id}/diagram", responses=errors(404))
+    async def get_diagram(item_id: uuid.UUID, principal: PrincipalDep) -> dict[str, Any]:
+        """The item's process diagrams to draw its state on: ``diagrams``, the process first,
+        then the processes it calls, each with ``bpmn``, the file of the item's definition
+        version that defines it, with scripts, conditions, timer expressions and extensions
+        left out; for anyone who may see the item."""
+        return await service.item_diagram(item_id, principal)
+
     @router.post("/items/{item_id}/migrate", dependencies=[admin], responses=errors(403, 404, 409, 422))
     async def migrate(item_id: uuid.UUID, body: MigrateBody, principal: PrincipalDep) -> dict[str, Any]:
         """Move the item's running processes to a newer (or another deployed) version, all or
