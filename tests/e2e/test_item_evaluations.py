@@ -120,9 +120,9 @@ async def test_an_evaluation_with_its_file_and_a_research_note_reach_the_ledger_
     found = await s.ledger_item(item_id, "item.researched")
     assert "item.evaluated" in [e["kind"] for e in found["timeline"]]
     texts = {e["kind"]: e["text"] for e in found["timeline"]}
-    assert texts["item.evaluated"] == ("第三方评估（辽宁省社会科学院，2026-03-01），评估等次：良好："
+    assert texts["item.evaluated"] == ("第三方评估（辽宁省社会科学院，2026年3月1日），评估等次：良好："
                                        "改造质量总体良好，群众满意度92%（附件：评估报告.pdf）")
-    assert texts["item.researched"] == "调研（2026-03-02，王丽，铁东区胜利街道）：走访居民30户，建议增设排水管网"
+    assert texts["item.researched"] == "调研（2026年3月2日，王丽，铁东区胜利街道）：走访居民30户，建议增设排水管网"
     [evaluation] = found["evaluations"]
     assert {k: evaluation[k] for k in ("evaluator", "date", "conclusion", "rating", "rating_label", "attachment",
                                        "attachment_name", "recorded_by")} == {
@@ -197,7 +197,7 @@ async def test_only_the_office_records_on_an_item_it_knows_and_never_ahead_of_ti
                             headers=auth("office"))
     assert today.status_code == 201, today.text
     found = await s.ledger_item(item_id, "item.researched")
-    assert [e["text"] for e in found["timeline"] if e["kind"] == "item.researched"] == ["调研（2026-03-02）：现场察看"]
+    assert [e["text"] for e in found["timeline"] if e["kind"] == "item.researched"] == ["调研（2026年3月2日）：现场察看"]
 
 
 async def test_a_joint_group_names_units_of_the_directory(services: Services) -> None:

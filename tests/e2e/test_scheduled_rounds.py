@@ -156,9 +156,9 @@ async def test_the_self_check_goes_to_the_liaison_and_the_office_review_complete
 
         row = (await eventually(lambda: ledger.get(f"/items/{target}", headers=auth("office")), checked)).json()
         texts = [e["text"] for e in row["timeline"] if e["kind"].startswith("target_check.")]
-        assert texts[0] == "2026年年中检查启动：请市住建局于2026-07-14前报送自查报告"
+        assert texts[0] == "2026年年中检查启动：请市住建局于2026年7月14日前报送自查报告"
         assert texts[1].startswith("市住建局报送年中检查第1轮自查报告（序时推进）：已开工2100套")
-        assert texts[2] == "年中检查自查报告退回；意见：请补充开工项目清单；重新自查时限2026-07-07"
+        assert texts[2] == "年中检查自查报告退回；意见：请补充开工项目清单；重新自查时限2026年7月7日"
         assert texts[-1] == "年中检查自查报告审核通过，检查完成"
         assert "完成「提交自查报告」" in [e["text"] for e in row["timeline"]]
         assert row["status"] == "in_progress"  # the check leaves the item's own progress alone

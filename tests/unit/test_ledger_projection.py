@@ -48,10 +48,10 @@ def test_an_item_becomes_one_row_with_its_timeline() -> None:
         "deadline.overdue", "accountability.opened", "report.submitted", "report.returned", "report.submitted",
         "report.accepted", "item.closed"]
     texts = {e.kind: e.text for e in entries}
-    assert texts["item.assigned"] == "交办市住建局牵头办理，协办单位：铁东区；办理时限2026-03-09，签收时限2026-03-03"
-    assert texts["deadline.overdue"] == "市住建局报告逾期（时限2026-03-09）"
+    assert texts["item.assigned"] == "交办市住建局牵头办理，协办单位：铁东区；办理时限2026年3月9日，签收时限2026年3月3日"
+    assert texts["deadline.overdue"] == "市住建局报告逾期（时限2026年3月9日）"
     assert texts["accountability.opened"] == "对市住建局启动问责（逾期未报），本年度第2次"
-    assert texts["item.closed"] == "办结（逾期），办结日期2026-03-12"
+    assert texts["item.closed"] == "办结（逾期），办结日期2026年3月12日"
     assert "第1轮办结报告（逾期）：已完成改造" in [e.text for e in entries][7]
 
 
@@ -196,9 +196,9 @@ def test_evaluations_are_kept_by_date_in_any_order_and_notes_are_timeline_entrie
         ("第三方机构", "2026-02-27", "fail"), ("省社科院", "2026-03-02", None)]
     assert in_order.last_event_at == note.occurred_at
     texts = [e.text for e in entries]
-    assert texts[1:3] == ["第三方评估（省社科院，2026-03-02）：总体良好",
-                          "第三方评估（第三方机构，2026-02-27），评估等次：不合格：群众满意度低"]
-    assert texts[3].startswith("调研（2026-03-02）：走访居民") and texts[3].endswith("…") and len(texts[3]) < 220
+    assert texts[1:3] == ["第三方评估（省社科院，2026年3月2日）：总体良好",
+                          "第三方评估（第三方机构，2026年2月27日），评估等次：不合格：群众满意度低"]
+    assert texts[3].startswith("调研（2026年3月2日）：走访居民") and texts[3].endswith("…") and len(texts[3]) < 220
     assert [e.unit for e in entries[1:]] == ["zjj"] * 3  # the lead unit's entries
     assert ItemState.from_row(in_order.as_row()) == in_order
     assert replay([later, later])[0].evaluations == replay([later])[0].evaluations  # one id, one evaluation

@@ -16,6 +16,7 @@ from uuid import UUID
 
 from services.notification.domain.clean import one_line, plain_text, web_link
 from services.notification.domain.rules import ItemInfo
+from shared.chinese_dates import chinese_date
 from shared.contracts.base import Message
 from shared.contracts.commands import SendNotification
 
@@ -37,8 +38,8 @@ class Rendered:
 
 
 def date_cn(value: dt.date | None) -> str:
-    """``2026-03-09`` → ``2026年3月9日``."""
-    return "" if value is None else f"{value.year}年{value.month}月{value.day}日"
+    """``2026-03-09`` → ``2026年3月9日``; nothing for no date."""
+    return "" if value is None else chinese_date(value)
 
 
 def clean_item(item: ItemInfo) -> ItemInfo:

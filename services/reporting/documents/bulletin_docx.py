@@ -19,9 +19,11 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Emu, Mm, Pt
 
+from shared.chinese_dates import chinese_date
+
 from . import gbt9704
 from .chart import on_time_chart
-from .model import BulletinDoc, MonthWork, Remark, Visit, WorkDoc, chinese_date, chinese_ordinal
+from .model import BulletinDoc, MonthWork, Remark, Visit, WorkDoc, chinese_ordinal
 
 DEFAULT_TEMPLATE = Path(str(files("services.reporting") / "templates" / "bulletin.docx"))
 

@@ -156,11 +156,6 @@ class BulletinDoc:
             raise ValueError(f"kind must be 通报 or 简报, not {self.kind!r}")
 
 
-def chinese_date(day: date) -> str:
-    """成文日期 in Arabic numerals, GB/T 9704-2012 7.3.5.1: 2026年12月3日."""
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 _NUMERALS = "零一二三四五六七八九"
 
 
