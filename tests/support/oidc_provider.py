@@ -66,6 +66,7 @@ class OidcProvider:
         self.kid = uuid.uuid4().hex[:16]
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.clients: dict[str, Client] = {}
+        self.token_requests: list[dict[str, str]] = []  # the forms /token was given, in order
         self.refused: list[str] = []  # why /token refused, in order
         self._grants: dict[str, Grant] = {}
         self._lock = threading.Lock()
@@ -142,6 +143,7 @@ class OidcProvider:
         async def token(request: Request) -> Response:
             form = await request.form()
             asked = {name: str(value) for name, value in form.items()}
+            self.token_requests.append(asked)
             with self._lock:
                 grant = self._grants.pop(asked.get("code", ""), None)  # a code is good once
             reason = _token_refusal(asked, grant)
