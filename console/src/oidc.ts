@@ -2,8 +2,7 @@
 // (RFC 7636, S256), done here in the browser. Across the redirect only the state, the code
 // verifier and the page to come back to are kept (sessionStorage, removed when the provider
 // answers); the access token is handed to signIn (kept in memory) and never stored.
-import type { Api } from "./api";
-import { ApiError } from "./api";
+import { ApiError, type Api } from "./api";
 import type { User } from "./auth";
 
 export type ProviderConfig = {

@@ -14,9 +14,12 @@ const PROVIDER: OidcConfig = {
   redirect_path: "/auth/callback",
 };
 
-/** The console server in production (no /dev routes) with this /auth/config. */
-function production(config: OidcConfig) {
+/** The console server in production (no /dev routes) with this /auth/config (a number: its failure). */
+function production(config: OidcConfig | number) {
   const fetchFn = vi.fn(async (path: string) => {
+    if (path === "/auth/config" && typeof config === "number") {
+      return new Response(JSON.stringify({ detail: "统一身份认证服务暂时无法访问 (discovery failed)" }), { status: config });
+    }
     if (path === "/auth/config") return new Response(JSON.stringify(config), { status: 200 });
     return new Response(JSON.stringify({ detail: "没有这个地址 (not found)" }), { status: 404 });
   });
@@ -56,6 +59,12 @@ describe("the sign-in page in production", () => {
     expect(await screen.findByRole("button", { name: "统一身份认证登录" })).toBeTruthy();
     expect(screen.queryByText("统一身份认证（OIDC）登录尚未配置")).toBeNull();
     expect(screen.queryByText("开发环境：选择演示组织中的用户登录")).toBeNull();
+  });
+  it("says when the configured provider cannot be reached, not that there is none", async () => {
+    production(503);
+    open("/login");
+    expect(await screen.findByText("统一身份认证服务暂时无法访问 (discovery failed)")).toBeTruthy();
+    expect(screen.queryByText("统一身份认证（OIDC）登录尚未配置")).toBeNull();
   });
   it("shows the provider's refusal on the sign-in page, in Chinese, without asking for a token", async () => {
     const fetchFn = production(PROVIDER);

@@ -63,10 +63,7 @@ function SignInForm() {
       });
     anonymous<OidcConfig>("/auth/config")
       .then(setOidc)
-      .catch((e: ApiError) => {
-        setOidc({ configured: false });
-        setError(e.message);
-      });
+      .catch((e: ApiError) => setError(e.message)); // configured, but the provider cannot be reached
   }, [anonymous]);
 
   const options = useMemo(() => {
