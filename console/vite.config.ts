@@ -7,7 +7,7 @@ const target = process.env.DUBAN_CONSOLE_URL ?? "http://127.0.0.1:8080";
 
 export default defineConfig({
   plugins: [react()],
-  server: { proxy: { "/api": target, "/dev": target } },
+  server: { proxy: { "/api": target, "/dev": target, "/auth/config": target, "/auth/me": target } },
   build: { chunkSizeWarningLimit: 1500 },
   test: { environment: "jsdom", include: ["src/**/*.test.{ts,tsx}"] },
 });

@@ -24,6 +24,19 @@ def production_problems(settings: CommonSettings) -> list[str]:
     """What makes these settings unsafe for production (empty in development)."""
     if settings.env != "production":
         return []
+    problems = identity_problems(settings)
+    if settings.clock != "system":
+        problems.append("DUBAN_CLOCK is simulated: production runs on the system clock")
+    if not (settings.nats_user and settings.nats_password):
+        problems.append("no NATS credentials: set DUBAN_<SERVICE>_NATS_USER and DUBAN_<SERVICE>_NATS_PASSWORD "
+                        "(deploy/README.md, NATS users)")
+    return problems
+
+
+def identity_problems(settings: CommonSettings) -> list[str]:
+    """What a production process that checks tokens against the directory must not run on
+    (the services, and the console server's ``/auth/me``): the development or a short JWT
+    secret, the demo organisation."""
     problems = []
     if not settings.jwt_jwks_url:  # with an OIDC issuer the shared secret checks no token
         if settings.jwt_secret == DEV_JWT_SECRET:
@@ -34,11 +47,6 @@ def production_problems(settings: CommonSettings) -> list[str]:
     if settings.org_file.name.endswith(DEMO_ORG_SUFFIX):
         problems.append(f"DUBAN_ORG_FILE is the demo organisation ({settings.org_file}): "
                         "give the city's own units and users")
-    if settings.clock != "system":
-        problems.append("DUBAN_CLOCK is simulated: production runs on the system clock")
-    if not (settings.nats_user and settings.nats_password):
-        problems.append("no NATS credentials: set DUBAN_<SERVICE>_NATS_USER and DUBAN_<SERVICE>_NATS_PASSWORD "
-                        "(deploy/README.md, NATS users)")
     return problems
 
 

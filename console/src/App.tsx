@@ -44,6 +44,7 @@ export function App() {
     <Suspense fallback={<Loading />}>
       <Routes>
         <Route path="/login" element={<SignInPage />} />
+        <Route path="/auth/callback" element={<SignInPage />} />
         <Route path="/public" element={<PublicPage />} />
         <Route path="/public/items/:id" element={<PublicItemPage />} />
         <Route path="/" element={<Navigate to="/tasks" replace />} />

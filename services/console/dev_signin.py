@@ -1,6 +1,7 @@
 """Development sign-in (outside production only): the demo org's users, and a token for one of
 them issued as `duban token` issues it (shared.identity.TokenIssuer, the services' JWT settings).
-In production people sign in with the city's OIDC provider and these routes do not exist."""
+In production people sign in with the city's OIDC provider (services/console/oidc.py) and these
+routes do not exist."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.console.user_view import user_view
 from shared.clock import Clock
 from shared.identity import OrgDirectory
 from shared.identity.directory import USERNAME
@@ -18,15 +20,6 @@ from shared.identity.tokens import TokenIssuer
 class TokenRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: str = Field(min_length=1, max_length=100, pattern=USERNAME)
-
-
-def user_view(directory: OrgDirectory, username: str) -> dict[str, Any]:
-    user = directory.user(username)
-    assert user is not None
-    unit = directory.unit(user.unit) if user.unit else None
-    return {"username": user.username, "name": user.name, "title": user.title,
-            "roles": [str(role) for role in user.roles], "role_labels": [role.label for role in user.roles],
-            "unit": user.unit, "unit_name": unit.display_name if unit else None}
 
 
 def dev_signin_router(directory: OrgDirectory, issuer: TokenIssuer, clock: Clock) -> APIRouter:

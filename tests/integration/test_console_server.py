@@ -81,7 +81,8 @@ async def test_a_development_token_is_one_the_services_accept(tmp_path: Path) ->
 
 
 async def test_in_production_there_is_no_development_sign_in(tmp_path: Path) -> None:
-    app = create_app(settings(tmp_path, env="production"), transport=Upstream())
+    city = REPO / "tests" / "fixtures" / "org" / "city.yaml"  # production refuses the demo organisation
+    app = create_app(settings(tmp_path, env="production", org_file=city), transport=Upstream())
     async with await client_for(app) as client:
         assert (await client.get("/dev/users")).status_code == 404
         assert (await client.post("/dev/token", json={"username": "office"})).status_code in (404, 405)
