@@ -17,7 +17,8 @@ type Auth = {
   user: User | null;
   token: string | null;
   api: Api;
-  signIn: (token: string, user: User) => void;
+  /** ``logout``: where signing out sends the browser to end the provider's session too */
+  signIn: (token: string, user: User, logout?: string | null) => void;
   signOut: () => void;
   expired: boolean;
 };
@@ -25,9 +26,12 @@ type Auth = {
 const AuthContext = createContext<Auth | null>(null);
 
 export function AuthProvider({ children }: { children: ReactNode }) {
-  const [session, setSession] = useState<{ token: string; user: User } | null>(null);
+  const [session, setSession] = useState<{ token: string; user: User; logout: string | null } | null>(null);
   const [expired, setExpired] = useState(false);
-  const signOut = useCallback(() => setSession(null), []);
+  const signOut = useCallback(() => {
+    if (session?.logout) window.location.assign(session.logout); // the provider's session ends too
+    setSession(null);
+  }, [session]);
   const onUnauthorized = useCallback(() => {
     setExpired(true);
     setSession(null);
@@ -37,9 +41,9 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       user: session?.user ?? null,
       token: session?.token ?? null,
       api: makeApi(session?.token ?? null, onUnauthorized),
-      signIn: (token, user) => {
+      signIn: (token, user, logout = null) => {
         setExpired(false);
-        setSession({ token, user });
+        setSession({ token, user, logout });
       },
       signOut,
       expired,

@@ -9,6 +9,7 @@ import {
   completeSignIn,
   exchangeCode,
   fetchUser,
+  logoutUrl,
   OidcError,
   PENDING_KEY,
   randomToken,
@@ -175,7 +176,7 @@ describe("the callback from end to end", () => {
     };
     const deps = { storage: sessionStorage, origin: ORIGIN, api, fetchFn };
     const done = await completeSignIn(CONFIG, `?code=abc&state=${state}`, deps);
-    expect(done).toEqual({ token: "at-2", user: LIAISON, returnTo: "/inbox" });
+    expect(done).toEqual({ token: "at-2", user: LIAISON, returnTo: "/inbox", logout: null });
     expect(tokens).toEqual(["at-2"]);
     const body = (fetchFn.mock.calls[0] as unknown as [string, RequestInit])[1].body as URLSearchParams;
     expect(body.get("code_verifier")).toBe(saved.verifier);
@@ -187,5 +188,20 @@ describe("the callback from end to end", () => {
     const deps = { storage: sessionStorage, origin: ORIGIN, api: vi.fn(), fetchFn };
     await expect(completeSignIn(CONFIG, "?code=abc&state=forged", deps)).rejects.toThrow("state 不匹配");
     expect(fetchFn).not.toHaveBeenCalled();
+  });
+});
+
+describe("signing out", () => {
+  it("ends the provider's session where it has an end_session_endpoint, and comes back to the sign-in page", () => {
+    const config = { ...CONFIG, end_session_endpoint: "https://sso.example.gov.cn/realms/duban/logout?ui_locales=zh" };
+    const url = new URL(logoutUrl(config, ORIGIN)!);
+    expect(url.origin + url.pathname).toBe("https://sso.example.gov.cn/realms/duban/logout");
+    expect(url.searchParams.get("ui_locales")).toBe("zh");
+    expect(url.searchParams.get("client_id")).toBe("duban-console");
+    expect(url.searchParams.get("post_logout_redirect_uri")).toBe(`${ORIGIN}/login`);
+  });
+  it("only forgets the token where the provider has none", () => {
+    expect(logoutUrl(CONFIG, ORIGIN)).toBeNull();
+    expect(logoutUrl({ ...CONFIG, end_session_endpoint: null }, ORIGIN)).toBeNull();
   });
 });

@@ -9,6 +9,7 @@ export type ProviderConfig = {
   configured: true;
   authorization_endpoint: string;
   token_endpoint: string;
+  end_session_endpoint?: string | null;
   client_id: string;
   scope: string;
   redirect_path: string;
@@ -68,6 +69,16 @@ export function authorizationUrl(
   url.searchParams.set("state", request.state);
   url.searchParams.set("code_challenge", request.challenge);
   url.searchParams.set("code_challenge_method", "S256");
+  return url.toString();
+}
+
+/** Where 退出 sends the browser so the provider's session ends too (RP-initiated logout 1.0:
+ * client_id and the sign-in page to come back to); null when the provider has no such endpoint. */
+export function logoutUrl(config: ProviderConfig, origin: string): string | null {
+  if (!config.end_session_endpoint) return null;
+  const url = new URL(config.end_session_endpoint);
+  url.searchParams.set("client_id", config.client_id);
+  url.searchParams.set("post_logout_redirect_uri", origin + "/login");
   return url.toString();
 }
 
@@ -177,7 +188,7 @@ export async function completeSignIn(
   config: ProviderConfig,
   search: string,
   deps: { storage: Storage; origin: string; api: (token: string) => Api; fetchFn?: typeof fetch },
-): Promise<{ token: string; user: User; returnTo: string }> {
+): Promise<{ token: string; user: User; returnTo: string; logout: string | null }> {
   const { code, pending } = readCallback(search, deps.storage);
   const token = await exchangeCode(
     config,
@@ -185,5 +196,5 @@ export async function completeSignIn(
     deps.fetchFn,
   );
   const user = await fetchUser(deps.api(token));
-  return { token, user, returnTo: pending.returnTo };
+  return { token, user, returnTo: pending.returnTo, logout: logoutUrl(config, deps.origin) };
 }

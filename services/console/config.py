@@ -30,11 +30,13 @@ class ConsoleSettings(ServiceSettings):
     oidc_issuer_url: str | None = None
     oidc_authorization_endpoint: str | None = None
     oidc_token_endpoint: str | None = None
+    # where 退出 ends the provider's session too (RP-initiated logout); by discovery when unset
+    oidc_end_session_endpoint: str | None = None
     oidc_client_id: str | None = None
     oidc_scope: str = "openid"
 
-    @field_validator("oidc_issuer_url", "oidc_authorization_endpoint", "oidc_token_endpoint", "oidc_client_id",
-                     mode="before")
+    @field_validator("oidc_issuer_url", "oidc_authorization_endpoint", "oidc_token_endpoint",
+                     "oidc_end_session_endpoint", "oidc_client_id", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value  # an empty variable (compose's ${X:-}) is no setting

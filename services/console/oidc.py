@@ -31,6 +31,7 @@ DISCOVERY_TIMEOUT_SECONDS = 10.0
 class Endpoints:
     authorization_endpoint: str
     token_endpoint: str
+    end_session_endpoint: str | None = None  # RP-initiated logout, where the provider has it
 
 
 class ProviderUnavailable(Exception):
@@ -50,7 +51,9 @@ class Provider:
         self._client = client
         self._endpoints: Endpoints | None = None
         if settings.oidc_authorization_endpoint and settings.oidc_token_endpoint:
-            self._endpoints = Endpoints(settings.oidc_authorization_endpoint, settings.oidc_token_endpoint)
+            self._endpoints = Endpoints(settings.oidc_authorization_endpoint, settings.oidc_token_endpoint,
+                                        settings.oidc_end_session_endpoint)
+        self._end_session = settings.oidc_end_session_endpoint
         self._lock = asyncio.Lock()
 
     async def endpoints(self) -> Endpoints:
@@ -79,7 +82,9 @@ class Provider:
         methods = document.get("code_challenge_methods_supported")
         if isinstance(methods, list) and "S256" not in methods:
             raise ProviderUnavailable("the provider does not support PKCE with S256")
-        return Endpoints(authorization, token)
+        end_session = document.get("end_session_endpoint")
+        return Endpoints(authorization, token,
+                         self._end_session or (end_session if isinstance(end_session, str) and end_session else None))
 
 
 def oidc_router(settings: ConsoleSettings, client: httpx.AsyncClient, verifier: TokenVerifier,
@@ -98,7 +103,8 @@ def oidc_router(settings: ConsoleSettings, client: httpx.AsyncClient, verifier: 
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
                                 f"统一身份认证服务暂时无法访问 ({error.reason})") from None
         return {"configured": True, "authorization_endpoint": endpoints.authorization_endpoint,
-                "token_endpoint": endpoints.token_endpoint, "client_id": settings.oidc_client_id,
+                "token_endpoint": endpoints.token_endpoint,
+                "end_session_endpoint": endpoints.end_session_endpoint, "client_id": settings.oidc_client_id,
                 "scope": settings.oidc_scope, "redirect_path": REDIRECT_PATH}
 
     @router.get("/me")
@@ -132,7 +138,7 @@ def oidc_production_problems(settings: ConsoleSettings) -> list[str]:
     if not settings.oidc_configured:
         return []
     problems = []
-    for name in ("oidc_issuer_url", "oidc_authorization_endpoint", "oidc_token_endpoint"):
+    for name in ("oidc_issuer_url", "oidc_authorization_endpoint", "oidc_token_endpoint", "oidc_end_session_endpoint"):
         value = getattr(settings, name)
         if value and not value.startswith("https://"):
             problems.append(f"DUBAN_CONSOLE_{name.upper()} is not https: {value}")

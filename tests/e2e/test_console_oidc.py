@@ -71,6 +71,13 @@ def test_the_liaison_signs_in_with_the_citys_identity_and_sees_their_task(
     page.get_by_role("button", name=SIGN_IN).wait_for()
     assert page.get_by_role("button", name="退出").count() == 0
     assert page.url == f"{console_url}/login"
+
+    page.get_by_role("button", name=SIGN_IN).click()  # the provider's session signs them straight in again
+    page.get_by_role("button", name="退出").click()  # 退出 ends that session too, and comes back here
+    page.get_by_role("button", name=SIGN_IN).wait_for()
+    assert page.url == f"{console_url}/login"
+    [logout] = provider.logouts
+    assert logout == {"client_id": CLIENT_ID, "post_logout_redirect_uri": f"{console_url}/login"}
     liaison.close()
 
 

@@ -75,7 +75,8 @@ async def test_the_config_comes_from_the_providers_discovery_document(tmp_path: 
         answer = await client.get("/auth/config")  # anonymous
     assert answer.status_code == 200
     assert answer.json() == {"configured": True, "authorization_endpoint": f"{provider.issuer}/authorize",
-                             "token_endpoint": f"{provider.issuer}/token", "client_id": CLIENT_ID,
+                             "token_endpoint": f"{provider.issuer}/token",
+                             "end_session_endpoint": f"{provider.issuer}/logout", "client_id": CLIENT_ID,
                              "scope": "openid profile", "redirect_path": "/auth/callback"}
 
 
@@ -88,6 +89,11 @@ async def test_configured_endpoints_need_no_discovery(tmp_path: Path) -> None:
         config = (await client.get("/auth/config")).json()
     assert config["authorization_endpoint"] == "https://sso.example.gov.cn/auth"
     assert config["token_endpoint"] == "https://sso.example.gov.cn/token"
+    assert config["end_session_endpoint"] is None  # none set: 退出 only forgets the token
+
+    ended = settings(tmp_path, **HTTPS_PROVIDER, oidc_end_session_endpoint="https://sso.example.gov.cn/logout")
+    async with await client_for(create_app(ended, transport=httpx.MockTransport(nothing_may_be_asked))) as client:
+        assert (await client.get("/auth/config")).json()["end_session_endpoint"] == "https://sso.example.gov.cn/logout"
 
 
 @pytest.mark.parametrize(("document", "needle"), [

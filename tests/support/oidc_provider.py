@@ -68,6 +68,7 @@ class OidcProvider:
         self.clients: dict[str, Client] = {}
         self.token_requests: list[dict[str, str]] = []  # the forms /token was given, in order
         self.refused: list[str] = []  # why /token refused, in order
+        self.logouts: list[dict[str, str]] = []  # what /logout was asked, in order
         self._grants: dict[str, Grant] = {}
         self._lock = threading.Lock()
         self._socket = socket.socket()
@@ -107,6 +108,7 @@ class OidcProvider:
         async def discovery() -> dict[str, Any]:
             return {"issuer": self.issuer, "authorization_endpoint": f"{self.issuer}/authorize",
                     "token_endpoint": f"{self.issuer}/token", "jwks_uri": self.jwks_url,
+                    "end_session_endpoint": f"{self.issuer}/logout",
                     "response_types_supported": ["code"], "grant_types_supported": ["authorization_code"],
                     "subject_types_supported": ["public"], "id_token_signing_alg_values_supported": ["RS256"],
                     "code_challenge_methods_supported": ["S256"],
@@ -133,6 +135,17 @@ class OidcProvider:
                 self._grants[code] = Grant(asked["client_id"], redirect_uri, asked["code_challenge"], self.subject,
                                            asked.get("scope", ""))
             return RedirectResponse(f"{redirect_uri}?{urlencode({'code': code, **back})}", status_code=302)
+
+        @app.get("/logout")
+        async def logout(request: Request) -> Response:
+            """RP-initiated logout: back to a page of the client's own origin, never elsewhere."""
+            asked = dict(request.query_params)
+            self.logouts.append(asked)
+            client = self.clients.get(asked.get("client_id", ""))
+            back = asked.get("post_logout_redirect_uri", "")
+            if client is None or f"{urlsplit(back).scheme}://{urlsplit(back).netloc}" not in client.origins:
+                return PlainTextResponse("signed out", status_code=200)
+            return RedirectResponse(back, status_code=302)
 
         @app.options("/token")
         async def preflight(request: Request) -> Response:

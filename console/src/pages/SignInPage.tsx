@@ -171,7 +171,7 @@ function SignInForm() {
 }
 
 // The provider's answer is handled once per answer, however often the effect runs (StrictMode runs it twice).
-const finishing = new Map<string, Promise<{ token: string; user: User; returnTo: string }>>();
+const finishing = new Map<string, Promise<{ token: string; user: User; returnTo: string; logout: string | null }>>();
 
 function finish(search: string) {
   let done = finishing.get(search);
@@ -198,10 +198,10 @@ function SignInCallback() {
   useEffect(() => {
     let current = true;
     finish(search).then(
-      ({ token, user, returnTo }) => {
+      ({ token, user, returnTo, logout }) => {
         if (!current || handled.current) return;
         handled.current = true;
-        signIn(token, user);
+        signIn(token, user, logout);
         navigate(returnTo, { replace: true }); // the code leaves the address bar and the history
       },
       (error: unknown) => {
