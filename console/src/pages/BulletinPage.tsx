@@ -1,7 +1,6 @@
 // 通报 one: its figures (units, praised and criticised with reasons, overdue items), the document; for a draft the
 // office's adjustments and submit to approval.
 import { Alert, App, Button, Card, Descriptions, Form, Input, Popconfirm, Select, Space, Table, Tag, Typography } from "antd";
-import { useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { ApiError } from "../api";
 import { hasRole, useAuth } from "../auth";
@@ -10,6 +9,7 @@ import { KINDS, STATES, adjustmentBody, adjustmentText, downloadDocument, type A
 import { formatDate, formatDateTime } from "../format";
 import { detailLines } from "../plans";
 import { useResource } from "../useResource";
+import { useSubmit } from "../useSubmit";
 import { useUnitOptions } from "../useUnits";
 
 type Row = {
@@ -65,42 +65,24 @@ function ListedTable({ title, rows, color }: { title: string; rows: Listed[]; co
 
 function Adjust({ bulletin, onDone }: { bulletin: Bulletin; onDone: () => void }) {
   const { api } = useAuth();
-  const { message } = App.useApp();
   const units = useUnitOptions();
   const [form] = Form.useForm<AdjustmentValues>();
-  const [failure, setFailure] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function submit(values: AdjustmentValues) {
-    setBusy(true);
-    setFailure(null);
-    try {
-      await api(`/api/reporting/bulletins/${bulletin.id}/adjustments`, { method: "POST", json: adjustmentBody(values) });
-      message.success("名单已调整");
-      form.resetFields();
-      onDone();
-    } catch (e) {
-      setFailure(e as ApiError);
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  async function send() {
-    setFailure(null);
-    try {
-      await api(`/api/reporting/bulletins/${bulletin.id}/submit`, { method: "POST" });
-      message.success("已提交审批");
-      onDone();
-    } catch (e) {
-      setFailure(e as ApiError);
-    }
-  }
+  // one submission for both (the adjustment, the submit to approval): one refusal shown at a time
+  const submission = useSubmit((step: () => Promise<string>) => step(), { success: (done) => done, onSuccess: onDone });
+  const adjust = (values: AdjustmentValues) => submission.run(async () => {
+    await api(`/api/reporting/bulletins/${bulletin.id}/adjustments`, { method: "POST", json: adjustmentBody(values) });
+    form.resetFields();
+    return "名单已调整";
+  });
+  const send = () => submission.run(async () => {
+    await api(`/api/reporting/bulletins/${bulletin.id}/submit`, { method: "POST" });
+    return "已提交审批";
+  });
 
   return (
     <Card title="调整名单并提交审批" style={{ marginTop: 16 }}>
-      <Refusal error={failure} />
-      <Form<AdjustmentValues> form={form} layout="vertical" onFinish={submit} initialValues={{ list: "praised", action: "add" }}
+      <Refusal error={submission.failure} />
+      <Form<AdjustmentValues> form={form} layout="vertical" onFinish={adjust} initialValues={{ list: "praised", action: "add" }}
         style={{ maxWidth: 760 }}>
         <Space wrap align="start">
           <Form.Item name="list" label="名单">
@@ -117,7 +99,7 @@ function Adjust({ bulletin, onDone }: { bulletin: Bulletin; onDone: () => void }
           <Input.TextArea rows={2} />
         </Form.Item>
         <Space>
-          <Button htmlType="submit" loading={busy}>调整</Button>
+          <Button htmlType="submit" loading={submission.busy}>调整</Button>
           <Popconfirm title="提交后将进入通报审批，确定提交？" okText="提交" cancelText="取消" onConfirm={send}>
             <Button type="primary">提交审批</Button>
           </Popconfirm>

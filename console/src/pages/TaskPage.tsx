@@ -1,9 +1,9 @@
 // One task: its item's context (the ledger's record and timeline, what a decision rests on) and its form.
 import type { ErrorSchema, RJSFSchema, UiSchema } from "@rjsf/utils";
-import { App, Card, Col, Descriptions, Row, Typography } from "antd";
-import { useState } from "react";
+import { Card, Col, Descriptions, Row, Typography } from "antd";
+import { useMemo } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
-import { ApiError, errorSchema, fieldErrors } from "../api";
+import { errorSchema } from "../api";
 import { useAuth } from "../auth";
 import { LightTag } from "../components/LightTag";
 import { ErrorBanner, Loaded, Nothing } from "../components/Status";
@@ -13,6 +13,7 @@ import { ItemTimeline } from "../components/Timeline";
 import { formatDate } from "../format";
 import type { LedgerItem, Task } from "../types";
 import { useResource } from "../useResource";
+import { useSubmit } from "../useSubmit";
 
 function ItemContext({ itemId }: { itemId: string }) {
   const item = useResource<LedgerItem>(`/api/ledger/items/${itemId}`);
@@ -43,32 +44,17 @@ function ItemContext({ itemId }: { itemId: string }) {
 export function TaskPage() {
   const { id } = useParams();
   const { api } = useAuth();
-  const { message } = App.useApp();
   const navigate = useNavigate();
   const task = useResource<Task>(`/api/workflow/tasks/${id}`);
-  const [errors, setErrors] = useState<ErrorSchema | undefined>();
-  const [failure, setFailure] = useState<ApiError | null>(null);
-  const [submitting, setSubmitting] = useState(false);
-
-  async function submit(data: Record<string, unknown>) {
-    setSubmitting(true);
-    setFailure(null);
-    setErrors(undefined);
-    try {
-      await api(`/api/workflow/tasks/${id}/complete`, { method: "POST", json: { data } });
-      message.success("已提交");
-      navigate("/tasks");
-    } catch (e) {
-      const error = e as ApiError;
-      if (error.status === 422) {
-        const found = fieldErrors(error.detail);
-        setErrors(errorSchema(found) as ErrorSchema);
-        if (typeof error.detail === "string" || found[""]) setFailure(error);
-      } else setFailure(error);
-    } finally {
-      setSubmitting(false);
-    }
-  }
+  const submission = useSubmit(
+    (data: Record<string, unknown>) => api(`/api/workflow/tasks/${id}/complete`, { method: "POST", json: { data } }),
+    {
+      success: "已提交",
+      onSuccess: () => navigate("/tasks"),
+      onFieldErrors: (found) => !found[""], // on the form's fields, unless one names none
+    },
+  );
+  const errors = useMemo(() => errorSchema(submission.errors) as ErrorSchema, [submission.errors]);
 
   return (
     <Loaded resource={task}>
@@ -85,14 +71,14 @@ export function TaskPage() {
                 <p style={{ color: "#888" }}>
                   期限：<span title="按工作日计算，节假日顺延">{formatDate(found.due_date)}</span>
                 </p>
-                <ErrorBanner error={failure} />
+                <ErrorBanner error={submission.failure} />
                 {found.form ? (
                   <TaskForm
                     schema={found.form as RJSFSchema}
                     uiSchema={(found.form_ui ?? {}) as UiSchema}
                     serverErrors={errors}
-                    submitting={submitting}
-                    onSubmit={submit}
+                    submitting={submission.busy}
+                    onSubmit={submission.run}
                   />
                 ) : (
                   <Nothing text="此任务没有表单" />
