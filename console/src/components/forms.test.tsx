@@ -8,6 +8,8 @@ import { validator, withAttachmentFields } from "./TaskForm";
 import { fileOf } from "./LiveDiagram";
 import { MemoryRouter } from "react-router-dom";
 import { contextRows } from "./TaskContext";
+import { DeadlineTip } from "./DeadlineTip";
+import { AuthProvider } from "../auth";
 
 const report = {
   type: "object",
@@ -82,5 +84,19 @@ describe("a decision's context", () => {
       { label: "措施升档", value: "是" },
       { label: "申请延期至", value: "2026年12月30日" },
     ]);
+  });
+});
+
+describe("a deadline", () => {
+  it("is reachable with Tab and described by its explanation", () => {
+    render(
+      <AuthProvider>
+        <DeadlineTip facts={{ due: "2026-12-08", urgency: "special" }} />
+      </AuthProvider>,
+    );
+    const date = screen.getByText("2026年12月8日");
+    expect(date.tabIndex).toBe(0);
+    const described = document.getElementById(date.getAttribute("aria-describedby") ?? "");
+    expect(described?.textContent).toBe("特殊情况：办理期限由责任领导确定");
   });
 });

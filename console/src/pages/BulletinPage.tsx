@@ -7,6 +7,7 @@ import { hasRole, useAuth } from "../auth";
 import { Loaded } from "../components/Status";
 import { KINDS, STATES, adjustmentBody, adjustmentText, downloadDocument, type AdjustmentValues } from "../bulletins";
 import { formatDate, formatDateTime } from "../format";
+import { DeadlineTip } from "../components/DeadlineTip";
 import { detailLines } from "../plans";
 import { useResource } from "../useResource";
 import { useSubmit } from "../useSubmit";
@@ -169,7 +170,7 @@ export function BulletinPage() {
               { title: "编号", dataIndex: "code", render: (code: string, i) => <Link to={`/items/${i.item_id}`}>{code}</Link> },
               { title: "事项", dataIndex: "title" },
               { title: "牵头单位", dataIndex: "lead_unit_name", render: (n: string | null) => n ?? "—" },
-              { title: "办理时限", dataIndex: "due_date", render: (d: string | null) => formatDate(d) },
+              { title: "办理时限", dataIndex: "due_date", render: (d: string | null) => <DeadlineTip facts={{ due: d, overdue: true }} /> },
             ]} />
           {b.adjustments.length > 0 && (
             <>

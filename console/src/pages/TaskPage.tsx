@@ -10,13 +10,13 @@ import { ErrorBanner, Loaded, Nothing } from "../components/Status";
 import { TaskForm } from "../components/TaskForm";
 import { TaskContext } from "../components/TaskContext";
 import { ItemTimeline } from "../components/Timeline";
-import { formatDate } from "../format";
+import { DeadlineTip } from "../components/DeadlineTip";
+import { itemDeadline, taskDeadline } from "../deadlines";
 import type { LedgerItem, Task } from "../types";
-import { useResource } from "../useResource";
+import { useResource, type Resource } from "../useResource";
 import { useSubmit } from "../useSubmit";
 
-function ItemContext({ itemId }: { itemId: string }) {
-  const item = useResource<LedgerItem>(`/api/ledger/items/${itemId}`);
+function ItemContext({ item }: { item: Resource<LedgerItem> }) {
   if (item.error?.status === 404) return <Nothing text="台帐中暂无该事项的记录" />;
   return (
     <Loaded resource={item}>
@@ -31,7 +31,7 @@ function ItemContext({ itemId }: { itemId: string }) {
             <Descriptions.Item label="牵头单位">{found.lead_unit_name}</Descriptions.Item>
             <Descriptions.Item label="状态">{found.status_label}</Descriptions.Item>
             <Descriptions.Item label="办理期限">
-              {formatDate(found.due_date)} <LightTag light={found.light} label={found.light_label} />
+              <DeadlineTip facts={itemDeadline(found)} eager /> <LightTag light={found.light} label={found.light_label} />
             </Descriptions.Item>
           </Descriptions>
           <ItemTimeline entries={found.timeline} />
@@ -46,6 +46,7 @@ export function TaskPage() {
   const { api } = useAuth();
   const navigate = useNavigate();
   const task = useResource<Task>(`/api/workflow/tasks/${id}`);
+  const item = useResource<LedgerItem>(task.data ? `/api/ledger/items/${task.data.item_id}` : null);
   const submission = useSubmit(
     (data: Record<string, unknown>) => api(`/api/workflow/tasks/${id}/complete`, { method: "POST", json: { data } }),
     {
@@ -64,12 +65,12 @@ export function TaskPage() {
           <Row gutter={24}>
             <Col xs={24} lg={12}>
               <TaskContext context={found.context} />
-              <ItemContext itemId={found.item_id} />
+              <ItemContext item={item} />
             </Col>
             <Col xs={24} lg={12}>
               <Card title="办理" size="small">
                 <p style={{ color: "#888" }}>
-                  期限：<span title="按工作日计算，节假日顺延">{formatDate(found.due_date)}</span>
+                  期限：<DeadlineTip facts={taskDeadline(found, item.data)} eager />
                 </p>
                 <ErrorBanner error={submission.failure} />
                 {found.form ? (

@@ -5,7 +5,9 @@ import { Link } from "react-router-dom";
 import { useAuth } from "../auth";
 import { LightTag } from "../components/LightTag";
 import { Loaded, Nothing } from "../components/Status";
-import { formatDate, formatDateTime } from "../format";
+import { formatDateTime } from "../format";
+import { DeadlineTip } from "../components/DeadlineTip";
+import { taskDeadline } from "../deadlines";
 import type { LedgerItem, Page, Task, WorkflowItem } from "../types";
 import { useResource } from "../useResource";
 
@@ -29,6 +31,11 @@ function useItems(ids: string[]): Record<string, ItemSummary> {
     };
   }, [api, key]);
   return items;
+}
+
+/** The ledger's record of the item (with urgency and assignment day), not the workflow's. */
+function ledgerItem(item: ItemSummary | undefined): LedgerItem | null {
+  return item && "urgency" in item ? (item as LedgerItem) : null;
 }
 
 export function TasksPage() {
@@ -64,9 +71,7 @@ export function TasksPage() {
                 {
                   title: "办理期限",
                   dataIndex: "due_date",
-                  render: (due: string | null) => (
-                    <span title="按工作日计算，节假日顺延">{formatDate(due)}</span>
-                  ),
+                  render: (_: string | null, task) => <DeadlineTip facts={taskDeadline(task, ledgerItem(items[task.item_id]))} />,
                 },
                 {
                   title: "灯",
