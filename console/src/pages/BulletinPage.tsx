@@ -1,67 +1,23 @@
 // 通报 one: its figures (units, praised and criticised with reasons, overdue items), the document; for a draft the
 // office's adjustments and submit to approval.
-import { Alert, App, Button, Card, Descriptions, Form, Input, Popconfirm, Select, Space, Table, Tag, Typography } from "antd";
+import { Alert, App, Button, Card, Descriptions, Form, Input, Popconfirm, Select, Space, Tag, Typography } from "antd";
 import { Link, useParams } from "react-router-dom";
 import { ApiError } from "../api";
 import { hasRole, useAuth } from "../auth";
 import { Loaded } from "../components/Status";
-import { KINDS, STATES, adjustmentBody, adjustmentText, downloadDocument, type AdjustmentValues } from "../bulletins";
+import { KINDS, STATES, adjustmentBody, adjustmentText, downloadDocument, type AdjustmentValues, type Bulletin } from "../bulletins";
+import { BulletinFigures } from "../components/BulletinFigures";
 import { formatDate, formatDateTime } from "../format";
-import { DeadlineTip } from "../components/DeadlineTip";
 import { detailLines } from "../plans";
 import { useResource } from "../useResource";
 import { useSubmit } from "../useSubmit";
 import { useUnitOptions } from "../useUnits";
-
-type Row = {
-  unit: string;
-  unit_name: string;
-  rank?: number | null;
-  assigned: number;
-  closed: number;
-  on_time: number;
-  overdue: number;
-  returned: number;
-  on_time_rate: number | null;
-};
-type Listed = { unit: string; unit_name: string; reasons: string[] };
-type Overdue = { item_id: string; code: string; title: string; lead_unit_name: string | null; due_date: string | null; status: string };
-type Adjustment = { list: string; action: string; unit: string; reason: string; made_by: string; made_at: string };
-type Bulletin = {
-  id: string;
-  kind: string;
-  number: string | null;
-  status: string;
-  title: string;
-  period_from: string;
-  period_to: string;
-  created_at: string;
-  published_at: string | null;
-  remarks: string | null;
-  leader_comment: string | null;
-  figures: { units: Row[]; praised: Listed[]; criticised: Listed[]; overdue_items: Overdue[] };
-  adjustments: Adjustment[];
-};
 
 function Refusal({ error }: { error: ApiError | null }) {
   if (!error) return null;
   const lines = Array.isArray(error.detail) ? detailLines(error.detail) : [];
   return <Alert type="error" showIcon style={{ marginBottom: 16 }} message={error.message} data-testid="refusal"
     description={lines.length ? lines.join("；") : undefined} />;
-}
-
-function ListedTable({ title, rows, color }: { title: string; rows: Listed[]; color: string }) {
-  return (
-    <Card size="small" title={title} style={{ flex: 1, minWidth: 300 }}>
-      {rows.length === 0 ? "无" : (
-        <ul style={{ margin: 0, paddingLeft: 20 }}>
-          {rows.map((r) => (
-            <li key={r.unit}><Tag color={color}>{r.unit_name}</Tag>{r.reasons.join("；")}</li>
-          ))}
-        </ul>
-      )}
-    </Card>
-  );
 }
 
 function Adjust({ bulletin, onDone }: { bulletin: Bulletin; onDone: () => void }) {
@@ -145,33 +101,7 @@ export function BulletinPage() {
               </Space>
             </Descriptions.Item>
           </Descriptions>
-          <Space wrap align="start" style={{ width: "100%", marginBottom: 16 }}>
-            <ListedTable title="通报表扬" rows={b.figures.praised} color="green" />
-            <ListedTable title="通报批评" rows={b.figures.criticised} color="red" />
-          </Space>
-          <Typography.Title level={5}>各单位办理情况</Typography.Title>
-          <Table<Row> rowKey="unit" size="small" pagination={false} dataSource={b.figures.units} scroll={{ x: 720 }}
-            style={{ marginBottom: 16 }}
-            columns={[
-              { title: "排名", dataIndex: "rank", render: (r: number | null | undefined) => r ?? "—" },
-              { title: "单位", dataIndex: "unit_name" },
-              { title: "交办", dataIndex: "assigned" },
-              { title: "办结", dataIndex: "closed" },
-              { title: "按时办结", dataIndex: "on_time" },
-              { title: "逾期", dataIndex: "overdue" },
-              { title: "退回", dataIndex: "returned" },
-              { title: "按时办结率", dataIndex: "on_time_rate",
-                render: (rate: number | null) => (rate === null ? "—" : `${(rate * 100).toFixed(1)}%`) },
-            ]} />
-          <Typography.Title level={5}>逾期事项</Typography.Title>
-          <Table<Overdue> rowKey="item_id" size="small" pagination={false} dataSource={b.figures.overdue_items}
-            locale={{ emptyText: "本期无逾期事项" }} style={{ marginBottom: 16 }}
-            columns={[
-              { title: "编号", dataIndex: "code", render: (code: string, i) => <Link to={`/items/${i.item_id}`}>{code}</Link> },
-              { title: "事项", dataIndex: "title" },
-              { title: "牵头单位", dataIndex: "lead_unit_name", render: (n: string | null) => n ?? "—" },
-              { title: "办理时限", dataIndex: "due_date", render: (d: string | null) => <DeadlineTip facts={{ due: d, overdue: true }} /> },
-            ]} />
+          <BulletinFigures figures={b.figures} />
           {b.adjustments.length > 0 && (
             <>
               <Typography.Title level={5}>名单调整记录</Typography.Title>

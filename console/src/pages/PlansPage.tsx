@@ -7,6 +7,7 @@ import { Navigate, useNavigate, useParams } from "react-router-dom";
 import { ApiError } from "../api";
 import { hasRole, useAuth } from "../auth";
 import { ErrorView, Loading } from "../components/Status";
+import { ItemPicker } from "../components/ItemPicker";
 import { formatDate, formatDateTime } from "../format";
 import { MONTH, detailLines, jointGroup, monthLabel, monthOf, onSiteProgress, planBody, planValues, splitNames, type PlanValues } from "../plans";
 import { useResource } from "../useResource";
@@ -116,13 +117,13 @@ function PlanForm({ month, plan, onDone }: { month: string; plan: Plan | null; o
   );
 }
 
-type VisitValues = { date?: Dayjs; place?: string; team?: string; lead?: string; co_units?: string[]; findings?: string };
+type VisitValues = { date?: Dayjs; place?: string; items?: string[]; team?: string; lead?: string; co_units?: string[]; findings?: string };
 
 function visitBody(values: VisitValues) {
   return {
     date: values.date?.format("YYYY-MM-DD"),
     place: (values.place ?? "").trim(),
-    items: [],
+    items: values.items ?? [],
     team: splitNames(values.team),
     joint_group: jointGroup(values.lead, values.co_units),
     findings: (values.findings ?? "").trim(),
@@ -147,6 +148,9 @@ function VisitForm({ month, onDone }: { month: string; onDone: () => void }) {
         </Form.Item>
         <Form.Item name="place" label="督查地点" rules={[{ required: true, whitespace: true, message: "请填写地点" }]}>
           <Input />
+        </Form.Item>
+        <Form.Item name="items" label="督查事项" extra="可不选；输入督办编号或事项名称中的文字查找台帐中的事项">
+          <ItemPicker />
         </Form.Item>
         <Form.Item name="team" label="督查人员（以“、”分隔）" rules={[{ required: true, whitespace: true, message: "请填写督查人员" }]}>
           <Input />
@@ -207,7 +211,7 @@ function PlanView({ plan }: { plan: Plan }) {
           { title: "地点", dataIndex: "place" },
           { title: "督查人员", dataIndex: "team_names", render: (names: string[]) => names.join("、") },
           { title: "联合督查组", dataIndex: "joint_group", render: (g: Group) => groupText(g) },
-          { title: "事项", dataIndex: "items", render: (items: Visit["items"]) => items.length ? items.map((i) => <Tag key={i.id}>{i.code || i.id}</Tag>) : "—" },
+          { title: "事项", dataIndex: "items", render: (items: Visit["items"]) => items.length ? items.map((i) => <Tag key={i.id} title={i.title}>{i.code || i.id}</Tag>) : "—" },
           { title: "督查发现", dataIndex: "findings" },
         ]} />
     </>

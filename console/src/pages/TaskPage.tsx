@@ -9,6 +9,8 @@ import { LightTag } from "../components/LightTag";
 import { ErrorBanner, Loaded, Nothing } from "../components/Status";
 import { TaskForm } from "../components/TaskForm";
 import { TaskContext } from "../components/TaskContext";
+import { BulletinReview } from "../components/BulletinReview";
+import { bulletinOf } from "../bulletins";
 import { ItemTimeline } from "../components/Timeline";
 import { DeadlineTip } from "../components/DeadlineTip";
 import { itemDeadline, taskDeadline } from "../deadlines";
@@ -46,7 +48,7 @@ export function TaskPage() {
   const { api } = useAuth();
   const navigate = useNavigate();
   const task = useResource<Task>(`/api/workflow/tasks/${id}`);
-  const item = useResource<LedgerItem>(task.data ? `/api/ledger/items/${task.data.item_id}` : null);
+  const item = useResource<LedgerItem>(task.data?.item_id ? `/api/ledger/items/${task.data.item_id}` : null);
   const submission = useSubmit(
     (data: Record<string, unknown>) => api(`/api/workflow/tasks/${id}/complete`, { method: "POST", json: { data } }),
     {
@@ -62,16 +64,19 @@ export function TaskPage() {
       {(found) => (
         <>
           <Typography.Title level={3}>{found.name}</Typography.Title>
+          {bulletinOf(found) && <BulletinReview id={bulletinOf(found)!} />}
           <Row gutter={24}>
             <Col xs={24} lg={12}>
               <TaskContext context={found.context} />
-              <ItemContext item={item} />
+              {found.item_id && <ItemContext item={item} />}
             </Col>
             <Col xs={24} lg={12}>
               <Card title="办理" size="small">
-                <p style={{ color: "#888" }}>
-                  期限：<DeadlineTip facts={taskDeadline(found, item.data)} eager />
-                </p>
+                {found.due_date && (
+                  <p style={{ color: "#888" }}>
+                    期限：<DeadlineTip facts={taskDeadline(found, item.data)} eager />
+                  </p>
+                )}
                 <ErrorBanner error={submission.failure} />
                 {found.form ? (
                   <TaskForm
