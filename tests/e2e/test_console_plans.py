@@ -136,4 +136,23 @@ def test_the_office_plans_a_month_records_a_visit_and_drafts_a_bulletin(browser:
     page.get_by_role("heading", name="我的待办").wait_for()
     page.locator("tr", has_text="审批立项").first.wait_for()  # the items registered above are left
     assert page.locator("tr", has_text="审批通报").count() == 0
+
+    # the visited item approved: its deadline in the ledger, explained when reached with Tab
+    page.locator("tr", has_text=VISITED).get_by_role("link", name="审批立项").click()
+    page.get_by_label("同意", exact=True).check()
+    page.get_by_role("button", name="提交", exact=True).click()
+    page.get_by_role("heading", name="我的待办").wait_for()
+    page.get_by_role("menuitem", name="督办事项").click()
+    row = page.locator("tr", has_text=VISITED).filter(has_text="已交办")
+    for _ in range(20):  # the ledger follows the events
+        if row.count():
+            break
+        page.get_by_role("button", name="查询").click()
+        page.wait_for_timeout(500)
+    row.get_by_role("link", name=VISITED).focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.testid") == "deadline"
+    tip = page.locator(".ant-tooltip:not(.ant-tooltip-hidden)")
+    tip.get_by_text("按工作日计算：自交办之日（2026年12月20日）起5个工作日，跳过周末和法定节假日，调休上班日计入").wait_for()
+    leader.shot("plans-08-ledger-deadline-explained")
     leader.close()

@@ -131,7 +131,7 @@ export function ItemsPage() {
             showTotal: (total) => `共 ${total} 项`,
           }}
           columns={[
-            { title: "编号", dataIndex: "code", width: 140 },
+            { title: "编号", dataIndex: "code", width: 150, render: (code: string) => <span style={{ whiteSpace: "nowrap" }}>{code}</span> },
             {
               title: "事项",
               dataIndex: "title",
