@@ -1,6 +1,37 @@
 // 通报: kinds and states in Chinese, a new draft's period, an adjustment's body, the document's download.
 import type { Api } from "./api";
 
+/** GET /bulletins/{id} (the fields the console shows). */
+export type UnitRow = {
+  unit: string;
+  unit_name: string;
+  rank?: number | null;
+  assigned: number;
+  closed: number;
+  on_time: number;
+  overdue: number;
+  returned: number;
+  on_time_rate: number | null;
+};
+export type Listed = { unit: string; unit_name: string; reasons: string[] };
+export type OverdueItem = { item_id: string; code: string; title: string; lead_unit_name: string | null; due_date: string | null; status: string };
+export type Adjustment = { list: string; action: string; unit: string; reason: string; made_by: string; made_at: string };
+export type Bulletin = {
+  id: string;
+  kind: string;
+  number: string | null;
+  status: string;
+  title: string;
+  period_from: string;
+  period_to: string;
+  created_at: string;
+  published_at: string | null;
+  remarks: string | null;
+  leader_comment: string | null;
+  figures: { units: UnitRow[]; praised: Listed[]; criticised: Listed[]; overdue_items: OverdueItem[] };
+  adjustments: Adjustment[];
+};
+
 export const KINDS: Record<string, string> = { bulletin: "督查通报", brief: "督查工作简报", briefing: "督查工作简报" };
 export const STATES: Record<string, string> = { draft: "草稿", submitted: "审批中", approved: "已批准", published: "已发布" };
 
@@ -24,6 +55,12 @@ export function adjustmentText(adjustment: { list: string; action: string; unit_
   const list = adjustment.list === "praised" ? "表扬" : "批评";
   const verb = adjustment.action === "add" ? "加入" : "移出";
   return `${adjustment.unit_name ?? adjustment.unit}：${verb}${list}名单`;
+}
+
+/** The bulletin a task is about (通报审批's tasks: their context's bulletin_id), if it is one. */
+export function bulletinOf(task: { context: Record<string, unknown> | null }): string | null {
+  const id = task.context?.bulletin_id;
+  return typeof id === "string" && id ? id : null;
 }
 
 export async function downloadDocument(api: Api, bulletin: { id: string; number: string | null }, kind: "docx" | "pdf") {

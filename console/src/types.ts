@@ -2,7 +2,7 @@
 
 export type Task = {
   id: string;
-  item_id: string;
+  item_id: string | null; // null: a task of no item (a bulletin's approval)
   kind: string;
   name: string;
   assignee: { role: string | null; unit: string | null; user: string | null };

@@ -27,6 +27,17 @@ def test_the_designer_compares_deploys_and_sees_a_refusal_on_the_diagram(browser
     broken = original.replace('<spiffworkflow:property name="kind" value="revisit" />',
                               '<spiffworkflow:property name="kind" value="no_such_form" />')
     assert broken != original
+    (tmp_path / "reshaped").mkdir()  # the task's id renamed: removed from the current version, added to the new
+    reshaped = original.replace('"Task_revisit"', '"Task_revisit_v2"').replace(">Task_revisit<", ">Task_revisit_v2<")
+    (tmp_path / "reshaped" / "revisit.bpmn").write_text(reshaped, encoding="utf-8")
+    page.locator('[data-testid="deploy"] input[type="file"]').set_input_files(str(tmp_path / "reshaped" / "revisit.bpmn"))
+    page.get_by_test_id("diff").get_by_text(re.compile(r"删除（[1-9]")).wait_for()
+    page.locator('[data-testid="earlier-diagram"] [data-element-id="Task_revisit"].duban-removed').wait_for()
+    page.locator('[data-testid="uploaded-diagram"] [data-element-id="Task_revisit_v2"].duban-added').wait_for()
+    assert page.locator('[data-testid="uploaded-diagram"] [data-element-id="Task_revisit"]').count() == 0
+    page.get_by_test_id("deploy").scroll_into_view_if_needed()
+    admin.shot("designer-02a-removed-beside-added")
+
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "revisit.bpmn").write_text(broken, encoding="utf-8")
     page.locator('[data-testid="deploy"] input[type="file"]').set_input_files(str(tmp_path / "bad" / "revisit.bpmn"))
@@ -62,4 +73,10 @@ def test_the_designer_compares_deploys_and_sees_a_refusal_on_the_diagram(browser
     page.get_by_role("tab", name=re.compile("表单")).click()
     page.get_by_text("forms/revisit.schema.json").wait_for()
     admin.shot("designer-04-version-forms")
+    compared = page.get_by_test_id("version-file-diff")  # against version 1: the renamed task on both diagrams
+    compared.get_by_text("与第 1 版的差异").wait_for()
+    compared.locator('[data-testid="earlier-diagram"] [data-element-id="Task_revisit"].duban-changed').wait_for()
+    compared.locator('[data-testid="later-diagram"] [data-element-id="Task_revisit"].duban-changed').wait_for()
+    compared.scroll_into_view_if_needed()
+    admin.shot("designer-05-version-against-previous")
     admin.close()

@@ -239,6 +239,7 @@ async def test_a_bulletin_draft_is_approved_after_a_return(app: Any, nats_url: s
         await do(client, "office", "bulletin_remarks", {"remarks": "各单位要对照通报问题抓好整改"})
         assert (await client.get("/tasks", headers=auth("mayor"))).json()["total"] == 0  # the named leader's
         approve = await the_task(client, "leader", "approve_bulletin")
+        assert approve["context"]["remarks"] == "各单位要对照通报问题抓好整改"  # what the leader approves
         refused = await complete(client, "leader", approve, {"decision": "return"})
         assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["data", "comment"]
         await do(client, "leader", "approve_bulletin", {"decision": "return", "comment": "按语再精炼"})

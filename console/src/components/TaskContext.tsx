@@ -1,5 +1,6 @@
 // What a decision rests on (the workflow's task context), with Chinese labels.
 import { Alert, Card, Descriptions } from "antd";
+import { KINDS } from "../bulletins";
 import { formatDate } from "../format";
 
 const LABELS: Record<string, string> = {
@@ -17,6 +18,7 @@ const LABELS: Record<string, string> = {
   period_start: "期间起",
   period_end: "期间止",
   returned_comment: "上次退回意见",
+  remarks: "通报按语",
 };
 const TRIGGERS: Record<string, string> = { overdue: "逾期未报", revisit_failed: "回访复核未通过", bulletin: "通报批评" };
 const HIDDEN = new Set(["bulletin_id", "escalation_reason"]);
@@ -28,6 +30,7 @@ export function contextRows(context: Record<string, unknown>): { label: string; 
       let text = String(value);
       if (typeof value === "boolean") text = value ? "是" : "否";
       else if (key === "trigger") text = TRIGGERS[text] ?? text;
+      else if (key === "bulletin_kind") text = KINDS[text] ?? text;
       else if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value)) text = formatDate(value);
       return { label: LABELS[key] ?? key, value: text };
     });

@@ -8,6 +8,9 @@ import { validator, withAttachmentFields } from "./TaskForm";
 import { drawsAny, elementName } from "./LiveDiagram";
 import { MemoryRouter } from "react-router-dom";
 import { contextRows } from "./TaskContext";
+import { DeadlineTip } from "./DeadlineTip";
+import { itemSearch } from "./ItemPicker";
+import { AuthProvider } from "../auth";
 
 const report = {
   type: "object",
@@ -85,5 +88,28 @@ describe("a decision's context", () => {
       { label: "措施升档", value: "是" },
       { label: "申请延期至", value: "2026年12月30日" },
     ]);
+  });
+});
+
+describe("a deadline", () => {
+  it("is reachable with Tab and described by its explanation", () => {
+    render(
+      <AuthProvider>
+        <DeadlineTip facts={{ due: "2026-12-08", urgency: "special" }} />
+      </AuthProvider>,
+    );
+    const date = screen.getByText("2026年12月8日");
+    expect(date.tabIndex).toBe(0);
+    const described = document.getElementById(date.getAttribute("aria-describedby") ?? "");
+    expect(described?.textContent).toBe("特殊情况：办理期限由责任领导确定");
+  });
+});
+
+describe("the item picker", () => {
+  it("asks the ledger for one page of what was typed, the most recently changed first", () => {
+    const url = new URL(itemSearch("  督办〔2026〕3号 "), "http://console");
+    expect(url.pathname).toBe("/api/ledger/items");
+    expect(Object.fromEntries(url.searchParams)).toEqual({ q: "督办〔2026〕3号", sort: "-updated", page: "1", page_size: "20" });
+    expect(new URL(itemSearch(""), "http://console").searchParams.has("q")).toBe(false);
   });
 });

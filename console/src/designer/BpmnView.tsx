@@ -17,6 +17,8 @@ export const MARK_STYLE = `
   .duban-removed .djs-visual > :nth-child(1) { fill: #ffccc7 !important; stroke: #a8071a !important; stroke-dasharray: 4 2 !important; }
   .duban-changed .djs-visual > :nth-child(1) { fill: #fff7e6 !important; stroke: #d46b08 !important; stroke-width: 2px !important; }
   .duban-moved .djs-visual > :nth-child(1) { stroke: #1677ff !important; }
+  .djs-connection.duban-added .djs-visual > path, .djs-connection.duban-removed .djs-visual > path,
+  .djs-connection.duban-changed .djs-visual > path { fill: none !important; stroke-width: 3px !important; }
   .duban-badge { background: #cf1322; color: #fff; border-radius: 10px; padding: 0 6px; font-size: 12px; line-height: 18px; white-space: nowrap; }
 `;
 

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compare } from "./diff";
-import { deployProblems, formFileName, hintOf, problemsFor, summarize } from "./model";
+import { fileChanges } from "./VersionComparison";
+import { deployProblems, diffMarks, formFileName, hintOf, problemsFor, summarize } from "./model";
 
 const REFUSED = [
   { file: "revisit.bpmn", element: "Task_revisit", msg: "user task names form 'no_such_form', which is not among the forms (forms/no_such_form.schema.json; there are: report)" },
@@ -65,5 +66,30 @@ describe("the diff summary", () => {
     expect(summary.added).toEqual([]);
     expect(summary.removed).toEqual([]);
     expect((await compare(before, before)).changed).toEqual([]);
+  });
+
+  it("marks what was removed on the earlier version, what was added on the new one, changes on both", () => {
+    const entry = (id: string) => ({ id, name: null, type: null, attrs: [] });
+    const marks = diffMarks({ added: [entry("B")], removed: [entry("A")], changed: [entry("C")], moved: [entry("D")] });
+    expect(marks.before).toEqual({ A: "duban-removed", C: "duban-changed", D: "duban-moved" });
+    expect(marks.after).toEqual({ B: "duban-added", C: "duban-changed", D: "duban-moved" });
+  });
+
+  it("marks an element whose id was renamed as removed and its new id as added", async () => {
+    const before = readFileSync(resolve(process.cwd(), "../workflows/revisit.bpmn"), "utf-8");
+    const after = before.replaceAll('"Task_revisit"', '"Task_revisit_v2"').replaceAll(">Task_revisit<", ">Task_revisit_v2<");
+    const marks = diffMarks(await compare(before, after));
+    expect(marks.before.Task_revisit).toBe("duban-removed");
+    expect(marks.after.Task_revisit_v2).toBe("duban-added");
+    expect(marks.after.Task_revisit).toBeUndefined();
+    expect(marks.before.Task_revisit_v2).toBeUndefined();
+  });
+});
+
+describe("two deployed versions", () => {
+  it("sort their BPMN files into changed, added, removed and the same", () => {
+    const before = { "a.bpmn": "1", "b.bpmn": "1", "c.bpmn": "1", "forms/x.schema.json": "{}" };
+    const after = { "a.bpmn": "2", "b.bpmn": "1", "d.bpmn": "1", "forms/x.schema.json": "{ }" };
+    expect(fileChanges(before, after)).toEqual({ changed: ["a.bpmn"], added: ["d.bpmn"], removed: ["c.bpmn"], same: ["b.bpmn"] });
   });
 });

@@ -114,3 +114,21 @@ export function fileName(path: string): string {
 export function formFileName(path: string): string {
   return `forms/${fileName(path)}`;
 }
+
+/** Marker classes (BpmnView's MARK_STYLE) for the two diagrams of a comparison: the earlier
+ * version with what was removed (red), changed (orange) and only moved (blue); the new one with
+ * what was added (green), changed and moved. An element is marked once, the strongest first. */
+export function diffMarks(summary: DiffSummary): { before: Record<string, string>; after: Record<string, string> } {
+  const before: Record<string, string> = {};
+  const after: Record<string, string> = {};
+  const mark = (marks: Record<string, string>, entries: DiffEntry[], marker: string) => {
+    for (const entry of entries) marks[entry.id] ??= marker;
+  };
+  mark(before, summary.removed, "duban-removed");
+  mark(before, summary.changed, "duban-changed");
+  mark(before, summary.moved, "duban-moved");
+  mark(after, summary.added, "duban-added");
+  mark(after, summary.changed, "duban-changed");
+  mark(after, summary.moved, "duban-moved");
+  return { before, after };
+}

@@ -1,46 +1,17 @@
 // 通报 one: its figures (units, praised and criticised with reasons, overdue items), the document; for a draft the
 // office's adjustments and submit to approval.
-import { Alert, App, Button, Card, Descriptions, Form, Input, Popconfirm, Select, Space, Table, Tag, Typography } from "antd";
-import { useState } from "react";
+import { Alert, App, Button, Card, Descriptions, Form, Input, Popconfirm, Select, Space, Tag, Typography } from "antd";
 import { Link, useParams } from "react-router-dom";
 import { ApiError } from "../api";
 import { hasRole, useAuth } from "../auth";
 import { Loaded } from "../components/Status";
-import { KINDS, STATES, adjustmentBody, adjustmentText, downloadDocument, type AdjustmentValues } from "../bulletins";
+import { KINDS, STATES, adjustmentBody, adjustmentText, downloadDocument, type AdjustmentValues, type Bulletin } from "../bulletins";
+import { BulletinFigures } from "../components/BulletinFigures";
 import { formatDate, formatDateTime } from "../format";
 import { detailLines } from "../plans";
 import { useResource } from "../useResource";
+import { useSubmit } from "../useSubmit";
 import { useUnitOptions } from "../useUnits";
-
-type Row = {
-  unit: string;
-  unit_name: string;
-  rank?: number | null;
-  assigned: number;
-  closed: number;
-  on_time: number;
-  overdue: number;
-  returned: number;
-  on_time_rate: number | null;
-};
-type Listed = { unit: string; unit_name: string; reasons: string[] };
-type Overdue = { item_id: string; code: string; title: string; lead_unit_name: string | null; due_date: string | null; status: string };
-type Adjustment = { list: string; action: string; unit: string; reason: string; made_by: string; made_at: string };
-type Bulletin = {
-  id: string;
-  kind: string;
-  number: string | null;
-  status: string;
-  title: string;
-  period_from: string;
-  period_to: string;
-  created_at: string;
-  published_at: string | null;
-  remarks: string | null;
-  leader_comment: string | null;
-  figures: { units: Row[]; praised: Listed[]; criticised: Listed[]; overdue_items: Overdue[] };
-  adjustments: Adjustment[];
-};
 
 function Refusal({ error }: { error: ApiError | null }) {
   if (!error) return null;
@@ -49,58 +20,26 @@ function Refusal({ error }: { error: ApiError | null }) {
     description={lines.length ? lines.join("；") : undefined} />;
 }
 
-function ListedTable({ title, rows, color }: { title: string; rows: Listed[]; color: string }) {
-  return (
-    <Card size="small" title={title} style={{ flex: 1, minWidth: 300 }}>
-      {rows.length === 0 ? "无" : (
-        <ul style={{ margin: 0, paddingLeft: 20 }}>
-          {rows.map((r) => (
-            <li key={r.unit}><Tag color={color}>{r.unit_name}</Tag>{r.reasons.join("；")}</li>
-          ))}
-        </ul>
-      )}
-    </Card>
-  );
-}
-
 function Adjust({ bulletin, onDone }: { bulletin: Bulletin; onDone: () => void }) {
   const { api } = useAuth();
-  const { message } = App.useApp();
   const units = useUnitOptions();
   const [form] = Form.useForm<AdjustmentValues>();
-  const [failure, setFailure] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function submit(values: AdjustmentValues) {
-    setBusy(true);
-    setFailure(null);
-    try {
-      await api(`/api/reporting/bulletins/${bulletin.id}/adjustments`, { method: "POST", json: adjustmentBody(values) });
-      message.success("名单已调整");
-      form.resetFields();
-      onDone();
-    } catch (e) {
-      setFailure(e as ApiError);
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  async function send() {
-    setFailure(null);
-    try {
-      await api(`/api/reporting/bulletins/${bulletin.id}/submit`, { method: "POST" });
-      message.success("已提交审批");
-      onDone();
-    } catch (e) {
-      setFailure(e as ApiError);
-    }
-  }
+  // one submission for both (the adjustment, the submit to approval): one refusal shown at a time
+  const submission = useSubmit((step: () => Promise<string>) => step(), { success: (done) => done, onSuccess: onDone });
+  const adjust = (values: AdjustmentValues) => submission.run(async () => {
+    await api(`/api/reporting/bulletins/${bulletin.id}/adjustments`, { method: "POST", json: adjustmentBody(values) });
+    form.resetFields();
+    return "名单已调整";
+  });
+  const send = () => submission.run(async () => {
+    await api(`/api/reporting/bulletins/${bulletin.id}/submit`, { method: "POST" });
+    return "已提交审批";
+  });
 
   return (
     <Card title="调整名单并提交审批" style={{ marginTop: 16 }}>
-      <Refusal error={failure} />
-      <Form<AdjustmentValues> form={form} layout="vertical" onFinish={submit} initialValues={{ list: "praised", action: "add" }}
+      <Refusal error={submission.failure} />
+      <Form<AdjustmentValues> form={form} layout="vertical" onFinish={adjust} initialValues={{ list: "praised", action: "add" }}
         style={{ maxWidth: 760 }}>
         <Space wrap align="start">
           <Form.Item name="list" label="名单">
@@ -117,7 +56,7 @@ function Adjust({ bulletin, onDone }: { bulletin: Bulletin; onDone: () => void }
           <Input.TextArea rows={2} />
         </Form.Item>
         <Space>
-          <Button htmlType="submit" loading={busy}>调整</Button>
+          <Button htmlType="submit" loading={submission.busy}>调整</Button>
           <Popconfirm title="提交后将进入通报审批，确定提交？" okText="提交" cancelText="取消" onConfirm={send}>
             <Button type="primary">提交审批</Button>
           </Popconfirm>
@@ -162,33 +101,7 @@ export function BulletinPage() {
               </Space>
             </Descriptions.Item>
           </Descriptions>
-          <Space wrap align="start" style={{ width: "100%", marginBottom: 16 }}>
-            <ListedTable title="通报表扬" rows={b.figures.praised} color="green" />
-            <ListedTable title="通报批评" rows={b.figures.criticised} color="red" />
-          </Space>
-          <Typography.Title level={5}>各单位办理情况</Typography.Title>
-          <Table<Row> rowKey="unit" size="small" pagination={false} dataSource={b.figures.units} scroll={{ x: 720 }}
-            style={{ marginBottom: 16 }}
-            columns={[
-              { title: "排名", dataIndex: "rank", render: (r: number | null | undefined) => r ?? "—" },
-              { title: "单位", dataIndex: "unit_name" },
-              { title: "交办", dataIndex: "assigned" },
-              { title: "办结", dataIndex: "closed" },
-              { title: "按时办结", dataIndex: "on_time" },
-              { title: "逾期", dataIndex: "overdue" },
-              { title: "退回", dataIndex: "returned" },
-              { title: "按时办结率", dataIndex: "on_time_rate",
-                render: (rate: number | null) => (rate === null ? "—" : `${(rate * 100).toFixed(1)}%`) },
-            ]} />
-          <Typography.Title level={5}>逾期事项</Typography.Title>
-          <Table<Overdue> rowKey="item_id" size="small" pagination={false} dataSource={b.figures.overdue_items}
-            locale={{ emptyText: "本期无逾期事项" }} style={{ marginBottom: 16 }}
-            columns={[
-              { title: "编号", dataIndex: "code", render: (code: string, i) => <Link to={`/items/${i.item_id}`}>{code}</Link> },
-              { title: "事项", dataIndex: "title" },
-              { title: "牵头单位", dataIndex: "lead_unit_name", render: (n: string | null) => n ?? "—" },
-              { title: "办理时限", dataIndex: "due_date", render: (d: string | null) => formatDate(d) },
-            ]} />
+          <BulletinFigures figures={b.figures} />
           {b.adjustments.length > 0 && (
             <>
               <Typography.Title level={5}>名单调整记录</Typography.Title>

@@ -1,6 +1,5 @@
 // 通报: the bulletins and briefs the caller may see, with their documents; the office drafts one for a period.
 import { App, Button, Card, Form, Input, Select, Space, Table, Typography } from "antd";
-import { useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import { ApiError } from "../api";
 import { hasRole, useAuth } from "../auth";
@@ -8,6 +7,7 @@ import { ErrorBanner, Loaded, Nothing } from "../components/Status";
 import { KINDS, STATES, downloadDocument, lastMonthPeriod } from "../bulletins";
 import { formatDate } from "../format";
 import { useResource } from "../useResource";
+import { useSubmit } from "../useSubmit";
 
 type Bulletin = {
   id: string;
@@ -24,27 +24,16 @@ type DraftValues = { kind: string; period_from: string; period_to: string };
 function NewDraft() {
   const { api } = useAuth();
   const navigate = useNavigate();
-  const [failure, setFailure] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
   const period = lastMonthPeriod(new Date());
-
-  async function submit(values: DraftValues) {
-    setBusy(true);
-    setFailure(null);
-    try {
-      const made = await api<{ id: string }>("/api/reporting/bulletins", { method: "POST", json: values });
-      navigate(`/bulletins/${made.id}`);
-    } catch (e) {
-      setFailure(e as ApiError);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const submission = useSubmit(
+    (values: DraftValues) => api<{ id: string }>("/api/reporting/bulletins", { method: "POST", json: values }),
+    { onSuccess: (made) => navigate(`/bulletins/${made.id}`) },
+  );
 
   return (
     <Card size="small" title="拟制通报草稿" style={{ marginBottom: 16 }}>
-      <ErrorBanner error={failure} />
-      <Form<DraftValues> layout="inline" onFinish={submit}
+      <ErrorBanner error={submission.failure} />
+      <Form<DraftValues> layout="inline" onFinish={submission.run}
         initialValues={{ kind: "bulletin", period_from: period.from, period_to: period.to }}>
         <Form.Item name="kind" label="类型">
           <Select style={{ width: 160 }} options={[{ value: "bulletin", label: "督查通报" }, { value: "brief", label: "督查工作简报" }]} />
@@ -56,7 +45,7 @@ function NewDraft() {
           <Input type="date" />
         </Form.Item>
         <Form.Item>
-          <Button type="primary" htmlType="submit" loading={busy}>拟制草稿</Button>
+          <Button type="primary" htmlType="submit" loading={submission.busy}>拟制草稿</Button>
         </Form.Item>
       </Form>
     </Card>

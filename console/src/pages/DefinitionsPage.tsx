@@ -1,23 +1,21 @@
 // 流程: the deployed versions of the process definitions, each version's diagrams and forms, and
 // (administrators) deploying a file: compared with the active version first, refused problems
 // listed by element and marked on the uploaded diagram.
-import { Alert, App, Button, Card, Descriptions, List, Space, Table, Tabs, Tag, Typography, Upload } from "antd";
+import { Alert, App, Button, Card, List, Space, Table, Tabs, Tag, Typography, Upload } from "antd";
 import type { UploadFile } from "antd";
-import { useEffect, useMemo, useState } from "react";
+import { useMemo, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { ApiError } from "../api";
 import { hasRole, useAuth } from "../auth";
 import { BpmnView, type Marks } from "../designer/BpmnView";
-import { compare } from "../designer/diff";
+import { Comparison, DiffView, Legend, useComparison } from "../designer/Comparison";
+import { VersionComparison } from "../designer/VersionComparison";
 import {
   deployProblems,
   fileName,
   formFileName,
   problemsFor,
-  TYPE_LABELS,
   type DeployProblem,
-  type DiffEntry,
-  type DiffSummary,
 } from "../designer/model";
 import { Loaded, Nothing } from "../components/Status";
 import { formatDateTime } from "../format";
@@ -118,6 +116,7 @@ export function DefinitionVersionPage() {
         <Link to="/definitions">返回版本列表</Link>
       </p>
       <VersionFiles version={Number(version)} />
+      {Number.isInteger(Number(version)) && <VersionComparison version={Number(version)} />}
     </>
   );
 }
@@ -295,25 +294,11 @@ function Deploy({
 }
 
 function Chosen({ file, before, problems }: { file: Chosen; before: string | null; problems: DeployProblem[] }) {
-  const [summary, setSummary] = useState<DiffSummary | null>(null);
-  const [diffError, setDiffError] = useState<string | null>(null);
+  const { summary, error: diffError } = useComparison(before, file.content);
   const [names, setNames] = useState<{ of: (id: string) => string | null }>({ of: () => null });
-  useEffect(() => {
-    setSummary(null);
-    setDiffError(null);
-    if (before === null) return;
-    compare(before, file.content)
-      .then(setSummary)
-      .catch((e: Error) => setDiffError(`无法比较：${e.message}`));
-  }, [before, file.content]);
 
   const shown = useMemo(() => problemsFor(problems, file.name, names.of), [problems, file.name, names]);
   const marks: Marks = {};
-  if (summary) {
-    for (const e of summary.moved) marks[e.id] = "duban-moved";
-    for (const e of summary.changed) marks[e.id] = "duban-changed";
-    for (const e of summary.added) marks[e.id] = "duban-added";
-  }
   const badges: Record<string, string> = {};
   for (const id of shown.elements) {
     marks[id] = "duban-problem";
@@ -325,17 +310,9 @@ function Chosen({ file, before, problems }: { file: Chosen; before: string | nul
       {shown.here.length > 0 && <div style={{ marginBottom: 12 }}><ProblemList problems={shown.here} /></div>}
       {diffError && <Alert type="warning" message={diffError} />}
       {summary && <DiffView summary={summary} />}
-      <Space style={{ margin: "8px 0" }} wrap>
-        {shown.elements.length > 0 && <Tag color="red">有问题</Tag>}
-        {summary && (
-          <>
-            <Tag color="green">新增</Tag>
-            <Tag color="orange">修改</Tag>
-            <Tag color="blue">仅移动</Tag>
-          </>
-        )}
-      </Space>
-      <BpmnView xml={file.content} marks={marks} badges={badges} onNames={(of) => setNames({ of })} testId="uploaded-diagram" />
+      {summary ? <Legend problems={shown.elements.length > 0} /> : shown.elements.length > 0 && <Tag color="red" style={{ margin: "8px 0" }}>有问题</Tag>}
+      <Comparison before={before} after={file.content} summary={summary} titles={["当前版本", "上传的文件"]} marks={marks}
+        badges={badges} onNames={(of) => setNames({ of })} afterTestId="uploaded-diagram" />
     </Card>
   );
 }
@@ -369,20 +346,5 @@ function ProblemList({ problems, nameOf }: { problems: ReturnType<typeof problem
         );
       }}
     />
-  );
-}
-
-function DiffView({ summary }: { summary: DiffSummary }) {
-  const none = !summary.added.length && !summary.removed.length && !summary.changed.length && !summary.moved.length;
-  if (none) return <Alert type="info" message="与当前版本中的同名文件相同" />;
-  const label = (e: DiffEntry) =>
-    `${e.name ?? e.id}${e.type ? `（${TYPE_LABELS[e.type] ?? e.type}）` : ""}${e.attrs.length ? `：${e.attrs.join("、")}` : ""}`;
-  return (
-    <Descriptions size="small" column={1} bordered title="与当前版本的差异" data-testid="diff">
-      <Descriptions.Item label={`新增（${summary.added.length}）`}>{summary.added.map(label).join("；") || "—"}</Descriptions.Item>
-      <Descriptions.Item label={`删除（${summary.removed.length}）`}>{summary.removed.map(label).join("；") || "—"}</Descriptions.Item>
-      <Descriptions.Item label={`修改（${summary.changed.length}）`}>{summary.changed.map(label).join("；") || "—"}</Descriptions.Item>
-      <Descriptions.Item label={`仅移动（${summary.moved.length}）`}>{summary.moved.map(label).join("；") || "—"}</Descriptions.Item>
-    </Descriptions>
   );
 }

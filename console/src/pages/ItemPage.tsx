@@ -7,6 +7,8 @@ import { Loaded, Loading } from "../components/Status";
 import { ItemTimeline } from "../components/Timeline";
 import { Attachments } from "../components/Attachments";
 import { formatDate, formatDateTime } from "../format";
+import { DeadlineTip } from "../components/DeadlineTip";
+import { itemDeadline } from "../deadlines";
 import type { LedgerItem } from "../types";
 import { useResource } from "../useResource";
 
@@ -39,7 +41,7 @@ export function ItemPage() {
                 <Descriptions.Item label="责任领导">{found.leader_name}</Descriptions.Item>
                 <Descriptions.Item label="交办日期">{formatDate(found.assigned_on)}</Descriptions.Item>
                 <Descriptions.Item label="办理期限">
-                  <span title="按工作日计算，节假日顺延">{formatDate(found.due_date)}</span>
+                  <DeadlineTip facts={itemDeadline(found)} eager />
                   {found.due_date_estimated && <Tag style={{ marginLeft: 8 }}>预估</Tag>}
                 </Descriptions.Item>
                 <Descriptions.Item label="标记">

@@ -7,7 +7,9 @@ import { ApiError } from "../api";
 import { useAuth } from "../auth";
 import { LightTag } from "../components/LightTag";
 import { ErrorView } from "../components/Status";
-import { formatDate, SOURCES, STATUSES } from "../format";
+import { SOURCES, STATUSES } from "../format";
+import { DeadlineTip } from "../components/DeadlineTip";
+import { itemDeadline } from "../deadlines";
 import type { LedgerItem, Page } from "../types";
 import { useResource } from "../useResource";
 import { useUnitOptions } from "../useUnits";
@@ -129,7 +131,7 @@ export function ItemsPage() {
             showTotal: (total) => `共 ${total} 项`,
           }}
           columns={[
-            { title: "编号", dataIndex: "code", width: 140 },
+            { title: "编号", dataIndex: "code", width: 150, render: (code: string) => <span style={{ whiteSpace: "nowrap" }}>{code}</span> },
             {
               title: "事项",
               dataIndex: "title",
@@ -141,9 +143,7 @@ export function ItemsPage() {
               title: "办理期限",
               dataIndex: "due_date",
               sorter: true,
-              render: (due: string | null, item) => (
-                <span title={item.due_date_estimated ? "按预估日历计算" : "按工作日计算，节假日顺延"}>{formatDate(due)}</span>
-              ),
+              render: (_: string | null, item) => <DeadlineTip facts={itemDeadline(item)} />,
             },
             {
               title: "灯",

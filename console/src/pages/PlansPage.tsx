@@ -1,15 +1,17 @@
 // 督查计划: a month's plan (focus, planned days, teams with 联合督查组), its visits, the on-site days against the minimum;
 // the office makes or replaces the plan and records visits.
-import { Alert, App, Button, Card, DatePicker, Descriptions, Form, Input, InputNumber, Progress, Select, Space, Table, Tag, Typography } from "antd";
+import { Alert, Button, Card, DatePicker, Descriptions, Form, Input, InputNumber, Progress, Select, Space, Table, Tag, Typography } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
 import { useState } from "react";
 import { Navigate, useNavigate, useParams } from "react-router-dom";
 import { ApiError } from "../api";
 import { hasRole, useAuth } from "../auth";
 import { ErrorView, Loading } from "../components/Status";
+import { ItemPicker } from "../components/ItemPicker";
 import { formatDate, formatDateTime } from "../format";
 import { MONTH, detailLines, jointGroup, monthLabel, monthOf, onSiteProgress, planBody, planValues, splitNames, type PlanValues } from "../plans";
 import { useResource } from "../useResource";
+import { useSubmit } from "../useSubmit";
 import { useUnitOptions } from "../useUnits";
 
 type Group = { lead: string; lead_name: string; members: string[]; member_names: string[] } | null;
@@ -61,31 +63,19 @@ function Refusal({ error }: { error: ApiError | null }) {
 
 function PlanForm({ month, plan, onDone }: { month: string; plan: Plan | null; onDone: () => void }) {
   const { api } = useAuth();
-  const { message } = App.useApp();
   const units = useUnitOptions();
-  const [failure, setFailure] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
   const initial: PlanValues = plan ? planValues(plan) : { planned_on_site_days: 15, teams: [{}] };
-
-  async function submit(values: PlanValues) {
-    setBusy(true);
-    setFailure(null);
-    try {
-      if (plan) await api(`/api/reporting/plans/${month}`, { method: "PUT", json: planBody(values) });
-      else await api("/api/reporting/plans", { method: "POST", json: planBody(values, month) });
-      message.success(plan ? "计划已修改" : "计划已制定");
-      onDone();
-    } catch (e) {
-      setFailure(e as ApiError);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const submission = useSubmit(
+    (values: PlanValues) => plan
+      ? api(`/api/reporting/plans/${month}`, { method: "PUT", json: planBody(values) })
+      : api("/api/reporting/plans", { method: "POST", json: planBody(values, month) }),
+    { success: plan ? "计划已修改" : "计划已制定", onSuccess: onDone },
+  );
 
   return (
     <Card title={plan ? `修改${monthLabel(month)}督查计划` : `制定${monthLabel(month)}督查计划`} style={{ marginBottom: 16 }}>
-      <Refusal error={failure} />
-      <Form<PlanValues> layout="vertical" onFinish={submit} initialValues={initial} style={{ maxWidth: 760 }}>
+      <Refusal error={submission.failure} />
+      <Form<PlanValues> layout="vertical" onFinish={submission.run} initialValues={initial} style={{ maxWidth: 760 }}>
         <Form.Item name="focus" label="督查重点（每行一项）" rules={[{ required: true, whitespace: true, message: "请填写督查重点" }]}>
           <Input.TextArea rows={3} />
         </Form.Item>
@@ -120,57 +110,47 @@ function PlanForm({ month, plan, onDone }: { month: string; plan: Plan | null; o
           )}
         </Form.List>
         <Form.Item>
-          <Button type="primary" htmlType="submit" loading={busy}>{plan ? "保存修改" : "制定计划"}</Button>
+          <Button type="primary" htmlType="submit" loading={submission.busy}>{plan ? "保存修改" : "制定计划"}</Button>
         </Form.Item>
       </Form>
     </Card>
   );
 }
 
-type VisitValues = { date?: Dayjs; place?: string; team?: string; lead?: string; co_units?: string[]; findings?: string };
+type VisitValues = { date?: Dayjs; place?: string; items?: string[]; team?: string; lead?: string; co_units?: string[]; findings?: string };
+
+function visitBody(values: VisitValues) {
+  return {
+    date: values.date?.format("YYYY-MM-DD"),
+    place: (values.place ?? "").trim(),
+    items: values.items ?? [],
+    team: splitNames(values.team),
+    joint_group: jointGroup(values.lead, values.co_units),
+    findings: (values.findings ?? "").trim(),
+  };
+}
 
 function VisitForm({ month, onDone }: { month: string; onDone: () => void }) {
   const { api } = useAuth();
-  const { message } = App.useApp();
   const units = useUnitOptions();
   const [form] = Form.useForm<VisitValues>();
-  const [failure, setFailure] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function submit(values: VisitValues) {
-    setBusy(true);
-    setFailure(null);
-    try {
-      await api(`/api/reporting/plans/${month}/visits`, {
-        method: "POST",
-        json: {
-          date: values.date?.format("YYYY-MM-DD"),
-          place: (values.place ?? "").trim(),
-          items: [],
-          team: splitNames(values.team),
-          joint_group: jointGroup(values.lead, values.co_units),
-          findings: (values.findings ?? "").trim(),
-        },
-      });
-      message.success("现场督查已记录");
-      form.resetFields();
-      onDone();
-    } catch (e) {
-      setFailure(e as ApiError);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const submission = useSubmit(
+    (values: VisitValues) => api(`/api/reporting/plans/${month}/visits`, { method: "POST", json: visitBody(values) }),
+    { success: "现场督查已记录", onSuccess: () => { form.resetFields(); onDone(); } },
+  );
 
   return (
     <Card title="记录现场督查" style={{ marginTop: 16 }}>
-      <Refusal error={failure} />
-      <Form<VisitValues> form={form} layout="vertical" onFinish={submit} style={{ maxWidth: 760 }}>
+      <Refusal error={submission.failure} />
+      <Form<VisitValues> form={form} layout="vertical" onFinish={submission.run} style={{ maxWidth: 760 }}>
         <Form.Item name="date" label="督查日期" rules={[{ required: true, message: "请选择日期" }]}>
           <DatePicker format="YYYY-MM-DD" defaultPickerValue={dayjs(`${month}-01`)} />
         </Form.Item>
         <Form.Item name="place" label="督查地点" rules={[{ required: true, whitespace: true, message: "请填写地点" }]}>
           <Input />
+        </Form.Item>
+        <Form.Item name="items" label="督查事项" extra="可不选；输入督办编号或事项名称中的文字查找台帐中的事项">
+          <ItemPicker />
         </Form.Item>
         <Form.Item name="team" label="督查人员（以“、”分隔）" rules={[{ required: true, whitespace: true, message: "请填写督查人员" }]}>
           <Input />
@@ -187,7 +167,7 @@ function VisitForm({ month, onDone }: { month: string; onDone: () => void }) {
           <Input.TextArea rows={3} />
         </Form.Item>
         <Form.Item>
-          <Button type="primary" htmlType="submit" loading={busy}>记录</Button>
+          <Button type="primary" htmlType="submit" loading={submission.busy}>记录</Button>
         </Form.Item>
       </Form>
     </Card>
@@ -231,7 +211,7 @@ function PlanView({ plan }: { plan: Plan }) {
           { title: "地点", dataIndex: "place" },
           { title: "督查人员", dataIndex: "team_names", render: (names: string[]) => names.join("、") },
           { title: "联合督查组", dataIndex: "joint_group", render: (g: Group) => groupText(g) },
-          { title: "事项", dataIndex: "items", render: (items: Visit["items"]) => items.length ? items.map((i) => <Tag key={i.id}>{i.code || i.id}</Tag>) : "—" },
+          { title: "事项", dataIndex: "items", render: (items: Visit["items"]) => items.length ? items.map((i) => <Tag key={i.id} title={i.title}>{i.code || i.id}</Tag>) : "—" },
           { title: "督查发现", dataIndex: "findings" },
         ]} />
     </>

@@ -1,11 +1,12 @@
 // 公开: the public board, without sign-in; an item's page takes the public's feedback.
-import { App, Button, Card, Descriptions, Form, Input, Layout, List, Rate, Table, Typography } from "antd";
+import { Button, Card, Descriptions, Form, Input, Layout, List, Rate, Table, Typography } from "antd";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { Link, useParams } from "react-router-dom";
-import { ApiError, fieldErrors, makeApi } from "../api";
+import { ApiError, makeApi } from "../api";
 import { LightTag } from "../components/LightTag";
 import { ErrorBanner, ErrorView, Loading, Nothing } from "../components/Status";
 import { formatDate, formatDateTime } from "../format";
+import { useSubmit } from "../useSubmit";
 
 type PublicItem = {
   id: string;
@@ -99,32 +100,23 @@ export function PublicItemPage() {
   const { id } = useParams();
   const item = usePublic<PublicDetail>(`/api/reporting/public/items/${id}`);
   const api = useMemo(() => makeApi(null), []);
-  const { message } = App.useApp();
   const [form] = Form.useForm<FeedbackValues>();
-  const [failure, setFailure] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function submit(values: FeedbackValues) {
-    setBusy(true);
-    setFailure(null);
-    try {
-      await api(`/api/reporting/public/items/${id}/feedback`, {
-        method: "POST",
-        json: { rating: values.rating, text: values.text ?? "", ...(values.contact ? { contact: values.contact } : {}) },
-      });
-      message.success("感谢您的评价");
-      form.resetFields();
-      item.reload();
-    } catch (e) {
-      const error = e as ApiError;
-      const found = fieldErrors(error.detail);
-      const known = Object.entries(found).filter(([name]) => ["rating", "text", "contact"].includes(name));
-      form.setFields(known.map(([name, errors]) => ({ name: name as keyof FeedbackValues, errors })));
-      if (!known.length) setFailure(error.status === 429 ? new ApiError(429, "提交过于频繁，请稍后再试") : error);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const submission = useSubmit(
+    (values: FeedbackValues) => api(`/api/reporting/public/items/${id}/feedback`, {
+      method: "POST",
+      json: { rating: values.rating, text: values.text ?? "", ...(values.contact ? { contact: values.contact } : {}) },
+    }),
+    {
+      success: "感谢您的评价",
+      onSuccess: () => { form.resetFields(); item.reload(); },
+      onFieldErrors: (found) => {
+        const known = Object.entries(found).filter(([name]) => ["rating", "text", "contact"].includes(name));
+        form.setFields(known.map(([name, errors]) => ({ name: name as keyof FeedbackValues, errors })));
+        return known.length > 0;
+      },
+    },
+  );
+  const failure = submission.failure?.status === 429 ? new ApiError(429, "提交过于频繁，请稍后再试") : submission.failure;
 
   return (
     <PublicShell>
@@ -171,7 +163,7 @@ export function PublicItemPage() {
           </Card>
           <Card title="我要评价" size="small" style={{ marginTop: 16 }}>
             <ErrorBanner error={failure} />
-            <Form<FeedbackValues> form={form} layout="vertical" onFinish={submit}>
+            <Form<FeedbackValues> form={form} layout="vertical" onFinish={submission.run}>
               <Form.Item name="rating" label="满意度" rules={[{ required: true, message: "请打分" }]}>
                 <Rate />
               </Form.Item>
@@ -181,7 +173,7 @@ export function PublicItemPage() {
               <Form.Item name="contact" label="联系方式（选填，不公开）">
                 <Input maxLength={100} />
               </Form.Item>
-              <Button type="primary" htmlType="submit" loading={busy}>
+              <Button type="primary" htmlType="submit" loading={submission.busy}>
                 提交评价
               </Button>
             </Form>

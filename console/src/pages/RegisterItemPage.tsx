@@ -1,13 +1,13 @@
 // 立项登记 (the office): a new item, sent to its leader for approval.
-import { App, Button, Checkbox, DatePicker, Form, Input, Select, Space, Typography } from "antd";
+import { Button, Checkbox, DatePicker, Form, Input, Select, Space, Typography } from "antd";
 import type { Dayjs } from "dayjs";
-import { useState } from "react";
 import { useNavigate } from "react-router-dom";
-import { ApiError, fieldErrors } from "../api";
+import { ApiError } from "../api";
 import { hasRole, useAuth } from "../auth";
 import { ErrorBanner } from "../components/Status";
 import { SOURCES, URGENCIES } from "../format";
 import { useResource } from "../useResource";
+import { useSubmit } from "../useSubmit";
 import { useUnitOptions } from "../useUnits";
 
 type Values = {
@@ -60,7 +60,6 @@ export function itemBody(values: Values): Record<string, unknown> {
 
 export function RegisterItemPage() {
   const { api, user } = useAuth();
-  const { message } = App.useApp();
   const navigate = useNavigate();
   const [form] = Form.useForm<Values>();
   const units = useUnitOptions();
@@ -73,39 +72,28 @@ export function RegisterItemPage() {
   const urgency = Form.useWatch("urgency", form);
   // the deadline this urgency gives if the item is assigned today (working days, holidays skipped)
   const preview = useResource<DeadlinePreview>(urgency ? `/api/workflow/deadlines/preview?urgency=${urgency}` : null);
-  const [failure, setFailure] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  if (!hasRole(user, "office")) return <ErrorBanner error={new ApiError(403, null)} />;
-
-  async function submit(values: Values) {
-    setBusy(true);
-    setFailure(null);
-    try {
-      const item = await api<{ id: string; code: string }>("/api/workflow/items", {
-        method: "POST",
-        json: itemBody(values),
-      });
-      message.success(`已立项：${item.code}，待领导审批`);
-      navigate(`/items/${item.id}`);
-    } catch (e) {
-      const error = e as ApiError;
-      const found = fieldErrors(error.detail);
+  const submission = useSubmit((values: Values) => api<{ id: string; code: string }>("/api/workflow/items", {
+    method: "POST",
+    json: itemBody(values),
+  }), {
+    success: (item) => `已立项：${item.code}，待领导审批`,
+    onSuccess: (item) => navigate(`/items/${item.id}`),
+    onFieldErrors: (found) => {
       const known = Object.entries(found)
         .map(([name, errors]) => [FIELD_OF[name] ?? name, errors] as const)
         .filter(([name]) => FIELDS.has(name));
       form.setFields(known.map(([name, errors]) => ({ name: name as never, errors })));
-      if (known.length === 0 || error.status !== 422) setFailure(error);
-    } finally {
-      setBusy(false);
-    }
-  }
+      return known.length > 0;
+    },
+  });
+
+  if (!hasRole(user, "office")) return <ErrorBanner error={new ApiError(403, null)} />;
 
   return (
     <>
       <Typography.Title level={3}>立项登记</Typography.Title>
-      <ErrorBanner error={failure} />
-      <Form<Values> form={form} layout="vertical" onFinish={submit} style={{ maxWidth: 720 }} initialValues={{ urgency: "normal" }}>
+      <ErrorBanner error={submission.failure} />
+      <Form<Values> form={form} layout="vertical" onFinish={submission.run} style={{ maxWidth: 720 }} initialValues={{ urgency: "normal" }}>
         <Form.Item name="title" label="事项名称" rules={[{ required: true, whitespace: true, message: "请填写事项名称" }]}>
           <Input maxLength={200} />
         </Form.Item>
@@ -152,7 +140,7 @@ export function RegisterItemPage() {
           />
         </Form.Item>
         <Space>
-          <Button type="primary" htmlType="submit" loading={busy}>
+          <Button type="primary" htmlType="submit" loading={submission.busy}>
             提交立项
           </Button>
           <Button onClick={() => navigate(-1)}>取消</Button>

@@ -1,21 +1,24 @@
 // One task: its item's context (the ledger's record and timeline, what a decision rests on) and its form.
 import type { ErrorSchema, RJSFSchema, UiSchema } from "@rjsf/utils";
-import { App, Card, Col, Descriptions, Row, Typography } from "antd";
-import { useState } from "react";
+import { Card, Col, Descriptions, Row, Typography } from "antd";
+import { useMemo } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
-import { ApiError, errorSchema, fieldErrors } from "../api";
+import { errorSchema } from "../api";
 import { useAuth } from "../auth";
 import { LightTag } from "../components/LightTag";
 import { ErrorBanner, Loaded, Nothing } from "../components/Status";
 import { TaskForm } from "../components/TaskForm";
 import { TaskContext } from "../components/TaskContext";
+import { BulletinReview } from "../components/BulletinReview";
+import { bulletinOf } from "../bulletins";
 import { ItemTimeline } from "../components/Timeline";
-import { formatDate } from "../format";
+import { DeadlineTip } from "../components/DeadlineTip";
+import { itemDeadline, taskDeadline } from "../deadlines";
 import type { LedgerItem, Task } from "../types";
-import { useResource } from "../useResource";
+import { useResource, type Resource } from "../useResource";
+import { useSubmit } from "../useSubmit";
 
-function ItemContext({ itemId }: { itemId: string }) {
-  const item = useResource<LedgerItem>(`/api/ledger/items/${itemId}`);
+function ItemContext({ item }: { item: Resource<LedgerItem> }) {
   if (item.error?.status === 404) return <Nothing text="台帐中暂无该事项的记录" />;
   return (
     <Loaded resource={item}>
@@ -30,7 +33,7 @@ function ItemContext({ itemId }: { itemId: string }) {
             <Descriptions.Item label="牵头单位">{found.lead_unit_name}</Descriptions.Item>
             <Descriptions.Item label="状态">{found.status_label}</Descriptions.Item>
             <Descriptions.Item label="办理期限">
-              {formatDate(found.due_date)} <LightTag light={found.light} label={found.light_label} />
+              <DeadlineTip facts={itemDeadline(found)} eager /> <LightTag light={found.light} label={found.light_label} />
             </Descriptions.Item>
           </Descriptions>
           <ItemTimeline entries={found.timeline} />
@@ -43,56 +46,45 @@ function ItemContext({ itemId }: { itemId: string }) {
 export function TaskPage() {
   const { id } = useParams();
   const { api } = useAuth();
-  const { message } = App.useApp();
   const navigate = useNavigate();
   const task = useResource<Task>(`/api/workflow/tasks/${id}`);
-  const [errors, setErrors] = useState<ErrorSchema | undefined>();
-  const [failure, setFailure] = useState<ApiError | null>(null);
-  const [submitting, setSubmitting] = useState(false);
-
-  async function submit(data: Record<string, unknown>) {
-    setSubmitting(true);
-    setFailure(null);
-    setErrors(undefined);
-    try {
-      await api(`/api/workflow/tasks/${id}/complete`, { method: "POST", json: { data } });
-      message.success("已提交");
-      navigate("/tasks");
-    } catch (e) {
-      const error = e as ApiError;
-      if (error.status === 422) {
-        const found = fieldErrors(error.detail);
-        setErrors(errorSchema(found) as ErrorSchema);
-        if (typeof error.detail === "string" || found[""]) setFailure(error);
-      } else setFailure(error);
-    } finally {
-      setSubmitting(false);
-    }
-  }
+  const item = useResource<LedgerItem>(task.data?.item_id ? `/api/ledger/items/${task.data.item_id}` : null);
+  const submission = useSubmit(
+    (data: Record<string, unknown>) => api(`/api/workflow/tasks/${id}/complete`, { method: "POST", json: { data } }),
+    {
+      success: "已提交",
+      onSuccess: () => navigate("/tasks"),
+      onFieldErrors: (found) => !found[""], // on the form's fields, unless one names none
+    },
+  );
+  const errors = useMemo(() => errorSchema(submission.errors) as ErrorSchema, [submission.errors]);
 
   return (
     <Loaded resource={task}>
       {(found) => (
         <>
           <Typography.Title level={3}>{found.name}</Typography.Title>
+          {bulletinOf(found) && <BulletinReview id={bulletinOf(found)!} />}
           <Row gutter={24}>
             <Col xs={24} lg={12}>
               <TaskContext context={found.context} />
-              <ItemContext itemId={found.item_id} />
+              {found.item_id && <ItemContext item={item} />}
             </Col>
             <Col xs={24} lg={12}>
               <Card title="办理" size="small">
-                <p style={{ color: "#888" }}>
-                  期限：<span title="按工作日计算，节假日顺延">{formatDate(found.due_date)}</span>
-                </p>
-                <ErrorBanner error={failure} />
+                {found.due_date && (
+                  <p style={{ color: "#888" }}>
+                    期限：<DeadlineTip facts={taskDeadline(found, item.data)} eager />
+                  </p>
+                )}
+                <ErrorBanner error={submission.failure} />
                 {found.form ? (
                   <TaskForm
                     schema={found.form as RJSFSchema}
                     uiSchema={(found.form_ui ?? {}) as UiSchema}
                     serverErrors={errors}
-                    submitting={submitting}
-                    onSubmit={submit}
+                    submitting={submission.busy}
+                    onSubmit={submission.run}
                   />
                 ) : (
                   <Nothing text="此任务没有表单" />

@@ -5,7 +5,10 @@ import { Link } from "react-router-dom";
 import { useAuth } from "../auth";
 import { LightTag } from "../components/LightTag";
 import { Loaded, Nothing } from "../components/Status";
-import { formatDate, formatDateTime } from "../format";
+import { formatDateTime } from "../format";
+import { DeadlineTip } from "../components/DeadlineTip";
+import { taskDeadline } from "../deadlines";
+import { bulletinOf } from "../bulletins";
 import type { LedgerItem, Page, Task, WorkflowItem } from "../types";
 import { useResource } from "../useResource";
 
@@ -31,9 +34,14 @@ function useItems(ids: string[]): Record<string, ItemSummary> {
   return items;
 }
 
+/** The ledger's record of the item (with urgency and assignment day), not the workflow's. */
+function ledgerItem(item: ItemSummary | undefined): LedgerItem | null {
+  return item && "urgency" in item ? (item as LedgerItem) : null;
+}
+
 export function TasksPage() {
   const tasks = useResource<Page<Task>>("/api/workflow/tasks");
-  const items = useItems((tasks.data?.items ?? []).map((task) => task.item_id));
+  const items = useItems((tasks.data?.items ?? []).flatMap((task) => (task.item_id ? [task.item_id] : [])));
   return (
     <>
       <Typography.Title level={3}>我的待办</Typography.Title>
@@ -56,23 +64,23 @@ export function TasksPage() {
                 {
                   title: "督办事项",
                   dataIndex: "item_id",
-                  render: (id: string) => {
-                    const item = items[id];
-                    return item ? <Link to={`/items/${id}`}>{item.code} {item.title}</Link> : "…";
+                  render: (id: string | null, task) => {
+                    const bulletin = bulletinOf(task);
+                    if (bulletin) return <Link to={`/bulletins/${bulletin}`}>{String(task.context?.number ?? "")} {String(task.context?.title ?? "通报")}</Link>;
+                    const item = id ? items[id] : undefined;
+                    return item ? <Link to={`/items/${id}`}>{item.code} {item.title}</Link> : id ? "…" : "—";
                   },
                 },
                 {
                   title: "办理期限",
                   dataIndex: "due_date",
-                  render: (due: string | null) => (
-                    <span title="按工作日计算，节假日顺延">{formatDate(due)}</span>
-                  ),
+                  render: (_: string | null, task) => <DeadlineTip facts={taskDeadline(task, task.item_id ? ledgerItem(items[task.item_id]) : null)} />,
                 },
                 {
                   title: "灯",
                   dataIndex: "item_id",
                   key: "light",
-                  render: (id: string) => <LightTag light={items[id]?.light} label={items[id]?.light_label} />,
+                  render: (id: string | null) => id && <LightTag light={items[id]?.light} label={items[id]?.light_label} />,
                 },
                 { title: "下达时间", dataIndex: "created_at", render: formatDateTime },
               ]}

@@ -24,8 +24,12 @@ def task_context(task: UserTask) -> dict[str, Any] | None:
             context["escalation_reason"] = ESCALATION.format(count=prior + 1, prior=prior)
         return context
     if task.process == "bulletin_approval":
-        return {key: data.get(key) for key in ("bulletin_id", "bulletin_kind", "number", "title", "period_start",
-                                               "period_end", "returned_comment")}
+        context = {key: data.get(key) for key in ("bulletin_id", "bulletin_kind", "number", "title", "period_start",
+                                                  "period_end", "returned_comment")}
+        written = data.get("bulletin_remarks")
+        if task.kind == "approve_bulletin" and isinstance(written, dict):
+            context["remarks"] = written.get("remarks")  # the office's 按语 the leader approves with the figures
+        return context
     if task.process == "target_check":
         return {key: data.get(key) for key in ("code", "title", "check_kind", "check_label", "check_period",
                                                "check_round", "check_returned_comment")}
