@@ -1,6 +1,7 @@
 """The console's 流程 pages in a real browser (the fixtures of test_console_browser.py): the
 administrator sees the active version's diagrams, compares a changed file with it, deploys one the
-check refuses (the problem listed by element and marked on the diagram), then a good one."""
+check refuses (the problem listed by element and marked on the diagram), then a good one, and
+is refused taking out a file the rest still calls."""
 
 from __future__ import annotations
 
@@ -79,4 +80,17 @@ def test_the_designer_compares_deploys_and_sees_a_refusal_on_the_diagram(browser
     compared.locator('[data-testid="later-diagram"] [data-element-id="Task_revisit"].duban-changed').wait_for()
     compared.scroll_into_view_if_needed()
     admin.shot("designer-05-version-against-previous")
+
+    # a file taken out of the active version: the check refuses what the rest still calls
+    page.get_by_role("menuitem", name="流程").click()
+    page.get_by_text("当前版本（第 2 版）的流程图").wait_for()
+    admin.choose("删除文件", "revisit.bpmn")
+    page.keyboard.press("Escape")
+    page.get_by_text("新版本将删除：revisit.bpmn").wait_for()
+    page.get_by_role("button", name="部署").click()
+    page.get_by_text("检查未通过").wait_for()
+    assert "调用的子流程 revisit 不存在" in page.get_by_test_id("problems").first.inner_text()
+    page.get_by_text("当前版本（第 2 版）的流程图").wait_for()  # nothing deployed
+    page.get_by_test_id("deploy").scroll_into_view_if_needed()
+    admin.shot("designer-06-removal-refused")
     admin.close()

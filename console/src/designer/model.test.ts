@@ -35,6 +35,12 @@ describe("a refused deployment's problems", () => {
 
   it("gives Chinese hints for the check's messages it knows", () => {
     expect(hintOf(REFUSED[0].msg)).toBe("用户任务引用的表单 no_such_form 不存在");
+    expect(hintOf("call activity calls process 'revisit', which none of the checked files defines")).toBe(
+      "调用的子流程 revisit 不存在（没有文件定义它）",
+    );
+    expect(hintOf("timer timeDate '2026-12-01T09:00' has no UTC offset (write +08:00)")).toBe("计时时间缺少时区（写 +08:00）");
+    expect(hintOf("condition compares review['decision'] with 'ok', which form 'review' never gives (one of: accept, return)"))
+      .toBe("条件把 review['decision'] 与表单 review 不会给出的值 'ok' 比较");
     expect(hintOf(REFUSED[1].msg)).toBe("用户任务没有指定表单");
     expect(hintOf("something new")).toBeNull();
   });

@@ -1,7 +1,7 @@
 // 流程: the deployed versions of the process definitions, each version's diagrams and forms, and
 // (administrators) deploying a file: compared with the active version first, refused problems
 // listed by element and marked on the uploaded diagram.
-import { Alert, App, Button, Card, List, Space, Table, Tabs, Tag, Typography, Upload } from "antd";
+import { Alert, App, Button, Card, List, Select, Space, Table, Tabs, Tag, Typography, Upload } from "antd";
 import type { UploadFile } from "antd";
 import { useMemo, useState } from "react";
 import { Link, useParams } from "react-router-dom";
@@ -200,6 +200,7 @@ function Deploy({
   const { api } = useAuth();
   const { message } = App.useApp();
   const [chosen, setChosen] = useState<Chosen[]>([]);
+  const [removed, setRemoved] = useState<string[]>([]);
   const [list, setList] = useState<UploadFile[]>([]);
   const [sending, setSending] = useState(false);
   const [problems, setProblems] = useState<DeployProblem[] | null>(null);
@@ -224,9 +225,10 @@ function Deploy({
     try {
       const version = await api<Version>("/api/workflow/definitions", {
         method: "POST",
-        json: { files: Object.fromEntries(chosen.map((c) => [c.name, c.content])) },
+        json: { files: Object.fromEntries(chosen.map((c) => [c.name, c.content])), remove: removed },
       });
       setChosen([]);
+      setRemoved([]);
       setList([]);
       message.success(`已部署为第 ${version.version} 版`);
       onDeployed(version);
@@ -259,6 +261,33 @@ function Deploy({
         >
           <Button>选择文件</Button>
         </Upload>
+        <Select
+          mode="multiple"
+          allowClear
+          aria-label="删除文件"
+          placeholder="删除当前版本的文件（可选）：新版本中不再包含所选文件"
+          style={{ width: "100%" }}
+          value={removed}
+          onChange={(names: string[]) => {
+            setRemoved(names);
+            setProblems(null);
+            setFailure(null);
+            if (deployed) onDeployed(null);
+          }}
+          options={Object.keys(current.data?.files ?? {})
+            .filter((name) => !chosen.some((c) => c.name === name))
+            .sort()
+            .map((name) => ({ value: name, label: name }))}
+          data-testid="remove-files"
+        />
+        {removed.length > 0 && (
+          <Alert
+            type="warning"
+            showIcon
+            message={`新版本将删除：${removed.join("、")}`}
+            description="运行中的事项仍按原版本办理；部署前会检查其余文件能否独立成立（如被调用的流程、引用的表单）。"
+          />
+        )}
         {deployed && (
           <Alert
             type="success"
@@ -285,7 +314,7 @@ function Deploy({
             problems={problems ?? []}
           />
         ))}
-        <Button type="primary" disabled={chosen.length === 0} loading={sending} onClick={deploy}>
+        <Button type="primary" disabled={chosen.length === 0 && removed.length === 0} loading={sending} onClick={deploy}>
           部署
         </Button>
       </Space>
