@@ -14,6 +14,7 @@ import {
   deployProblems,
   fileName,
   formFileName,
+  hintOf,
   problemsFor,
   type DeployProblem,
 } from "../designer/model";
@@ -368,7 +369,7 @@ function ProblemList({ problems, nameOf }: { problems: ReturnType<typeof problem
                   </>
                 )}
               </span>
-              {p.hint && <span>{p.hint}</span>}
+              {(p.hint ?? hintOf(p.msg)) && <span>{p.hint ?? hintOf(p.msg)}</span>}
               <Typography.Text type="secondary">{p.msg}</Typography.Text>
             </Space>
           </List.Item>
