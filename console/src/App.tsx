@@ -1,13 +1,17 @@
 // Routes, each page loaded when first visited (the paths notification links name: /tasks/{id}, /items/{id}) and the signed-in layout.
+// Every page and the signed-in layout are chunks of their own: the first page (sign-in) loads React,
+// the router and the few Ant Design components it shows, nothing of the ledger's table, the
+// diagrams (bpmn-js), the charts (ECharts) or the task forms (rjsf, Ajv).
 import { lazy, Suspense, type ReactNode } from "react";
 import { Navigate, Route, Routes, useLocation } from "react-router-dom";
 import { Loading } from "./components/Status";
 import { useAuth } from "./auth";
-import { Shell } from "./components/Shell";
 import { PageBoundary } from "./components/PageBoundary";
-import { SignInPage } from "./pages/SignInPage";
-import { TasksPage } from "./pages/TasksPage";
-import { NotFoundPage } from "./pages/NotFoundPage";
+
+const Shell = lazy(() => import("./components/Shell").then((m) => ({ default: m.Shell })));
+const SignInPage = lazy(() => import("./pages/SignInPage").then((m) => ({ default: m.SignInPage })));
+const TasksPage = lazy(() => import("./pages/TasksPage").then((m) => ({ default: m.TasksPage })));
+const NotFoundPage = lazy(() => import("./pages/NotFoundPage").then((m) => ({ default: m.NotFoundPage })));
 
 const TaskPage = lazy(() => import("./pages/TaskPage").then((m) => ({ default: m.TaskPage })));
 const ItemsPage = lazy(() => import("./pages/ItemsPage").then((m) => ({ default: m.ItemsPage })));
