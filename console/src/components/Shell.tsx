@@ -71,8 +71,8 @@ export function Shell({ children }: { children: ReactNode }) {
     key: item.key,
     label:
       item.key === "/inbox" ? (
-        <Badge count={unread ?? 0} size="small" offset={[8, -2]} data-testid="unread">
-          <span style={{ color: "inherit" }}>消息</span>
+        <Badge count={unread ?? 0} size="small" offset={[8, -2]} data-testid="unread" className="duban-menu-badge">
+          消息
         </Badge>
       ) : (
         item.label
