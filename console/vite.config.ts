@@ -15,7 +15,10 @@ export default defineConfig({
         // React and the router change only when their pins do: one chunk the browser keeps across
         // releases of the console. The pages' own chunks come from the lazy routes (App.tsx).
         codeSplitting: {
-          groups: [{ name: "react", test: /[\\/]node_modules[\\/](react|react-dom|react-router|react-router-dom|scheduler)[\\/]/ }],
+          groups: [
+            { name: "react", test: /[\\/]node_modules[\\/](react|react-dom|react-router|react-router-dom|scheduler)[\\/]/ },
+            { name: "vendor", test: /[\\/]node_modules[\\/]/, tags: ["$initial"] },
+          ],
         },
       },
     },
