@@ -1,7 +1,7 @@
 """Every page of the console at a laptop's 1366×768 and a phone's 390×844, in a real browser (the
 fixtures of test_console_browser.py), for the office, a leader, a unit's liaison and the admin:
 the document never scrolls sideways (a wide table scrolls inside its own frame), no script fails,
-and a screenshot of each page at each size goes to ``var/console-screenshots``
+on the phone the menu opens from its button and leads to a page, and a screenshot of each page at each size goes to ``var/console-screenshots``
 (``layout-<user>-<page>-<width>x<height>.png``).
 
 The data the pages show is made through the console server's API first: two items (one approved,
@@ -32,6 +32,7 @@ DRAWN = """titles => {
   return titled && !loading;
 }"""
 LEAVE = """([titles, path]) => {
+  if (location.pathname === path) return;  // already there (the first page after signing in)
   document.querySelectorAll(titles).forEach(title => title.setAttribute('data-before', ''));
   history.pushState({}, '', path);
   dispatchEvent(new PopStateEvent('popstate'));
@@ -151,4 +152,14 @@ def test_every_page_fits_a_laptop_and_a_phone(browser: object, console_url: str,
                                    f" ({', '.join(size['wider'])})")
             shot(console, f"layout-{username}-{name}-{width}x{height}")
     assert not overflowing, overflowing
+    # on the phone the menu is behind a button; it opens over the page and leads there
+    page = console.page
+    go(console, "/tasks")
+    assert not page.get_by_role("menuitem", name="督办事项").is_visible()
+    page.get_by_role("button", name="打开菜单").click()
+    page.get_by_role("menuitem", name="督办事项").wait_for()
+    shot(console, f"layout-{username}-menu-390x844")
+    page.get_by_role("menuitem", name="督办事项").click()
+    page.get_by_role("heading", name="督办事项").wait_for()
+    page.get_by_role("menuitem", name="督办事项").wait_for(state="hidden")  # the drawer closed
     console.close()
