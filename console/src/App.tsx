@@ -1,29 +1,58 @@
 // Routes, each page loaded when first visited (the paths notification links name: /tasks/{id}, /items/{id}) and the signed-in layout.
-import { lazy, Suspense, type ReactNode } from "react";
+// Every page but sign-in and the signed-in layout are chunks of their own: the first page (sign-in)
+// loads React, the router and the few Ant Design components it shows, nothing of the ledger's
+// table, the diagrams (bpmn-js), the charts (ECharts) or the task forms (rjsf, Ajv).
+import { Suspense, useEffect, type ReactNode } from "react";
 import { Navigate, Route, Routes, useLocation } from "react-router-dom";
 import { Loading } from "./components/Status";
 import { useAuth } from "./auth";
-import { Shell } from "./components/Shell";
 import { PageBoundary } from "./components/PageBoundary";
-import { SignInPage } from "./pages/SignInPage";
-import { TasksPage } from "./pages/TasksPage";
-import { NotFoundPage } from "./pages/NotFoundPage";
+import { lazyComponent } from "./lazyComponent";
+import { SignInPage } from "./pages/SignInPage"; // the first page of nearly every visit: in the main chunk
 
-const TaskPage = lazy(() => import("./pages/TaskPage").then((m) => ({ default: m.TaskPage })));
-const ItemsPage = lazy(() => import("./pages/ItemsPage").then((m) => ({ default: m.ItemsPage })));
-const ItemPage = lazy(() => import("./pages/ItemPage").then((m) => ({ default: m.ItemPage })));
-const RegisterItemPage = lazy(() => import("./pages/RegisterItemPage").then((m) => ({ default: m.RegisterItemPage })));
-const InboxPage = lazy(() => import("./pages/InboxPage").then((m) => ({ default: m.InboxPage })));
-const BulletinsPage = lazy(() => import("./pages/BulletinsPage").then((m) => ({ default: m.BulletinsPage })));
-const BulletinPage = lazy(() => import("./pages/BulletinPage").then((m) => ({ default: m.BulletinPage })));
-const PublicPage = lazy(() => import("./pages/PublicPage").then((m) => ({ default: m.PublicPage })));
-const PublicItemPage = lazy(() => import("./pages/PublicPage").then((m) => ({ default: m.PublicItemPage })));
-const StatsPage = lazy(() => import("./pages/StatsPage"));
-const PlansPage = lazy(() => import("./pages/PlansPage").then((m) => ({ default: m.PlansPage })));
-const DefinitionsPage = lazy(() => import("./pages/DefinitionsPage").then((m) => ({ default: m.DefinitionsPage })));
-const DefinitionVersionPage = lazy(() =>
-  import("./pages/DefinitionsPage").then((m) => ({ default: m.DefinitionVersionPage })),
-);
+const Shell = lazyComponent(() => import("./components/Shell").then((m) => m.Shell));
+const TasksPage = lazyComponent(() => import("./pages/TasksPage").then((m) => m.TasksPage));
+const NotFoundPage = lazyComponent(() => import("./pages/NotFoundPage").then((m) => m.NotFoundPage));
+const TaskPage = lazyComponent(() => import("./pages/TaskPage").then((m) => m.TaskPage));
+const ItemsPage = lazyComponent(() => import("./pages/ItemsPage").then((m) => m.ItemsPage));
+const ItemPage = lazyComponent(() => import("./pages/ItemPage").then((m) => m.ItemPage));
+const RegisterItemPage = lazyComponent(() => import("./pages/RegisterItemPage").then((m) => m.RegisterItemPage));
+const InboxPage = lazyComponent(() => import("./pages/InboxPage").then((m) => m.InboxPage));
+const BulletinsPage = lazyComponent(() => import("./pages/BulletinsPage").then((m) => m.BulletinsPage));
+const BulletinPage = lazyComponent(() => import("./pages/BulletinPage").then((m) => m.BulletinPage));
+const PublicPage = lazyComponent(() => import("./pages/PublicPage").then((m) => m.PublicPage));
+const PublicItemPage = lazyComponent(() => import("./pages/PublicPage").then((m) => m.PublicItemPage));
+const StatsPage = lazyComponent(() => import("./pages/StatsPage").then((m) => m.default));
+const PlansPage = lazyComponent(() => import("./pages/PlansPage").then((m) => m.PlansPage));
+const DefinitionsPage = lazyComponent(() => import("./pages/DefinitionsPage").then((m) => m.DefinitionsPage));
+const DefinitionVersionPage = lazyComponent(() => import("./pages/DefinitionsPage").then((m) => m.DefinitionVersionPage));
+
+/** What a visit's first page needs, loaded before the first draw (no spinner, no wait on
+ * Suspense): nobody is signed in when the application starts, so every route but the public
+ * board's leads to sign-in, which is in the main chunk. */
+export function preloadFirstPage(pathname: string): Promise<unknown> {
+  if (pathname === "/public") return PublicPage.preload();
+  if (pathname.startsWith("/public/")) return PublicItemPage.preload();
+  return Promise.resolve();
+}
+
+/** The sign-in page, and meanwhile (while a user is chosen, once the page is idle) the layout and
+ * 我的待办 it leads to. */
+function SignInRoute() {
+  useEffect(() => {
+    const preload = () => {
+      void Shell.preload();
+      void TasksPage.preload();
+    };
+    if (typeof window.requestIdleCallback === "function") {
+      const idle = window.requestIdleCallback(preload, { timeout: 2000 });
+      return () => window.cancelIdleCallback(idle);
+    }
+    const timer = setTimeout(preload, 500); // Safari has no requestIdleCallback
+    return () => clearTimeout(timer);
+  }, []);
+  return <SignInPage />;
+}
 
 function SignedIn({ children }: { children: ReactNode }) {
   const { user } = useAuth();
@@ -43,8 +72,8 @@ export function App() {
   return (
     <Suspense fallback={<Loading />}>
       <Routes>
-        <Route path="/login" element={<SignInPage />} />
-        <Route path="/auth/callback" element={<SignInPage />} />
+        <Route path="/login" element={<SignInRoute />} />
+        <Route path="/auth/callback" element={<SignInRoute />} />
         <Route path="/public" element={<PublicPage />} />
         <Route path="/public/items/:id" element={<PublicItemPage />} />
         <Route path="/" element={<Navigate to="/tasks" replace />} />

@@ -6,9 +6,10 @@ import zhCN from "antd/locale/zh_CN";
 import "./format"; // dayjs in Chinese
 import "./global.css";
 import { AuthProvider } from "./auth";
-import { App } from "./App";
+import { App, preloadFirstPage } from "./App";
 
-createRoot(document.getElementById("root")!).render(
+// drawn once the first page's chunks are here (a failed load shows its error on the page)
+void preloadFirstPage(window.location.pathname).catch(() => {}).finally(() => createRoot(document.getElementById("root")!).render(
   <StrictMode>
     <ConfigProvider locale={zhCN} theme={{ token: { colorPrimary: "#b71c1c" } }} button={{ autoInsertSpace: false }}>
       <AntApp>
@@ -20,4 +21,4 @@ createRoot(document.getElementById("root")!).render(
       </AntApp>
     </ConfigProvider>
   </StrictMode>,
-);
+));

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
+from services.console.compression import add_compression
 from services.console.config import ConsoleSettings
 from services.console.dev_signin import dev_signin_router
 from services.console.oidc import oidc_production_problems, oidc_router
@@ -60,4 +61,5 @@ def create_app(settings: ConsoleSettings, clock: Clock | None = None,
         app.include_router(dev_signin_router(directory, TokenIssuer.from_settings(settings), clock or SystemClock()))
     app.include_router(proxy_router(settings.upstreams(), client))
     app.include_router(spa_router(settings.dist_dir))
+    add_compression(app)
     return app

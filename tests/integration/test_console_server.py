@@ -32,6 +32,11 @@ def settings(tmp_path: Path, **overrides: object) -> ConsoleSettings:
     return ConsoleSettings(**values)
 
 
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOCUMENT = b"PK\x03\x04" + bytes(range(256)) * 40  # a zip archive's start, then incompressible-ish bytes
+BIG_JSON = json.dumps({"items": [{"title": "整治城区道路积水点", "n": n} for n in range(200)]}).encode()
+
+
 class Chunks(httpx.AsyncByteStream):
     def __init__(self, body: bytes) -> None:
         self.body = body
@@ -53,6 +58,10 @@ class Upstream(httpx.AsyncBaseTransport):
         if request.url.path == "/tasks/1/complete":
             body = json.dumps({"detail": [{"loc": ["data", "decision"], "msg": "必填"}]}).encode()
             return httpx.Response(422, stream=Chunks(body), headers={"Content-Type": "application/json"})
+        if request.url.path == "/bulletins/1/document.docx":
+            return httpx.Response(200, stream=Chunks(DOCUMENT), headers={"Content-Type": DOCX})
+        if request.url.path == "/big":
+            return httpx.Response(200, stream=Chunks(BIG_JSON), headers={"Content-Type": "application/json"})
         if request.url.host == "reporting.test":
             raise httpx.ConnectError("connection refused")
         body = json.dumps({"path": request.url.path, "query": str(request.url.query, "ascii")}).encode()
@@ -121,6 +130,24 @@ async def test_assets_are_cached_and_a_missing_one_is_404(tmp_path: Path) -> Non
         assert asset.status_code == 200 and "immutable" in asset.headers["cache-control"]
         assert (await client.get("/assets/gone.js")).status_code == 404
         assert "[project]" not in (await client.get("/%2e%2e/%2e%2e/pyproject.toml")).text
+
+
+async def test_scripts_and_json_are_gzipped_documents_pass_through(tmp_path: Path) -> None:
+    values = settings(tmp_path)
+    (values.dist_dir / "assets" / "big-abc.js").write_text("export const x = 1;\n" * 2000, encoding="utf-8")
+    app = create_app(values, transport=Upstream())
+    async with await client_for(app) as client:
+        gzip = {"Accept-Encoding": "gzip", "Authorization": "Bearer t0k"}
+        script = await client.get("/assets/big-abc.js", headers=gzip)
+        assert script.headers["content-encoding"] == "gzip" and script.text == "export const x = 1;\n" * 2000
+        assert "immutable" in script.headers["cache-control"]
+        listed = await client.get("/api/ledger/big", headers=gzip)
+        assert listed.headers["content-encoding"] == "gzip" and listed.content == BIG_JSON
+        document = await client.get("/api/reporting/bulletins/1/document.docx", headers=gzip)
+        assert "content-encoding" not in document.headers and document.content == DOCUMENT
+        assert document.headers["content-type"] == DOCX
+        plain = await client.get("/assets/big-abc.js", headers={"Accept-Encoding": "identity"})
+        assert "content-encoding" not in plain.headers and len(plain.content) == 20 * 2000
 
 
 async def test_without_a_build_it_says_how_to_make_one(tmp_path: Path) -> None:

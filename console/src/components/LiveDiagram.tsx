@@ -114,7 +114,7 @@ export default function LiveDiagram({ itemId }: { itemId: string }) {
         </div>
       )}
       {!xml && <Alert type="info" message="没有找到该流程的图" />}
-      <div ref={container} style={{ height: 420, border: "1px solid #f0f0f0" }} data-testid="diagram" />
+      <div ref={container} className="duban-diagram" style={{ height: 420, border: "1px solid #f0f0f0" }} data-testid="diagram" />
     </>
   );
 }

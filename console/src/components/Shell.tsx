@@ -1,5 +1,7 @@
-// The signed-in layout: a menu by role, who is signed in, the unread messages.
-import { Badge, Button, Grid, Layout, Menu, Space, Typography } from "antd";
+// The signed-in layout: a menu by role (on a phone, behind a button, in a drawer), who is signed in,
+// the unread messages, a link past the menu to the page for keyboard users.
+import { MenuOutlined } from "@ant-design/icons";
+import { Badge, Button, Drawer, Grid, Layout, Menu, Space, Typography } from "antd";
 import { useEffect, useState, type ReactNode } from "react";
 import { Link, useLocation, useNavigate } from "react-router-dom";
 import { hasRole, useAuth, type User } from "../auth";
@@ -41,56 +43,101 @@ function useUnread(): number | null {
   return unread;
 }
 
+/** The page's entry of the menu: the longest key the path starts with. */
+function selectedKey(items: { key: string }[], pathname: string): string {
+  return (
+    items
+      .map((item) => item.key)
+      .filter((key) => pathname === key || pathname.startsWith(key + "/"))
+      .sort((a, b) => b.length - a.length)[0] ?? ""
+  );
+}
+
 export function Shell({ children }: { children: ReactNode }) {
   const { user, signOut } = useAuth();
   const location = useLocation();
   const navigate = useNavigate();
   const unread = useUnread();
   const screens = Grid.useBreakpoint();
+  const [drawer, setDrawer] = useState(false);
+  const wide = screens.md !== false; // before the first measure, as on a laptop
+  useEffect(() => setDrawer(false), [location.pathname]);
   if (!user) return null;
   const items = menuFor(user);
-  const selected =
-    items.map((item) => item.key).filter((key) => location.pathname === key || location.pathname.startsWith(key + "/"))
-      .sort((a, b) => b.length - a.length)[0] ?? "";
+  const selected = selectedKey(items, location.pathname);
   const roles = user.roles.map((role) => ROLE_LABELS[role] ?? role).join("、");
+  const whoami = `${user.name}（${user.unit_name ? `${user.unit_name} ` : ""}${roles}）`;
+  const menuItems = items.map((item) => ({
+    key: item.key,
+    label:
+      item.key === "/inbox" ? (
+        <Badge count={unread ?? 0} size="small" offset={[8, -2]} data-testid="unread" className="duban-menu-badge">
+          消息
+        </Badge>
+      ) : (
+        item.label
+      ),
+  }));
+  const signOutButton = (
+    <Button size="small" onClick={() => { signOut(); navigate("/login"); }}>
+      退出
+    </Button>
+  );
   return (
     <Layout style={{ minHeight: "100vh" }}>
-      <Layout.Header style={{ display: "flex", alignItems: "center", gap: 16, padding: "0 16px" }}>
-        <Link to="/tasks" style={{ color: "#fff", fontWeight: 600, fontSize: 18, whiteSpace: "nowrap" }}>
+      <a className="duban-skip-link" href="#main">
+        跳到主要内容
+      </a>
+      <Layout.Header className="duban-header">
+        <Link to="/tasks" className="duban-brand">
           督办平台
         </Link>
-        <Menu
-          theme="dark"
-          mode="horizontal"
-          selectedKeys={[selected]}
-          items={items.map((item) => ({
-            key: item.key,
-            label:
-              item.key === "/inbox" ? (
-                <Badge count={unread ?? 0} size="small" offset={[8, -2]} data-testid="unread">
-                  <span style={{ color: "rgba(255,255,255,0.85)" }}>消息</span>
-                </Badge>
-              ) : (
-                item.label
-              ),
-          }))}
-          onClick={({ key }) => navigate(key)}
-          style={{ flex: 1, minWidth: 0 }}
-        />
-        <Space style={{ color: "#fff" }}>
-          {screens.md && (
-            <Typography.Text style={{ color: "#fff" }} data-testid="whoami">
-              {user.name}（{user.unit_name ? `${user.unit_name} ` : ""}
-              {roles}）
-            </Typography.Text>
-          )}
-          <Button size="small" onClick={() => { signOut(); navigate("/login"); }}>
-            退出
-          </Button>
-        </Space>
+        {wide ? (
+          <>
+            <Menu
+              theme="dark"
+              mode="horizontal"
+              selectedKeys={[selected]}
+              items={menuItems}
+              onClick={({ key }) => navigate(key)}
+              style={{ flex: 1, minWidth: 0 }}
+              aria-label="主菜单"
+            />
+            <Space style={{ color: "#fff" }}>
+              {screens.lg !== false && (
+                <Typography.Text style={{ color: "#fff" }} data-testid="whoami">
+                  {whoami}
+                </Typography.Text>
+              )}
+              {signOutButton}
+            </Space>
+          </>
+        ) : (
+          <>
+            <span className="duban-header-page">{items.find((item) => item.key === selected)?.label}</span>
+            <Badge count={unread ?? 0} size="small">
+              <Button
+                type="text"
+                icon={<MenuOutlined />}
+                aria-label="打开菜单"
+                aria-expanded={drawer}
+                onClick={() => setDrawer(true)}
+                style={{ color: "#fff" }}
+              />
+            </Badge>
+            {signOutButton}
+          </>
+        )}
       </Layout.Header>
-      <Layout.Content style={{ padding: screens.md ? 24 : 8 }}>
-        <div style={{ background: "#fff", padding: screens.md ? 24 : 12, borderRadius: 8 }}>{children}</div>
+      {!wide && (
+        <Drawer open={drawer} onClose={() => setDrawer(false)} placement="left" size={260} title={whoami}
+          styles={{ body: { padding: 0 } }}>
+          <Menu mode="inline" selectedKeys={[selected]} items={menuItems} onClick={({ key }) => navigate(key)}
+            aria-label="主菜单" style={{ borderInlineEnd: 0 }} />
+        </Drawer>
+      )}
+      <Layout.Content id="main" tabIndex={-1} className="duban-main">
+        <div className="duban-page">{children}</div>
       </Layout.Content>
     </Layout>
   );

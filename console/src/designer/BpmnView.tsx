@@ -72,7 +72,7 @@ export function BpmnView({
     <>
       <style>{MARK_STYLE}</style>
       {problem && <Alert type="warning" message={problem} />}
-      <div ref={container} style={{ height, border: "1px solid #f0f0f0" }} data-testid={testId} />
+      <div ref={container} className="duban-diagram" style={{ height, border: "1px solid #f0f0f0" }} data-testid={testId} />
     </>
   );
 }
