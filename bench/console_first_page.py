@@ -52,15 +52,13 @@ from shared.clock import CHINA, SystemClock  # noqa: E402
 from shared.identity import load_directory  # noqa: E402
 from shared.storage.database import create_engine  # noqa: E402
 from shared.storage.migrations import upgrade  # noqa: E402
-from tests.e2e.test_duban_run import BIN, free_port_block, read_until  # noqa: E402
+from tests.support.console_browser import ACTIVE_OPTION, CHROMIUM, DIST  # noqa: E402
+from tests.support.duban_run import BIN, free_port_block, read_until  # noqa: E402
 from tests.support.item_story import ItemStory  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 ORG = ROOT / "deploy" / "org.example.yaml"
-DIST = ROOT / "console" / "dist"
-CHROMIUM = Path("/usr/bin/chromium")
 FETCH_BATCH = 100  # the ledger consumer's (DUBAN_LEDGER_FETCH_BATCH)
-ACTIVE_OPTION = ".ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option-active"
 
 
 async def seed_ledger(database_url: str, n: int) -> float:

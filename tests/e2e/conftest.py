@@ -1,8 +1,10 @@
-"""Fixtures of the end-to-end tests: a settable clock and the workflow service on it."""
+"""Fixtures of the end-to-end tests: a settable clock and the workflow service on it; for the
+browser tests, `duban run` with the console (``console_url``, which a module overrides to run it
+with other settings) and Chromium on it (``browser``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ from services.workflow.app import create_app
 from services.workflow.config import WorkflowSettings
 from shared.bus.topology import Topology
 from shared.clock import SettableClock
+from tests.support.console_browser import CHROMIUM, playwright_api, run_console
 from tests.support.services import NOW, runtime_for, settings_for
 
 
@@ -33,3 +36,18 @@ def make_workflow_app(nats_url: str, database_url: str, topology: Topology, tmp_
         return create_app(settings, deps=runtime_for(settings, clock))
 
     return make
+
+
+@pytest.fixture(scope="module")
+def console_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from run_console(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def browser(console_url: str) -> Iterator[object]:
+    if playwright_api is None:
+        pytest.skip("the playwright package is not installed (make install): the browser tests need it")
+    with playwright_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield launched
+        launched.close()

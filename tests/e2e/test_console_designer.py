@@ -1,4 +1,4 @@
-"""The console's 流程 pages in a real browser (the fixtures of test_console_browser.py): the
+"""The console's 流程 pages in a real browser (the browser fixtures of tests/e2e/conftest.py): the
 administrator sees the active version's diagrams, compares a changed file with it, deploys one the
 check refuses (the problem listed by element and marked on the diagram), then a good one, and
 is refused taking out a file the rest still calls."""
@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.e2e.test_console_browser import Console, browser, console_url  # noqa: F401 (fixtures)
+from tests.support.console_browser import Console
 from tests.support.services import REPO
 
 
-def test_the_designer_compares_deploys_and_sees_a_refusal_on_the_diagram(browser: object, console_url: str,  # noqa: F811
+def test_the_designer_compares_deploys_and_sees_a_refusal_on_the_diagram(browser: object, console_url: str,
                                                                          tmp_path: Path) -> None:
     admin = Console(browser, console_url)
     admin.sign_in("admin")

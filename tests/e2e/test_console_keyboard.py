@@ -1,5 +1,5 @@
 """The office registers an item with the keyboard alone (Tab, Shift+Tab, Enter, Space, arrows,
-typing; no click), in a real browser (the fixtures of test_console_browser.py): sign in, pass
+typing; no click), in a real browser (the browser fixtures of tests/e2e/conftest.py): sign in, pass
 the menu by the skip link or walk it with the arrows to 立项登记, fill the form, submit. Where
 the keyboard is stays visible (an outline on :focus-visible)."""
 
@@ -7,13 +7,7 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.test_console_browser import (  # noqa: F401 (fixtures)
-    ACTIVE_OPTION,
-    Console,
-    browser,
-    console_url,
-    playwright_api,
-)
+from tests.support.console_browser import ACTIVE_OPTION, Console, playwright_api
 
 TITLE = "整治城区道路积水点（键盘测试）"
 
@@ -123,7 +117,7 @@ def register_with_the_keyboard(console: Console) -> None:
     console.shot("keyboard-03-registered")
 
 
-def test_the_office_registers_an_item_with_the_keyboard_alone(browser: object, console_url: str) -> None:  # noqa: F811
+def test_the_office_registers_an_item_with_the_keyboard_alone(browser: object, console_url: str) -> None:
     console = Console(browser, console_url)
     register_with_the_keyboard(console)
     console.close()

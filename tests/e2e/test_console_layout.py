@@ -1,5 +1,5 @@
 """Every page of the console at a laptop's 1366×768 and a phone's 390×844, in a real browser (the
-fixtures of test_console_browser.py), for the office, a leader, a unit's liaison and the admin:
+browser fixtures of tests/e2e/conftest.py), for the office, a leader, a unit's liaison and the admin:
 the document never scrolls sideways (a wide table scrolls inside its own frame), no script fails,
 on the phone the menu opens from its button and leads to a page, and a screenshot of each page at each size goes to ``var/console-screenshots``
 (``layout-<user>-<page>-<width>x<height>.png``).
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from tests.e2e.test_console_browser import SCREENSHOTS, Console, browser, console_url  # noqa: F401 (fixtures)
+from tests.support.console_browser import SCREENSHOTS, Console
 
 SIZES = [(1366, 768), (390, 844)]
 USERS = ["office", "leader", "zjj-liaison", "admin"]
@@ -76,7 +76,7 @@ def item_body(title: str) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def seeded(console_url: str) -> Seeded:  # noqa: F811
+def seeded(console_url: str) -> Seeded:
     with httpx.Client(base_url=console_url, timeout=30) as client:
         def as_user(username: str) -> dict[str, str]:
             token = client.post("/dev/token", json={"username": username}).raise_for_status().json()["token"]
@@ -137,7 +137,7 @@ def shot(console: Console, name: str) -> None:
 
 
 @pytest.mark.parametrize("username", USERS)
-def test_every_page_fits_a_laptop_and_a_phone(browser: object, console_url: str, seeded: Seeded,  # noqa: F811
+def test_every_page_fits_a_laptop_and_a_phone(browser: object, console_url: str, seeded: Seeded,
                                               username: str) -> None:
     console = Console(browser, console_url)
     console.sign_in(username)

@@ -1,4 +1,4 @@
-"""统一身份认证登录 in a real browser (the fixtures of test_console_browser.py): `duban run` with the
+"""统一身份认证登录 in a real browser (the browser fixtures of tests/e2e/conftest.py): `duban run` with the
 services checking tokens against a test OIDC provider's key set (tests/support/oidc_provider.py:
 RS256, iss the provider, aud ``duban``) and the console pointed at it. The lead unit's liaison
 clicks 统一身份认证登录, the provider signs them in at once and sends the browser back with a code,
@@ -14,8 +14,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.e2e.test_console_browser import Console, browser, run_console  # noqa: F401 (fixture)
-from tests.e2e.test_duban_run import polled, register_and_approve
+from tests.support.console_browser import Console, run_console
+from tests.support.duban_run import polled, register_and_approve
 from tests.support.oidc_provider import OidcProvider
 
 CLIENT_ID = "duban-console"
@@ -39,7 +39,7 @@ def console_url(tmp_path_factory: pytest.TempPathFactory, provider: OidcProvider
 
 
 def test_the_liaison_signs_in_with_the_citys_identity_and_sees_their_task(
-        browser: object, console_url: str, provider: OidcProvider) -> None:  # noqa: F811
+        browser: object, console_url: str, provider: OidcProvider) -> None:
     def tokens(user: str) -> dict[str, str]:  # the provider's tokens, which the services now accept
         return {"Authorization": f"Bearer {provider.access_token(user)}"}
 
@@ -82,7 +82,7 @@ def test_the_liaison_signs_in_with_the_citys_identity_and_sees_their_task(
 
 
 def test_a_callback_with_another_state_is_refused_before_the_token_endpoint(
-        browser: object, console_url: str, provider: OidcProvider) -> None:  # noqa: F811
+        browser: object, console_url: str, provider: OidcProvider) -> None:
     exchanges = len(provider.token_requests)
     console = Console(browser, console_url)
     page = console.page

@@ -1,4 +1,4 @@
-"""督查计划 and a bulletin in the console, in a real browser (the fixtures of test_console_browser.py),
+"""督查计划 and a bulletin in the console, in a real browser (the browser fixtures of tests/e2e/conftest.py),
 on a simulated clock standing at 2026-12-20 so that the month can no longer reach the 15 on-site
 days: the office makes the month's plan, records a visit of an item picked from the ledger by
 searching it, sees on-site days 1 and the service's warning, sees 统计's trend, makes a bulletin
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.e2e.test_console_browser import Console, browser, run_console  # noqa: F401 (fixture)
+from tests.support.console_browser import Console, run_console
 
 MONTH = "2026-12"
 VISITED = "铁东区建设大街积水点改造（现场督查）"
@@ -34,7 +34,7 @@ def register(console_url: str, title: str) -> dict[str, str]:
     return answer.json()
 
 
-def test_the_office_plans_a_month_records_a_visit_and_drafts_a_bulletin(browser: object, console_url: str) -> None:  # noqa: F811
+def test_the_office_plans_a_month_records_a_visit_and_drafts_a_bulletin(browser: object, console_url: str) -> None:
     visited = register(console_url, VISITED)
     for n in range(3):  # others the search must leave out
         register(console_url, f"老旧小区改造第{n + 1}批")

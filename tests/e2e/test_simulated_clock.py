@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.e2e.test_duban_run import BIN, Tokens, free_port_block, polled, read_until, register_and_approve
+from tests.support.duban_run import BIN, Tokens, free_port_block, polled, read_until, register_and_approve
 from tests.support.services import REPO
 
 
