@@ -15,7 +15,7 @@ export type UnitRow = {
 };
 export type Listed = { unit: string; unit_name: string; reasons: string[] };
 export type OverdueItem = { item_id: string; code: string; title: string; lead_unit_name: string | null; due_date: string | null; status: string };
-export type Adjustment = { list: string; action: string; unit: string; reason: string; made_by: string; made_at: string };
+export type Adjustment = { list: string; action: string; unit: string; reason: string; made_by: string; made_by_name?: string; made_at: string };
 export type Bulletin = {
   id: string;
   kind: string;

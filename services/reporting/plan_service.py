@@ -151,7 +151,9 @@ class PlanService:
         return {"month": row["month"], "label": month.label, "focus": list(row["focus"]),
                 "planned_on_site_days": row["planned_on_site_days"],
                 "teams": [self._team(t) for t in row["teams"]], "created_by": row["created_by"],
+                "created_by_name": self._people([row["created_by"]])[0],
                 "created_at": row["created_at"].isoformat(), "updated_by": row.get("updated_by"),
+                "updated_by_name": self._people([row["updated_by"]])[0] if row.get("updated_by") else None,
                 "updated_at": row["updated_at"].isoformat() if row.get("updated_at") else None}
 
     def _team(self, team: dict[str, Any]) -> dict[str, Any]:

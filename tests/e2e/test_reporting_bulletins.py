@@ -142,6 +142,8 @@ async def test_praise_criticism_findings_adjustments_and_publication(services: A
     assert {c["unit"]: c["reasons"] for c in lists["criticised"]}["tiexi"] == ["敷衍应付：整改流于形式"]
     assert "tiedong" not in {c["unit"] for c in lists["criticised"]}
     assert {p["unit"]: p["reasons"] for p in lists["praised"]}["tiedong"] == ["督察室：主动攻坚"]
+    assert [(a["action"], a["made_by"], a["made_by_name"]) for a in added.json()["adjustments"]] == [
+        ("remove", "office", "王丽"), ("add", "office", "王丽")]  # who made them, as the directory names them
 
     assert (await reporting.get(f"/bulletins/{first['id']}", headers=auth("tiedong-liaison"))).status_code == 404
     assert (await reporting.get("/bulletins", headers=auth("tiedong-liaison"))).json() == {"bulletins": []}

@@ -112,6 +112,7 @@ async def test_a_plan_is_made_once_by_the_office_and_read_by_the_office_and_lead
     made = await plan(client)
     assert (made["month"], made["label"], made["planned_on_site_days"]) == ("2026-12", "2026年12月", 16)
     assert made["teams"][0]["member_names"] == ["王丽", "市人大代表李强"]  # a username as the directory names it
+    assert (made["created_by"], made["created_by_name"], made["updated_by_name"]) == ("office", "王丽", None)
     assert made["teams"][1]["joint_group"] == {"lead": "fgw", "lead_name": "市发展改革委", "members": ["zjj", "tiedong"],
                                                "member_names": ["市住建局", "铁东区"]}
     assert (made["visits"], made["on_site_days"], made["minimum_on_site_days"], made["warning"]) == ([], 0, 15, None)

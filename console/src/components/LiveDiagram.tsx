@@ -65,7 +65,7 @@ export default function LiveDiagram({ itemId }: { itemId: string }) {
           const note = document.createElement("div");
           note.className = "duban-timer";
           note.dataset.timerFor = next.element_id;
-          note.textContent = `⏰ ${formatDateTime(next.due_at)}`;
+          note.textContent = `计时 ${formatDateTime(next.due_at)}`;
           overlays.add(next.element_id, { position: { bottom: -2, left: 18 }, scale: false, html: note });
         }
       })

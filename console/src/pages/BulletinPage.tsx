@@ -107,7 +107,7 @@ export function BulletinPage() {
               <Typography.Title level={5}>名单调整记录</Typography.Title>
               <ul>
                 {b.adjustments.map((a, i) => (
-                  <li key={i}>{adjustmentText({ ...a, unit_name: b.figures.units.find((u) => u.unit === a.unit)?.unit_name })}，理由：{a.reason}（{a.made_by}，{formatDateTime(a.made_at)}）</li>
+                  <li key={i}>{adjustmentText({ ...a, unit_name: b.figures.units.find((u) => u.unit === a.unit)?.unit_name })}，理由：{a.reason}（{a.made_by_name ?? a.made_by}，{formatDateTime(a.made_at)}）</li>
                 ))}
               </ul>
             </>

@@ -33,6 +33,8 @@ type Plan = {
   planned_on_site_days: number;
   teams: Team[];
   created_by: string;
+  created_by_name?: string;
+  updated_by_name?: string | null;
   created_at: string;
   updated_at: string | null;
   visits: Visit[];
@@ -193,8 +195,8 @@ function PlanView({ plan }: { plan: Plan }) {
           <ol style={{ margin: 0, paddingLeft: 20 }}>{plan.focus.map((f, i) => <li key={i}>{f}</li>)}</ol>
         </Descriptions.Item>
         <Descriptions.Item label="计划现场督查天数">{plan.planned_on_site_days} 天</Descriptions.Item>
-        <Descriptions.Item label="制定">{plan.created_by}，{formatDateTime(plan.created_at)}
-          {plan.updated_at ? `（${formatDateTime(plan.updated_at)}修改）` : ""}</Descriptions.Item>
+        <Descriptions.Item label="制定">{plan.created_by_name ?? plan.created_by}，{formatDateTime(plan.created_at)}
+          {plan.updated_at ? `（${plan.updated_by_name ?? ""}${formatDateTime(plan.updated_at)}修改）` : ""}</Descriptions.Item>
       </Descriptions>
       <Typography.Title level={5}>督查组</Typography.Title>
       <Table<Team> rowKey="name" size="small" pagination={false} dataSource={plan.teams} style={{ marginBottom: 16 }}
