@@ -75,6 +75,12 @@ def test_an_item_from_registration_to_acceptance_in_the_browser(browser: object,
     ledger_row = page.locator("tr", has_text=TITLE)
     ledger_row.locator('[data-light="green"]').wait_for()
     assert "已交办" in ledger_row.inner_text()
+    liaison.choose("责任领导", "张志强")  # another leader's items: none of theirs here
+    page.get_by_role("button", name="查询").click()
+    page.get_by_text("暂无督办事项").wait_for()
+    liaison.choose("责任领导", "刘建国")
+    page.get_by_role("button", name="查询").click()
+    ledger_row.locator('[data-light="green"]').wait_for()
     liaison.shot("05-liaison-ledger")
     ledger_row.get_by_role("link", name=TITLE).click()
     page.get_by_text("交办市住建局牵头办理").wait_for()

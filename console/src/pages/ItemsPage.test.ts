@@ -6,11 +6,12 @@ import { itemBody } from "./RegisterItemPage";
 describe("the ledger's query", () => {
   it("asks the server for one page with the filters and the sort", () => {
     const params = new URLSearchParams(
-      query({ q: "积水", light: "red", due: [dayjs("2026-12-01"), null] }, 3, 20, "-due_date"),
+      query({ q: "积水", light: "red", leader: "leader", due: [dayjs("2026-12-01"), null] }, 3, 20, "-due_date"),
     );
     expect(Object.fromEntries(params)).toEqual({
       q: "积水",
       light: "red",
+      leader: "leader",
       due_from: "2026-12-01",
       sort: "-due_date",
       page: "3",

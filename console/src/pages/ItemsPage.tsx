@@ -12,7 +12,7 @@ import { DeadlineTip } from "../components/DeadlineTip";
 import { itemDeadline } from "../deadlines";
 import type { LedgerItem, Page } from "../types";
 import { useResource } from "../useResource";
-import { useUnitOptions } from "../useUnits";
+import { useLeaderOptions, useUnitOptions } from "../useUnits";
 
 type Filters = {
   q?: string;
@@ -20,12 +20,13 @@ type Filters = {
   status?: string;
   light?: string;
   source?: string;
+  leader?: string;
   due?: [Dayjs | null, Dayjs | null] | null;
 };
 
 export function query(filters: Filters, page: number, pageSize: number, sort?: string): string {
   const params = new URLSearchParams();
-  for (const key of ["q", "unit", "status", "light", "source"] as const) {
+  for (const key of ["q", "unit", "status", "light", "source", "leader"] as const) {
     const value = filters[key];
     if (value) params.set(key, value);
   }
@@ -43,6 +44,7 @@ export function ItemsPage() {
   const { api } = useAuth();
   const { message } = App.useApp();
   const units = useUnitOptions();
+  const { options: leaders } = useLeaderOptions();
   const [filters, setFilters] = useState<Filters>({});
   const [page, setPage] = useState(1);
   const [pageSize, setPageSize] = useState(20);
@@ -97,6 +99,10 @@ export function ItemsPage() {
         </Form.Item>
         <Form.Item name="source">
           <Select placeholder="来源" allowClear options={options(SOURCES)} style={{ width: 200 }} />
+        </Form.Item>
+        <Form.Item name="leader">
+          <Select placeholder="责任领导" aria-label="责任领导" allowClear showSearch optionFilterProp="label" options={leaders}
+            style={{ width: 180 }} />
         </Form.Item>
         <Form.Item name="due">
           <DatePicker.RangePicker placeholder={["期限从", "期限至"]} />

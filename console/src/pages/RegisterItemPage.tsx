@@ -8,7 +8,7 @@ import { ErrorBanner } from "../components/Status";
 import { SOURCES, URGENCIES } from "../format";
 import { useResource } from "../useResource";
 import { useSubmit } from "../useSubmit";
-import { useUnitOptions } from "../useUnits";
+import { useLeaderOptions, useUnitOptions } from "../useUnits";
 
 type Values = {
   title: string;
@@ -21,12 +21,6 @@ type Values = {
   leader: string;
   flags?: string[];
 };
-
-interface Leader {
-  username: string;
-  name: string;
-  title: string | null;
-}
 
 interface DeadlinePreview {
   due_date: string | null;
@@ -63,12 +57,7 @@ export function RegisterItemPage() {
   const navigate = useNavigate();
   const [form] = Form.useForm<Values>();
   const units = useUnitOptions();
-  // the leaders an item may name, from the org directory (GET /leaders)
-  const people = useResource<{ items: Leader[] }>("/api/workflow/leaders");
-  const leaders = (people.data?.items ?? []).map((person) => ({
-    value: person.username,
-    label: `${person.name}（${person.title ?? "领导"}）`,
-  }));
+  const { options: leaders } = useLeaderOptions();
   const urgency = Form.useWatch("urgency", form);
   // the deadline this urgency gives if the item is assigned today (working days, holidays skipped)
   const preview = useResource<DeadlinePreview>(urgency ? `/api/workflow/deadlines/preview?urgency=${urgency}` : null);
