@@ -3,6 +3,7 @@
 // and on its approval tasks.
 import { Card, Space, Table, Tag, Typography } from "antd";
 import { Link } from "react-router-dom";
+import { UNIT_FIGURE_COLUMNS } from "./unitColumns";
 import type { Bulletin, Listed, OverdueItem, UnitRow } from "../bulletins";
 import { DeadlineTip } from "./DeadlineTip";
 
@@ -32,14 +33,7 @@ export function BulletinFigures({ figures }: { figures: Bulletin["figures"] }) {
         style={{ marginBottom: 16 }}
         columns={[
           { title: "排名", dataIndex: "rank", render: (r: number | null | undefined) => r ?? "—" },
-          { title: "单位", dataIndex: "unit_name" },
-          { title: "交办", dataIndex: "assigned" },
-          { title: "办结", dataIndex: "closed" },
-          { title: "按时办结", dataIndex: "on_time" },
-          { title: "逾期", dataIndex: "overdue" },
-          { title: "退回", dataIndex: "returned" },
-          { title: "按时办结率", dataIndex: "on_time_rate",
-            render: (rate: number | null) => (rate === null ? "—" : `${(rate * 100).toFixed(1)}%`) },
+          ...UNIT_FIGURE_COLUMNS,
         ]} />
       <Typography.Title level={5}>逾期事项</Typography.Title>
       <Table<OverdueItem> rowKey="item_id" size="small" pagination={false} dataSource={figures.overdue_items}

@@ -1,27 +1,17 @@
 // A bulletin as its approval task shows it (编写通报按语, 审批通报): what it is, the draft document to
 // download, and its figures, the same as the bulletin's own page.
-import { App, Button, Card, Descriptions, Space, Tag } from "antd";
+import { Button, Card, Descriptions, Space, Tag } from "antd";
 import { Link } from "react-router-dom";
-import type { ApiError } from "../api";
-import { useAuth } from "../auth";
-import { KINDS, STATES, downloadDocument, type Bulletin } from "../bulletins";
+import { KINDS, STATES, type Bulletin } from "../bulletins";
 import { formatDate } from "../format";
+import { useBulletinDownload } from "../useBulletinDownload";
 import { useResource } from "../useResource";
 import { BulletinFigures } from "./BulletinFigures";
 import { Loaded } from "./Status";
 
 export function BulletinReview({ id }: { id: string }) {
-  const { api } = useAuth();
-  const { message } = App.useApp();
   const bulletin = useResource<Bulletin>(`/api/reporting/bulletins/${id}`);
-
-  async function download(b: Bulletin, kind: "docx" | "pdf") {
-    try {
-      await downloadDocument(api, b, kind);
-    } catch (e) {
-      message.error((e as ApiError).message);
-    }
-  }
+  const download = useBulletinDownload();
 
   return (
     <Card size="small" title="通报草稿" style={{ marginBottom: 16 }} data-testid="bulletin-review"

@@ -113,3 +113,13 @@ describe("the item picker", () => {
     expect(new URL(itemSearch(""), "http://console").searchParams.has("q")).toBe(false);
   });
 });
+
+describe("the per-unit figures", () => {
+  it("show an on-time rate with one decimal, and none where nothing was due", async () => {
+    const { formatRate, UNIT_FIGURE_COLUMNS } = await import("./unitColumns");
+    expect(formatRate(0.8333)).toBe("83.3%");
+    expect(formatRate(1)).toBe("100.0%");
+    expect(formatRate(null)).toBe("—");
+    expect(UNIT_FIGURE_COLUMNS.map((c) => c.title)).toEqual(["单位", "交办", "办结", "按时办结", "逾期", "退回", "按时办结率"]);
+  });
+});

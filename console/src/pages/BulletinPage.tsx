@@ -1,14 +1,15 @@
 // 通报 one: its figures (units, praised and criticised with reasons, overdue items), the document; for a draft the
 // office's adjustments and submit to approval.
-import { Alert, App, Button, Card, Descriptions, Form, Input, Popconfirm, Select, Space, Tag, Typography } from "antd";
+import { Alert, Button, Card, Descriptions, Form, Input, Popconfirm, Select, Space, Tag, Typography } from "antd";
 import { Link, useParams } from "react-router-dom";
 import { ApiError } from "../api";
 import { hasRole, useAuth } from "../auth";
 import { Loaded } from "../components/Status";
-import { KINDS, STATES, adjustmentBody, adjustmentText, downloadDocument, type AdjustmentValues, type Bulletin } from "../bulletins";
+import { KINDS, STATES, adjustmentBody, adjustmentText, type AdjustmentValues, type Bulletin } from "../bulletins";
 import { BulletinFigures } from "../components/BulletinFigures";
 import { formatDate, formatDateTime } from "../format";
 import { detailLines } from "../plans";
+import { useBulletinDownload } from "../useBulletinDownload";
 import { useResource } from "../useResource";
 import { useSubmit } from "../useSubmit";
 import { useUnitOptions } from "../useUnits";
@@ -68,17 +69,9 @@ function Adjust({ bulletin, onDone }: { bulletin: Bulletin; onDone: () => void }
 
 export function BulletinPage() {
   const { id } = useParams();
-  const { api, user } = useAuth();
-  const { message } = App.useApp();
+  const { user } = useAuth();
   const bulletin = useResource<Bulletin>(`/api/reporting/bulletins/${id}`);
-
-  async function download(b: Bulletin, kind: "docx" | "pdf") {
-    try {
-      await downloadDocument(api, b, kind);
-    } catch (e) {
-      message.error((e as ApiError).message);
-    }
-  }
+  const download = useBulletinDownload();
 
   return (
     <Loaded resource={bulletin}>

@@ -1,11 +1,11 @@
 // 通报: the bulletins and briefs the caller may see, with their documents; the office drafts one for a period.
-import { App, Button, Card, Form, Input, Select, Space, Table, Typography } from "antd";
+import { Button, Card, Form, Input, Select, Space, Table, Typography } from "antd";
 import { Link, useNavigate } from "react-router-dom";
-import { ApiError } from "../api";
 import { hasRole, useAuth } from "../auth";
 import { ErrorBanner, Loaded, Nothing } from "../components/Status";
-import { KINDS, STATES, downloadDocument, lastMonthPeriod } from "../bulletins";
+import { KINDS, STATES, lastMonthPeriod } from "../bulletins";
 import { formatDate } from "../format";
+import { useBulletinDownload } from "../useBulletinDownload";
 import { useResource } from "../useResource";
 import { useSubmit } from "../useSubmit";
 
@@ -53,17 +53,9 @@ function NewDraft() {
 }
 
 export function BulletinsPage() {
-  const { api, user } = useAuth();
-  const { message } = App.useApp();
+  const { user } = useAuth();
   const bulletins = useResource<{ bulletins: Bulletin[] }>("/api/reporting/bulletins");
-
-  async function download(bulletin: Bulletin, kind: "docx" | "pdf") {
-    try {
-      await downloadDocument(api, bulletin, kind);
-    } catch (e) {
-      message.error((e as ApiError).message);
-    }
-  }
+  const download = useBulletinDownload();
 
   return (
     <>

@@ -12,6 +12,7 @@ import { lastMonths, trendSeries, type MonthPeriod, type Totals } from "../trend
 import { Loaded } from "../components/Status";
 import { useResource } from "../useResource";
 import { formatDate } from "../format";
+import { UNIT_FIGURE_COLUMNS } from "../components/unitColumns";
 
 echarts.use([BarChart, LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
@@ -139,19 +140,7 @@ export default function StatsPage() {
               dataSource={found.units}
               pagination={false}
               scroll={{ x: 720 }}
-              columns={[
-                { title: "单位", dataIndex: "unit_name" },
-                { title: "交办", dataIndex: "assigned" },
-                { title: "办结", dataIndex: "closed" },
-                { title: "按时办结", dataIndex: "on_time" },
-                { title: "逾期", dataIndex: "overdue" },
-                { title: "退回", dataIndex: "returned" },
-                {
-                  title: "按时办结率",
-                  dataIndex: "on_time_rate",
-                  render: (rate: number | null) => (rate === null ? "—" : `${(rate * 100).toFixed(1)}%`),
-                },
-              ]}
+              columns={UNIT_FIGURE_COLUMNS}
             />
             <Trend />
           </>
