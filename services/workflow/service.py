@@ -35,7 +35,7 @@ from services.workflow.domain.refusals import (
     UnknownParty,
 )
 from services.workflow.domain.task_context import with_public_rating
-from services.workflow.engine.drawing import drawings_of
+from services.workflow.engine.drawing import Drawing, drawings_of
 from services.workflow.engine.runner import Engine, NotWaiting
 from services.workflow.item_migration import migrate_item
 from services.workflow.public_ratings import public_ratings
@@ -46,6 +46,7 @@ from shared.clock import Clock, today_in_china
 from shared.contracts.commands import ApproveBulletin, OpenAccountability
 from shared.contracts.events import ItemRegistered
 from shared.identity import OrgDirectory, Principal, Role
+from shared.lru import Lru
 from shared.storage.database import reading
 from shared.storage.inbox import record_once
 from shared.storage.outbox import BatchPublisher, Outbox, OutboxRelay
@@ -53,6 +54,7 @@ from shared.visibility import sees_item
 
 log = logging.getLogger("duban.workflow")
 SYSTEM = "system"
+DRAWINGS_KEPT = 32  # (version, process) drawings kept in memory
 TIMER_CHUNK = 10  # due instances stepped per transaction
 
 
@@ -90,6 +92,8 @@ class WorkflowService:
     engine: Engine
     definitions: DefinitionStore
     _sweeping: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # a deployed version never changes: its drawings are made once per (version, process)
+    _drawings: Lru[tuple[int, str], list[Drawing]] = field(default_factory=lambda: Lru(DRAWINGS_KEPT))
 
     @property
     def outbox(self) -> Outbox:
@@ -310,7 +314,10 @@ class WorkflowService:
                 t.c.item_id == item_id, t.c.process_id == "assignment"))).first()
         if row is None:
             raise NotFound(f"item {item_id} not found")
-        drawings = drawings_of(await self.versions.documents(row.version) or {}, row.process_id)
+        drawings = self._drawings.get((row.version, row.process_id))
+        if drawings is None:
+            documents = await self.versions.documents(row.version) or {}
+            drawings = self._drawings.put((row.version, row.process_id), drawings_of(documents, row.process_id))
         if not drawings:
             raise NotFound(f"version {row.version} has no diagram of {row.process_id}")
         return {"item_id": item_id, "process_id": row.process_id, "version": row.version,
