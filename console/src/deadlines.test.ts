@@ -2,14 +2,14 @@ import { describe, expect, it } from "vitest";
 import { deadlineText, itemDeadline, needsRule, taskDeadline } from "./deadlines";
 
 const item = { due_date: "2026-12-08", urgency: "normal", assigned_on: "2026-12-01", due_date_estimated: false, overdue: false };
-const rule = { due_date: "2026-12-08", sign_due_date: "2026-12-02" };
+const rule = { working_days: 5, due_date: "2026-12-08", sign_due_date: "2026-12-02" };
 
 describe("a deadline's explanation", () => {
   it("says the working days from the assignment when the rule gives the item's date", () => {
     expect(deadlineText(itemDeadline(item), rule)).toBe(
       "按工作日计算：自交办之日（2026年12月1日）起5个工作日，跳过周末和法定节假日，调休上班日计入",
     );
-    expect(deadlineText(itemDeadline({ ...item, urgency: "urgent" }), rule)).toContain("起3个工作日");
+    expect(deadlineText(itemDeadline({ ...item, urgency: "urgent" }), { ...rule, working_days: 3 })).toContain("起3个工作日");
   });
 
   it("claims no count before the rule is known, and says when the date was changed since", () => {
@@ -29,7 +29,8 @@ describe("a deadline's explanation", () => {
       "已逾期（期限2026年12月8日）。按工作日计算：自交办之日（2026年12月1日）起5个工作日，跳过周末和法定节假日，调休上班日计入；" +
         "该年度法定节假日安排尚未发布，暂按只跳过周末预估，发布后以官方安排为准",
     );
-    expect(deadlineText(itemDeadline({ ...item, due_date: null, assigned_on: null }))).toBe(
+    expect(needsRule(itemDeadline({ ...item, due_date: null, assigned_on: null }))).toBe(true); // the days it will be
+    expect(deadlineText(itemDeadline({ ...item, due_date: null, assigned_on: null }), rule)).toBe(
       "尚无期限：自领导批准交办之日起按工作日计算5个工作日，跳过周末和法定节假日，调休上班日计入",
     );
   });

@@ -1,11 +1,10 @@
 // What a deadline shown in the console rests on, in words: counted in official working days
-// from the assignment (the urgency's 3, 5 or 10), the leader's date, or changed since (an
+// from the assignment (as many as the workflow's preview says the urgency gives), the leader's date, or changed since (an
 // extension, a report asked for again). Only what the services answered is said: the rule is
 // claimed for a date only when the workflow's /deadlines/preview gives that date for the item's
 // urgency and assignment day.
 import { formatDate } from "./format";
 
-export const WORKING_DAYS: Record<string, number> = { urgent: 3, normal: 5, difficult: 10 };
 export const SKIPPED = "跳过周末和法定节假日，调休上班日计入";
 
 export type DeadlineFacts = {
@@ -56,16 +55,18 @@ export function taskDeadline(
 }
 
 /** GET /deadlines/preview for the urgency and the assignment day: the dates the rule gives. */
-export type RuleDates = { due_date: string | null; sign_due_date: string | null };
+export type RuleDates = { working_days: number | null; due_date: string | null; sign_due_date: string | null };
 
-/** Whether the rule's dates are needed to explain these facts (an assignment day and an urgency counted). */
+/** Whether the rule's dates are needed to explain these facts: an urgency counted in working days,
+ * and the assignment day (or, for an item not assigned yet, the number of days it will be). */
 export function needsRule(facts: DeadlineFacts): boolean {
-  return !!facts.due && !!facts.assignedOn && !!facts.urgency && facts.urgency in WORKING_DAYS;
+  if (!facts.urgency || facts.urgency === "special") return false; // special: the leader's date
+  return facts.due ? !!facts.assignedOn : !facts.task; // not assigned yet: how many days it will be
 }
 
 function counted(facts: DeadlineFacts, rule: RuleDates | null | undefined): string {
   const due = facts.due as string;
-  const days = facts.urgency ? WORKING_DAYS[facts.urgency] : undefined;
+  const days = rule?.working_days;
   const from = facts.assignedOn ? `自交办之日（${formatDate(facts.assignedOn)}）起` : "";
   if (facts.task === "sign") {
     return rule?.sign_due_date === due && from ? `按工作日计算：签收期限为${from}次一工作日，${SKIPPED}` : `按工作日计算，${SKIPPED}`;
@@ -86,7 +87,7 @@ export function deadlineText(facts: DeadlineFacts, rule?: RuleDates | null): str
   if (!facts.due) {
     if (facts.task) return "此任务未设办理期限";
     if (facts.urgency === "special") return "特殊情况：办理期限由责任领导确定，尚未确定";
-    const days = facts.urgency ? WORKING_DAYS[facts.urgency] : undefined;
+    const days = rule?.working_days;
     return `尚无期限：自领导批准交办之日起按工作日计算${days ? `${days}个工作日` : ""}，${SKIPPED}`;
   }
   const parts = [counted(facts, rule)];

@@ -11,8 +11,9 @@ import { formatDate } from "../format";
 
 const asked = new Map<string, Promise<RuleDates | null>>();
 
-function ruleDates(api: Api, urgency: string, start: string): Promise<RuleDates | null> {
-  const path = `/api/workflow/deadlines/preview?urgency=${encodeURIComponent(urgency)}&start=${encodeURIComponent(start)}`;
+function ruleDates(api: Api, urgency: string, start: string | null): Promise<RuleDates | null> {
+  const path = `/api/workflow/deadlines/preview?urgency=${encodeURIComponent(urgency)}` +
+    (start ? `&start=${encodeURIComponent(start)}` : ""); // no start: today
   if (!asked.has(path)) {
     const answer = api<RuleDates>(path).catch(() => {
       asked.delete(path); // asked again next time
@@ -32,9 +33,9 @@ export function DeadlineTip({ facts, eager = false }: { facts: DeadlineFacts; ea
   const { urgency, assignedOn } = facts;
 
   useEffect(() => {
-    if (!wanted || !needed || !urgency || !assignedOn) return;
+    if (!wanted || !needed || !urgency) return;
     let alive = true;
-    ruleDates(api, urgency, assignedOn.slice(0, 10)).then((found) => alive && setRule(found));
+    ruleDates(api, urgency, assignedOn ? assignedOn.slice(0, 10) : null).then((found) => alive && setRule(found));
     return () => {
       alive = false;
     };
