@@ -225,6 +225,8 @@ def report_return_and_accept(console: Console, item_path: str, tmp_path: Path) -
     page.get_by_test_id("item-attachments").get_by_text("积水点改造情况.txt").wait_for()
     page.get_by_test_id("active-tasks").wait_for()
     assert "审核报告" not in page.get_by_test_id("active-tasks").inner_text()
+    page.locator(".ant-segmented-item", has_text="回访复核 ●").click()  # accepted: the revisit is where it is
+    page.locator('[data-element-id="Task_revisit"].duban-active').wait_for()
     console.shot("15-office-item-after-accept")
     page.get_by_role("menuitem", name="统计").click()
     page.get_by_test_id("stats-chart").locator("canvas").wait_for()

@@ -29,6 +29,13 @@ export function elementName(files: string[], id: string): string {
   return id;
 }
 
+type Timer = NonNullable<ItemState["timers"]>[number];
+
+/** The waiting timers, the earliest first. */
+export function byDue(timers: Timer[] | undefined): Timer[] {
+  return [...(timers ?? [])].sort((a, b) => Date.parse(a.due_at) - Date.parse(b.due_at));
+}
+
 type Canvas = { zoom: (mode: string) => void; addMarker: (id: string, marker: string) => void };
 type Overlay = { position: { bottom: number; left: number }; scale: boolean; html: HTMLElement };
 type Overlays = { add: (id: string, overlay: Overlay) => void };
@@ -59,8 +66,7 @@ export default function LiveDiagram({ itemId }: { itemId: string }) {
         for (const id of found.completed_elements) if (registry.get(id)) canvas.addMarker(id, "duban-completed");
         for (const id of found.active) if (registry.get(id)) canvas.addMarker(id, "duban-active");
         // the next timer on its element (the others are listed above the diagram)
-        const next = [...(found.timers ?? [])].filter((t) => registry.get(t.element_id))
-          .sort((a, b) => a.due_at.localeCompare(b.due_at))[0];
+        const next = byDue(found.timers).find((t) => registry.get(t.element_id));
         if (next) {
           const note = document.createElement("div");
           note.className = "duban-timer";
@@ -94,7 +100,7 @@ export default function LiveDiagram({ itemId }: { itemId: string }) {
         {state.data.next_timer_at && <span>下一个计时：{formatDateTime(state.data.next_timer_at)}</span>}
         {(state.data.timers ?? []).length > 1 && (
           <span data-testid="timers">
-            计时：{(state.data.timers ?? []).map((t) => `${elementName(files, t.element_id)} ${formatDateTime(t.due_at)}`).join("；")}
+            计时：{byDue(state.data.timers).map((t) => `${elementName(files, t.element_id)} ${formatDateTime(t.due_at)}`).join("；")}
           </span>
         )}
         {state.data.completed && <span>流程已结束</span>}

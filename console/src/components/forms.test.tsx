@@ -5,7 +5,7 @@ import { LightTag } from "./LightTag";
 import { menuFor } from "./Shell";
 import { ErrorView } from "./Status";
 import { validator, withAttachmentFields } from "./TaskForm";
-import { drawsAny, elementName } from "./LiveDiagram";
+import { byDue, drawsAny, elementName } from "./LiveDiagram";
 import { MemoryRouter } from "react-router-dom";
 import { contextRows } from "./TaskContext";
 import { DeadlineTip } from "./DeadlineTip";
@@ -48,6 +48,10 @@ describe("the live diagram", () => {
     expect(elementName(files, "Event_sign_overdue")).toBe("签收逾期");
     expect(elementName(files, "Event_unnamed")).toBe("Event_unnamed");
     expect(elementName(files, "Event_sign")).toBe("Event_sign");
+    const timers = [{ element_id: "Event_overdue", due_at: "2026-12-14T23:59:00+08:00" },
+      { element_id: "Event_remind", due_at: "2026-12-11T09:00:00+08:00" }];
+    expect(byDue(timers).map((t) => t.element_id)).toEqual(["Event_remind", "Event_overdue"]);
+    expect(byDue(undefined)).toEqual([]);
   });
 });
 
