@@ -228,12 +228,8 @@ class BulletinService:
         return {**_head(row), "office": self.settings.office_name, "title": b.LABELS[b.BulletinKind(row["kind"])],
                 "remarks": row.get("remarks"), "leader_comment": row.get("leader_comment"),
                 "figures": await self._figures(connection, row),
-                "adjustments": [{**a, "made_at": a["made_at"].isoformat(), "made_by_name": self._person(a["made_by"])}
-                                for a in adjustments]}
-
-    def _person(self, username: str) -> str:
-        user = self.directory.user(username)
-        return user.name if user else username
+                "adjustments": [{**a, "made_at": a["made_at"].isoformat(),
+                                 "made_by_name": self.directory.person_name(a["made_by"])} for a in adjustments]}
 
 
 def _head(row: dict[str, Any]) -> dict[str, Any]:

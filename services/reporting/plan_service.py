@@ -151,9 +151,9 @@ class PlanService:
         return {"month": row["month"], "label": month.label, "focus": list(row["focus"]),
                 "planned_on_site_days": row["planned_on_site_days"],
                 "teams": [self._team(t) for t in row["teams"]], "created_by": row["created_by"],
-                "created_by_name": self._people([row["created_by"]])[0],
+                "created_by_name": self.directory.person_name(row["created_by"]),
                 "created_at": row["created_at"].isoformat(), "updated_by": row.get("updated_by"),
-                "updated_by_name": self._people([row["updated_by"]])[0] if row.get("updated_by") else None,
+                "updated_by_name": self.directory.person_name(row["updated_by"]) if row.get("updated_by") else None,
                 "updated_at": row["updated_at"].isoformat() if row.get("updated_at") else None}
 
     def _team(self, team: dict[str, Any]) -> dict[str, Any]:
@@ -178,7 +178,7 @@ class PlanService:
 
     def _people(self, members: Sequence[str]) -> list[str]:
         """Usernames as the directory names them; other names (an expert, a journalist) as written."""
-        return [user.name if (user := self.directory.user(m)) else m for m in members]
+        return [self.directory.person_name(m) for m in members]
 
     def _unit_name(self, unit_id: str) -> str:
         unit = self.directory.unit(unit_id)

@@ -156,6 +156,12 @@ class OrgDirectory:
     def user(self, username: str) -> User | None:
         return self._users.get(username)
 
+    def person_name(self, username: str) -> str:
+        """The name of the user ``username``; anything else (an expert, a journalist, a user who has
+        left) as it is written."""
+        user = self._users.get(username)
+        return user.name if user else username
+
     def users_of(self, unit_id: str, role: Role | None = None) -> list[User]:
         """The users of one unit, optionally only those with ``role``."""
         return [u for u in self._users.values() if u.unit == unit_id and (role is None or role in u.roles)]

@@ -11,14 +11,13 @@ month's plan with a visit, a bulletin draft."""
 from __future__ import annotations
 
 import datetime as dt
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
 import pytest
 
 from tests.support.console_browser import SCREENSHOTS, Console
+from tests.support.duban_run import polled
 
 SIZES = [(1366, 768), (390, 844)]
 USERS = ["office", "leader", "zjj-liaison", "admin"]
@@ -59,17 +58,6 @@ class Seeded:
     version: str
 
 
-def until(check: Callable[[], object], what: str, timeout: float = 30.0) -> object:
-    """``check()``'s first truthy answer, asked again while the platform catches up (its read models)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        answer = check()
-        if answer:
-            return answer
-        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
-        time.sleep(0.2)
-
-
 def item_body(title: str) -> dict[str, object]:
     return {"title": title, "description": "雨季前完成城区积水点改造", "source": "leader_instruction",
             "urgency": "normal", "lead_unit": "zjj", "co_units": ["tiedong"], "leader": "leader", "public": True}
@@ -85,26 +73,26 @@ def seeded(console_url: str) -> Seeded:
         office, leader, liaison = as_user("office"), as_user("leader"), as_user("zjj-liaison")
         approved = client.post("/api/workflow/items", headers=office,
                                json=item_body("整治城区道路积水点（版式测试）")).raise_for_status().json()["id"]
-        approval = until(lambda: next((t["id"] for t in client.get("/api/workflow/tasks", headers=leader).json()["items"]
+        approval = polled(lambda: next((t["id"] for t in client.get("/api/workflow/tasks", headers=leader).json()["items"]
                                        if t["item_id"] == approved), None), "the leader's approval task")
         client.post(f"/api/workflow/tasks/{approval}/complete", headers=leader,
                     json={"data": {"decision": "approve"}}).raise_for_status()
         pending = client.post("/api/workflow/items", headers=office,
                               json=item_body("老旧小区加装电梯（版式测试，一个很长的事项名称用来看换行）")).raise_for_status().json()["id"]
         tasks = {
-            "leader": until(lambda: next((t["id"] for t in client.get("/api/workflow/tasks", headers=leader).json()["items"]
+            "leader": polled(lambda: next((t["id"] for t in client.get("/api/workflow/tasks", headers=leader).json()["items"]
                                           if t["item_id"] == pending), None), "the second approval task"),
-            "zjj-liaison": until(lambda: next(iter(client.get("/api/workflow/tasks", headers=liaison).json()["items"]),
+            "zjj-liaison": polled(lambda: next(iter(client.get("/api/workflow/tasks", headers=liaison).json()["items"]),
                                               {}).get("id"), "the liaison's signing task"),
         }
-        until(lambda: client.get("/api/ledger/items", headers=office).json()["total"] >= 2, "both items in the ledger")
+        polled(lambda: client.get("/api/ledger/items", headers=office).json()["total"] >= 2, "both items in the ledger")
         today = dt.datetime.now(BEIJING).date()
         month = today.strftime("%Y-%m")
         client.post("/api/reporting/plans", headers=office, json={
             "month": month, "focus": ["城区道路积水点整治", "老旧小区改造"], "planned_on_site_days": 15,
             "teams": [{"name": "第一督查组", "members": ["office", "李强"],
                        "joint_group": {"lead": "fgw", "members": ["zjj"]}}]}).raise_for_status()
-        until(lambda: client.post(f"/api/reporting/plans/{month}/visits", headers=office, json={
+        polled(lambda: client.post(f"/api/reporting/plans/{month}/visits", headers=office, json={
             "date": today.isoformat(), "place": "铁东区建设大街", "items": [approved], "team": ["office", "李强"],
             "findings": "积水点改造已完成8处，4处未开工"}).status_code == 201, "a visit to the approved item")
         first = today.replace(day=1)

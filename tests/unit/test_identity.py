@@ -54,6 +54,7 @@ def test_lookups(directory) -> None:
     assert [u.username for u in directory.users_of("fgw", Role.head)] == ["fgw-head"]
     assert {u.username for u in directory.users_of("fgw")} == {"fgw-liaison", "fgw-head"}
     assert directory.users_of("nowhere") == []
+    assert (directory.person_name("office"), directory.person_name("市人大代表李强")) == ("王丽", "市人大代表李强")
 
 
 def test_channels_with_webhooks_have_their_address(directory) -> None:

@@ -27,10 +27,7 @@ class Namer:
         return unit.display_name if unit else unit_id
 
     def user(self, username: str | None) -> str:
-        if username is None:
-            return ""
-        user = self.directory.user(username)
-        return user.name if user else username
+        return "" if username is None else self.directory.person_name(username)
 
 
 def label(enum: type[Source] | type[Urgency] | type[ItemStatus] | type[EvaluationRating], value: str | None) -> str:
